@@ -1,0 +1,127 @@
+/**
+ * One page's connection to the background. The origin comes from the port's sender — the
+ * browser's word, never the page's — and every call is gated by its trust level before any work
+ * (STYLE.md principle 5). Stream parts are batched per task so a fast stream costs one message
+ * per burst, not one per token.
+ */
+import type { LlmStreamPart } from '../../src/protocol/llm-result';
+import { LlmError, toLlmErrorData } from '../../src/protocol/llm-errors';
+import type { Runtime } from '../platform/browser-api';
+import { browser } from '../platform/browser-api';
+import type { BackgroundToPage, PageMethod, PageMethods, PageToBackground } from '../messaging/page-channel';
+import { whileAlive } from './keep-alive';
+
+export interface PageCallContext {
+  origin: string;
+  signal: AbortSignal;
+  /** Sends stream parts to the page (batched). */
+  emit(part: LlmStreamPart): void;
+}
+
+export interface PageMethodHandler<M extends PageMethod> {
+  /** `granted`: only origins the user allowed; `any`: any http(s) page (permission calls). */
+  trust: 'granted' | 'any';
+  run(params: PageMethods[M]['params'], context: PageCallContext): Promise<PageMethods[M]['result']>;
+}
+
+export type PageMethodHandlers = { [M in PageMethod]: PageMethodHandler<M> };
+
+export interface PagePortOptions {
+  handlers: PageMethodHandlers;
+  /** Throws a NotAllowedError (or QuotaExceededError…) when the origin may not call. */
+  assertGranted(origin: string): Promise<void>;
+  /** Called with every open page port so events (permission changes) can reach pages. */
+  onOpen?(origin: string, post: (message: BackgroundToPage) => void): () => void;
+}
+
+/** The page's origin as the browser reports it; undefined for anything but a top-level http(s) page. */
+export function senderOrigin(sender: Runtime.MessageSender | undefined): string | undefined {
+  if (!sender || sender.id !== browser.runtime.id || !sender.tab || sender.frameId !== 0) return undefined;
+  const raw = (sender as { origin?: string }).origin ?? (sender.url ? new URL(sender.url).origin : undefined);
+  if (!raw) return undefined;
+  const { protocol } = new URL(raw);
+  return protocol === 'https:' || protocol === 'http:' ? raw : undefined;
+}
+
+function isCall(message: unknown): message is PageToBackground {
+  if (typeof message !== 'object' || message === null) return false;
+  const { kind, id } = message as { kind?: unknown; id?: unknown };
+  return (kind === 'call' || kind === 'abort') && Number.isSafeInteger(id);
+}
+
+export function servePagePort(port: Runtime.Port, options: PagePortOptions): void {
+  const origin = senderOrigin(port.sender);
+  if (!origin) {
+    port.disconnect();
+    return;
+  }
+  let connected = true;
+  const calls = new Map<number, AbortController>();
+  const post = (message: BackgroundToPage) => {
+    if (connected) port.postMessage(message);
+  };
+  const stopEvents = options.onOpen?.(origin, post);
+
+  port.onDisconnect.addListener(() => {
+    connected = false;
+    stopEvents?.();
+    // The page went away (tab closed, navigation): stop everything it started, upstream too.
+    for (const controller of calls.values()) controller.abort();
+    calls.clear();
+  });
+
+  port.onMessage.addListener((message: unknown) => {
+    if (!isCall(message)) return;
+    if (message.kind === 'abort') {
+      calls.get(message.id)?.abort();
+      return;
+    }
+    if (calls.has(message.id)) return;
+    const handler = options.handlers[message.method] as PageMethodHandler<PageMethod> | undefined;
+    if (!handler) {
+      post({ kind: 'error', id: message.id, error: { name: 'TypeError', message: `Unknown method.` } });
+      return;
+    }
+    const controller = new AbortController();
+    calls.set(message.id, controller);
+    void whileAlive(() => runCall(message.id, handler, message.params, controller.signal)).finally(() =>
+      calls.delete(message.id),
+    );
+  });
+
+  async function runCall(
+    id: number,
+    handler: PageMethodHandler<PageMethod>,
+    params: unknown,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let batch: LlmStreamPart[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      if (batch.length === 0) return;
+      post({ kind: 'parts', id, parts: batch });
+      batch = [];
+    };
+    const emit = (part: LlmStreamPart) => {
+      batch.push(part);
+      flushTimer ??= setTimeout(flush, 0);
+    };
+    try {
+      if (handler.trust === 'granted') await options.assertGranted(origin!);
+      const value = await handler.run(params as never, { origin: origin!, signal, emit });
+      clearTimeout(flushTimer);
+      flush();
+      post({ kind: 'result', id, value });
+    } catch (error) {
+      clearTimeout(flushTimer);
+      flush();
+      if (!(error instanceof LlmError)) console.error('LLM Broker: call failed', error);
+      post({ kind: 'error', id, error: toLlmErrorData(signal.aborted ? abortReason() : error) });
+    }
+  }
+}
+
+function abortReason(): LlmError {
+  return new LlmError({ name: 'AbortError', message: 'The request was aborted.' });
+}

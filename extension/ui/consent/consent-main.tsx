@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>consent</main>, document.getElementById('app')!);

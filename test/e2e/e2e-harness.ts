@@ -1,0 +1,108 @@
+/**
+ * The end-to-end harness: launches Debian's Chromium with the built extension (dist/) in a fresh
+ * profile, serves test pages on 127.0.0.1, and hands tests the extension id, its service worker,
+ * page helpers and a screenshot helper. `npm run test:e2e` builds once before the tests run.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
+
+export const DIST_DIR = resolve(import.meta.dirname, '../../dist');
+export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/screenshots');
+const PAGES_DIR = resolve(import.meta.dirname, 'pages');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that keep Chromium quiet on a closed network and let it load the unpacked build. */
+export function chromiumArgs(extensionDir: string, extra: string[] = []): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--disable-dev-shm-usage',
+    `--disable-extensions-except=${extensionDir}`,
+    `--load-extension=${extensionDir}`,
+    ...extra,
+  ];
+}
+
+export interface BrokerBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  serviceWorker: Worker;
+  /** Base URL of the test-page server, e.g. `http://127.0.0.1:41234`. */
+  pagesUrl: string;
+  /** Opens one of `test/e2e/pages/*.html` on 127.0.0.1. */
+  openTestPage(name?: string): Promise<Page>;
+  /** Opens an extension page, e.g. `extension/ui/options/options.html`. */
+  openExtensionPage(path: string): Promise<Page>;
+  /** Saves a PNG under test-results/screenshots/ and returns its path. */
+  screenshot(page: Page, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+function servePages(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const name = new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/+/, '') || 'index.html';
+    const file = join(PAGES_DIR, name);
+    if (!file.startsWith(PAGES_DIR) || !existsSync(file)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(readFileSync(file));
+  });
+  return new Promise((resolveServer) => server.listen(0, '127.0.0.1', () => resolveServer(server)));
+}
+
+export async function launchBroker(options: { extraArgs?: string[] } = {}): Promise<BrokerBrowser> {
+  if (!existsSync(join(DIST_DIR, 'manifest.json'))) {
+    throw new Error('dist/ has no build: run `npm run build` (npm run test:e2e does it for you).');
+  }
+  const profileDir = await mkdtemp(join(tmpdir(), 'llm-broker-e2e-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(DIST_DIR, options.extraArgs),
+  });
+  const serviceWorker =
+    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(serviceWorker.url()).host;
+  const pageServer = await servePages();
+  const pagesUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+
+  return {
+    context,
+    extensionId,
+    serviceWorker,
+    pagesUrl,
+    async openTestPage(name = 'index.html') {
+      const page = await context.newPage();
+      await page.goto(`${pagesUrl}/${name}`);
+      return page;
+    },
+    async openExtensionPage(path) {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/${path}`);
+      return page;
+    },
+    async screenshot(page, name) {
+      const path = join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      return path;
+    },
+    async close() {
+      await context.close();
+      await new Promise((done) => pageServer.close(done));
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
