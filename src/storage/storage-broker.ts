@@ -1,0 +1,59 @@
+/**
+ * The broker's storage in one object: `createBrokerStorage()` opens (lazily, on first use) the
+ * Dexie database and hands out one small repository per kind of data. Pure Dexie and WebCrypto:
+ * it runs in the service worker, in extension pages and under Node with fake-indexeddb.
+ */
+import { type AccountsRepository, createAccountsRepository } from './storage-accounts';
+import { BrokerDatabase, DEFAULT_DATABASE_NAME } from './storage-database';
+import { createGrantsRepository, type GrantsRepository } from './storage-grants';
+import { createLedgerRepository, type LedgerRepository } from './storage-ledger';
+import { createRequestLogRepository, type RequestLogRepository } from './storage-request-log';
+import {
+  createResponseCacheRepository,
+  type ResponseCacheRepository,
+} from './storage-response-cache';
+import { createRouterStatsRepository, type RouterStatsRepository } from './storage-router-stats';
+import { createSettingsRepository, type SettingsRepository } from './storage-settings';
+
+export interface BrokerStorageOptions {
+  /** The clock every stored time comes from (epoch ms); tests pass their own. */
+  now?: () => number;
+  /** PBKDF2 iterations for a new passphrase (default 600,000); tests lower it to stay fast. */
+  passphraseIterations?: number;
+}
+
+export interface BrokerStorage {
+  settings: SettingsRepository;
+  /** Provider accounts and their encrypted API keys; the passphrase lock lives here. */
+  accounts: AccountsRepository;
+  grants: GrantsRepository;
+  ledger: LedgerRepository;
+  requestLog: RequestLogRepository;
+  routerStats: RouterStatsRepository;
+  responseCache: ResponseCacheRepository;
+  /** The Dexie database itself, for tests and maintenance; repositories are the API. */
+  database: BrokerDatabase;
+  close(): void;
+}
+
+export function createBrokerStorage(
+  databaseName: string = DEFAULT_DATABASE_NAME,
+  options: BrokerStorageOptions = {},
+): BrokerStorage {
+  const database = new BrokerDatabase(databaseName);
+  const now = options.now ?? Date.now;
+  return {
+    settings: createSettingsRepository(database),
+    accounts: createAccountsRepository(database, {
+      now,
+      passphraseIterations: options.passphraseIterations,
+    }),
+    grants: createGrantsRepository(database, now),
+    ledger: createLedgerRepository(database, now),
+    requestLog: createRequestLogRepository(database),
+    routerStats: createRouterStatsRepository(database, now),
+    responseCache: createResponseCacheRepository(database, now),
+    database,
+    close: () => database.close(),
+  };
+}

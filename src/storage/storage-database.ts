@@ -1,0 +1,69 @@
+/**
+ * The broker's IndexedDB database (Dexie 4) and every version of its schema. A version, once
+ * shipped, never changes: a change is a new version with an upgrade function.
+ */
+import { Dexie, type EntityTable, type Table } from 'dexie';
+import { upgradeToVersion2 } from './storage-migrations';
+import type {
+  AccountRow,
+  CounterRow,
+  KeyringRow,
+  LedgerAttempt,
+  LedgerEntry,
+  LedgerMonthRow,
+  RequestLogEntry,
+  ResponseCacheRow,
+  RouterStatsRow,
+  SettingsRow,
+  SiteGrant,
+} from './storage-types';
+
+export const DEFAULT_DATABASE_NAME = 'llm-broker';
+
+/**
+ * Version 1, the walking skeleton: settings, provider accounts and the key that encrypts them,
+ * site grants, and one ledger row per request.
+ */
+export const SCHEMA_V1 = {
+  settings: 'id',
+  accounts: 'provider',
+  keyring: 'id',
+  grants: 'origin',
+  ledgerRequests: 'requestId, createdAt, origin, status',
+} as const;
+
+/**
+ * Version 2, what the runtime needs: month aggregates (so a budget check reads two rows instead
+ * of a month of requests), compound indexes for per-site rate counts and stale reservations, one
+ * row per attempt, the request log, the router's learned stats and the response cache. Grants
+ * gain a rate limit. Tables not named here keep their version 1 definition.
+ */
+export const SCHEMA_V2 = {
+  ledgerRequests: 'requestId, createdAt, [origin+createdAt], [status+createdAt]',
+  ledgerMonths: '[month+scope]',
+  ledgerAttempts: '[requestId+attemptIndex], startedAt',
+  requestLog: '++seq, requestId, createdAt, [origin+seq]',
+  routerStats: 'id',
+  responseCache: '[origin+key], expiresAt, createdAt',
+  counters: 'id',
+} as const;
+
+export class BrokerDatabase extends Dexie {
+  declare settings: EntityTable<SettingsRow, 'id'>;
+  declare accounts: EntityTable<AccountRow, 'provider'>;
+  declare keyring: EntityTable<KeyringRow, 'id'>;
+  declare grants: EntityTable<SiteGrant, 'origin'>;
+  declare ledgerRequests: EntityTable<LedgerEntry, 'requestId'>;
+  declare ledgerMonths: Table<LedgerMonthRow, [string, string]>;
+  declare ledgerAttempts: Table<LedgerAttempt, [string, number]>;
+  declare requestLog: EntityTable<RequestLogEntry, 'seq'>;
+  declare routerStats: EntityTable<RouterStatsRow, 'id'>;
+  declare responseCache: Table<ResponseCacheRow, [string, string]>;
+  declare counters: EntityTable<CounterRow, 'id'>;
+
+  constructor(databaseName: string = DEFAULT_DATABASE_NAME) {
+    super(databaseName);
+    this.version(1).stores(SCHEMA_V1);
+    this.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * The request ledger: one row per request (reserved → settled | released), one row per attempt,
+ * and per-month aggregates (every site together, and each origin) kept in the same transactions.
+ *
+ * Budgets hold under concurrency because a reservation reads the aggregates, checks the limits
+ * and writes the new totals in one readwrite transaction, and IndexedDB runs readwrite
+ * transactions over the same tables one after another — across every connection to the
+ * database. Every per-request write touches a fixed number of rows, whatever the ledger holds
+ * (DESIGN.md §6).
+ */
+import { Dexie } from 'dexie';
+import type { Attempt, ModelRef, TokenUsage } from '../protocol/llm-result';
+import type { BrokerDatabase } from './storage-database';
+import { LedgerStateError } from './storage-errors';
+import { fromNanoUsd, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
+import { readSettings } from './storage-settings';
+import type {
+  LedgerAttempt,
+  LedgerEntry,
+  LedgerMonthRow,
+  LedgerStatus,
+  MonthTotals,
+} from './storage-types';
+import { isAmount } from './storage-values';
+
+export interface ReserveInput {
+  /** Unique per request; reserving the same id twice throws LedgerStateError. */
+  requestId: string;
+  /** The page origin the request came from, as the background took it from the port's sender. */
+  origin: string;
+  /** The worst case the request may cost (input estimate + maxOutputTokens at the model's prices). */
+  amountUsd: number;
+}
+
+export type ReserveResult =
+  | { ok: true; entry: LedgerEntry }
+  | {
+      ok: false;
+      /** Which budget would be passed: the user's global one or the site's. */
+      exceeded: 'global' | 'site';
+      limitUsd: number;
+      /** Spent plus reserved this month in that scope, before this request. */
+      committedUsd: number;
+      requestedUsd: number;
+    };
+
+export interface SettleInput {
+  /** What the request actually cost, every attempt included. */
+  costUsd: number;
+  usage?: TokenUsage;
+  /** The model that answered. */
+  model?: ModelRef;
+}
+
+/** An attempt to record; `startedAt` defaults to now minus its duration. */
+export type AttemptInput = Attempt & { startedAt?: number };
+
+export interface BudgetLeft {
+  month: string;
+  globalLeftUsd: number;
+  /** Infinity when the origin has no grant (e.g. the extension's own pages). */
+  siteLeftUsd: number;
+  /** The smaller of the two: what the router may plan with. */
+  leftUsd: number;
+}
+
+export interface LedgerListQuery {
+  status?: LedgerStatus;
+  origin?: string;
+  /** At most this many entries, newest first; 100 when absent. */
+  limit?: number;
+}
+
+export interface LedgerRepository {
+  /**
+   * Holds `amountUsd` against this month's global and site budgets, or says which one it would
+   * pass. A zero amount (a free local model) always fits.
+   */
+  reserve(input: ReserveInput): Promise<ReserveResult>;
+  /** Replaces the reservation by the actual cost. */
+  settle(requestId: string, input: SettleInput): Promise<LedgerEntry>;
+  /** Gives the reservation back; the request cost nothing. */
+  release(requestId: string, reason?: string): Promise<LedgerEntry>;
+  /** Appends one attempt of a reserved request; returns it with its index. */
+  recordAttempt(requestId: string, attempt: AttemptInput): Promise<LedgerAttempt>;
+  get(requestId: string): Promise<LedgerEntry | undefined>;
+  /** The attempts of one request, first first. */
+  attempts(requestId: string): Promise<LedgerAttempt[]>;
+  /** Entries newest first, optionally of one status or origin. */
+  list(query?: LedgerListQuery): Promise<LedgerEntry[]>;
+  /** Spend of a month (default: the current one), in total and per origin. */
+  monthTotals(month?: string): Promise<{ global: MonthTotals; origins: MonthTotals[] }>;
+  /** Budget left this month for a request from `origin`. */
+  budgetLeft(origin: string): Promise<BudgetLeft>;
+  /** Requests from `origin` reserved at or after `since` (epoch ms), for the rate limit. */
+  countSince(origin: string, since: number): Promise<number>;
+  /**
+   * Releases reservations created before `createdBefore` (epoch ms) — requests a stopped service
+   * worker never finished. Returns how many.
+   */
+  releaseStale(createdBefore: number): Promise<number>;
+  /**
+   * Deletes settled and released entries created before `createdBefore`, with their attempts.
+   * Month totals keep counting them. Returns how many entries.
+   */
+  prune(createdBefore: number): Promise<number>;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+
+export function createLedgerRepository(
+  database: BrokerDatabase,
+  now: () => number,
+): LedgerRepository {
+  const { ledgerRequests, ledgerMonths, ledgerAttempts } = database;
+
+  const monthRows = async (month: string, origin: string) => {
+    const [global, site] = await ledgerMonths.bulkGet([
+      [month, GLOBAL_SCOPE],
+      [month, origin],
+    ]);
+    return {
+      global: global ?? emptyMonthRow(month, GLOBAL_SCOPE),
+      site: site ?? emptyMonthRow(month, origin),
+    };
+  };
+
+  /** Applies a change to both aggregates of an entry's month (global and its origin). */
+  const adjustMonth = async (
+    entry: Pick<LedgerEntry, 'month' | 'origin'>,
+    change: (row: LedgerMonthRow) => LedgerMonthRow,
+  ) => {
+    const rows = await monthRows(entry.month, entry.origin);
+    await ledgerMonths.bulkPut([change(rows.global), change(rows.site)]);
+  };
+
+  /** Closes a reserved entry (settle or release) and moves its money in the aggregates. */
+  const close = (
+    requestId: string,
+    closing: (entry: LedgerEntry, time: number) => LedgerEntry,
+  ): Promise<LedgerEntry> =>
+    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
+      const entry = await ledgerRequests.get(requestId);
+      if (!entry) throw new LedgerStateError(`No ledger entry for request ${requestId}.`);
+      if (entry.status !== 'reserved') {
+        throw new LedgerStateError(`Request ${requestId} is already ${entry.status}.`);
+      }
+      const closed = closing(entry, now());
+      await ledgerRequests.put(closed);
+      await adjustMonth(entry, (row) => ({
+        ...row,
+        reservedNanoUsd: row.reservedNanoUsd - toNanoUsd(entry.reservedUsd),
+        spentNanoUsd: row.spentNanoUsd + toNanoUsd(closed.costUsd),
+      }));
+      return closed;
+    });
+
+  const settle = async (requestId: string, input: SettleInput) => {
+    if (!isFiniteAmount(input.costUsd)) throw new RangeError('costUsd must be a finite number ≥ 0');
+    return close(requestId, (entry, time) => {
+      const settled: LedgerEntry = {
+        ...entry,
+        status: 'settled',
+        costUsd: input.costUsd,
+        closedAt: time,
+      };
+      if (input.usage) settled.usage = input.usage;
+      if (input.model) settled.model = input.model;
+      return settled;
+    });
+  };
+
+  const release = (requestId: string, reason?: string) =>
+    close(requestId, (entry, time) => {
+      const released: LedgerEntry = { ...entry, status: 'released', costUsd: 0, closedAt: time };
+      if (reason !== undefined) released.releaseReason = reason;
+      return released;
+    });
+
+  const reserve = async (input: ReserveInput): Promise<ReserveResult> => {
+    if (!isFiniteAmount(input.amountUsd)) {
+      throw new RangeError('amountUsd must be a finite number ≥ 0');
+    }
+    if (input.origin === '' || input.origin === GLOBAL_SCOPE) {
+      throw new TypeError(`Not an origin: ${JSON.stringify(input.origin)}`);
+    }
+    const tables = [ledgerRequests, ledgerMonths, database.settings, database.grants];
+    try {
+      return await database.transaction('rw', tables, async () => {
+        const time = now();
+        const month = monthOf(time);
+        const rows = await monthRows(month, input.origin);
+        const settings = await readSettings(database);
+        const grant = await database.grants.get(input.origin);
+        const refusal =
+          budgetRefusal('global', settings.monthlyBudgetUsd, rows.global, input.amountUsd) ??
+          (grant
+            ? budgetRefusal('site', grant.monthlyBudgetUsd, rows.site, input.amountUsd)
+            : null);
+        if (refusal) return refusal;
+
+        const entry: LedgerEntry = {
+          requestId: input.requestId,
+          origin: input.origin,
+          month,
+          status: 'reserved',
+          reservedUsd: input.amountUsd,
+          costUsd: 0,
+          createdAt: time,
+        };
+        await ledgerRequests.add(entry);
+        const reserved = (row: LedgerMonthRow): LedgerMonthRow => ({
+          ...row,
+          reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.amountUsd),
+          requestCount: row.requestCount + 1,
+        });
+        await ledgerMonths.bulkPut([reserved(rows.global), reserved(rows.site)]);
+        return { ok: true, entry };
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConstraintError') {
+        throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
+      }
+      throw error;
+    }
+  };
+
+  const recordAttempt = (requestId: string, attempt: AttemptInput) =>
+    database.transaction('rw', [ledgerRequests, ledgerAttempts], async () => {
+      if (!(await ledgerRequests.get(requestId))) {
+        throw new LedgerStateError(`No ledger entry for request ${requestId}.`);
+      }
+      const last = await attemptsOf(database, requestId).last();
+      const row: LedgerAttempt = {
+        ...attempt,
+        requestId,
+        attemptIndex: last ? last.attemptIndex + 1 : 0,
+        startedAt: attempt.startedAt ?? now() - attempt.durationMs,
+      };
+      await ledgerAttempts.add(row);
+      return row;
+    });
+
+  return {
+    reserve,
+    settle,
+    release,
+    recordAttempt,
+    get: (requestId) => ledgerRequests.get(requestId),
+    attempts: (requestId) => attemptsOf(database, requestId).toArray(),
+    list: (query = {}) => listEntries(database, query),
+    monthTotals: async (month = monthOf(now())) => {
+      const rows = await ledgerMonths
+        .where('[month+scope]')
+        .between([month, Dexie.minKey], [month, Dexie.maxKey])
+        .toArray();
+      const global =
+        rows.find((row) => row.scope === GLOBAL_SCOPE) ?? emptyMonthRow(month, GLOBAL_SCOPE);
+      const origins = rows.filter((row) => row.scope !== GLOBAL_SCOPE);
+      return { global: toMonthTotals(global), origins: origins.map(toMonthTotals) };
+    },
+    budgetLeft: (origin) =>
+      database.transaction('r', [ledgerMonths, database.settings, database.grants], async () => {
+        const month = monthOf(now());
+        const rows = await monthRows(month, origin);
+        const settings = await readSettings(database);
+        const grant = await database.grants.get(origin);
+        const globalLeftUsd = leftOf(settings.monthlyBudgetUsd, rows.global);
+        const siteLeftUsd = grant
+          ? leftOf(grant.monthlyBudgetUsd, rows.site)
+          : Number.POSITIVE_INFINITY;
+        return { month, globalLeftUsd, siteLeftUsd, leftUsd: Math.min(globalLeftUsd, siteLeftUsd) };
+      }),
+    countSince: (origin, since) =>
+      ledgerRequests
+        .where('[origin+createdAt]')
+        .between([origin, since], [origin, Dexie.maxKey], true, true)
+        .count(),
+    releaseStale: async (createdBefore) => {
+      const stale = await ledgerRequests
+        .where('[status+createdAt]')
+        .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
+        .primaryKeys();
+      for (const requestId of stale) {
+        await release(requestId, 'the request never finished').catch((error: unknown) => {
+          // Finished meanwhile by its own request: nothing left to release.
+          if (!(error instanceof LedgerStateError)) throw error;
+        });
+      }
+      return stale.length;
+    },
+    prune: (createdBefore) =>
+      database.transaction('rw', [ledgerRequests, ledgerAttempts], async () => {
+        const closedStatuses: LedgerStatus[] = ['settled', 'released'];
+        let pruned = 0;
+        for (const status of closedStatuses) {
+          const requestIds = await ledgerRequests
+            .where('[status+createdAt]')
+            .between([status, Dexie.minKey], [status, createdBefore], true, false)
+            .primaryKeys();
+          for (const requestId of requestIds) await attemptsOf(database, requestId).delete();
+          await ledgerRequests.bulkDelete(requestIds);
+          pruned += requestIds.length;
+        }
+        return pruned;
+      }),
+  };
+}
+
+function attemptsOf(database: BrokerDatabase, requestId: string) {
+  return database.ledgerAttempts
+    .where('[requestId+attemptIndex]')
+    .between([requestId, Dexie.minKey], [requestId, Dexie.maxKey]);
+}
+
+function listEntries(database: BrokerDatabase, query: LedgerListQuery): Promise<LedgerEntry[]> {
+  const { ledgerRequests } = database;
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+  const newestOf = (index: string, value: string) =>
+    ledgerRequests.where(index).between([value, Dexie.minKey], [value, Dexie.maxKey]).reverse();
+  if (query.origin !== undefined) {
+    const status = query.status;
+    const ofOrigin = newestOf('[origin+createdAt]', query.origin);
+    const filtered = status ? ofOrigin.filter((entry) => entry.status === status) : ofOrigin;
+    return filtered.limit(limit).toArray();
+  }
+  if (query.status !== undefined)
+    return newestOf('[status+createdAt]', query.status).limit(limit).toArray();
+  return ledgerRequests.orderBy('createdAt').reverse().limit(limit).toArray();
+}
+
+function emptyMonthRow(month: string, scope: string): LedgerMonthRow {
+  return { month, scope, reservedNanoUsd: 0, spentNanoUsd: 0, requestCount: 0 };
+}
+
+function committedNanoUsd(row: LedgerMonthRow): number {
+  return row.reservedNanoUsd + row.spentNanoUsd;
+}
+
+function budgetRefusal(
+  exceeded: 'global' | 'site',
+  limitUsd: number,
+  row: LedgerMonthRow,
+  requestedUsd: number,
+): ReserveResult | null {
+  const requested = toNanoUsd(requestedUsd);
+  const committed = committedNanoUsd(row);
+  if (requested === 0 || committed + requested <= toNanoUsd(limitUsd)) return null;
+  return { ok: false, exceeded, limitUsd, committedUsd: fromNanoUsd(committed), requestedUsd };
+}
+
+function leftOf(limitUsd: number, row: LedgerMonthRow): number {
+  if (limitUsd === Number.POSITIVE_INFINITY) return limitUsd;
+  return Math.max(0, fromNanoUsd(toNanoUsd(limitUsd) - committedNanoUsd(row)));
+}
+
+function toMonthTotals(row: LedgerMonthRow): MonthTotals {
+  return {
+    month: row.month,
+    scope: row.scope,
+    reservedUsd: fromNanoUsd(row.reservedNanoUsd),
+    spentUsd: fromNanoUsd(row.spentNanoUsd),
+    committedUsd: fromNanoUsd(committedNanoUsd(row)),
+    requestCount: row.requestCount,
+  };
+}
+
+function isFiniteAmount(value: number): boolean {
+  return isAmount(value) && Number.isFinite(value);
+}

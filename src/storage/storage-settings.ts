@@ -1,0 +1,108 @@
+/** The user's global settings: one row, defaults filled in on read. */
+import { PRIVACY_LEVELS } from '../protocol/llm-request';
+import type { BrokerDatabase } from './storage-database';
+import type { BrokerSettings } from './storage-types';
+import { definedFields, isAmount, isCount, isPriority } from './storage-values';
+
+export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
+  monthlyBudgetUsd: 10,
+  providerPriorities: {},
+  defaultPrivacy: 'no-training',
+  gateway: null,
+  defaultSiteMonthlyBudgetUsd: 1,
+  defaultSiteRateLimitPerMinute: 20,
+  responseCacheTtlMs: 60 * 60 * 1000,
+  responseCacheMaxBytes: 5 * 1024 * 1024,
+  requestLogLimit: 1000,
+});
+
+/** The priority of a provider the user never ranked: the middle, so it can be raised or lowered. */
+export const DEFAULT_PROVIDER_PRIORITY = 50;
+
+const SETTINGS_ROW_ID = 'global';
+
+export interface SettingsRepository {
+  /** The current settings, with defaults for anything never changed. */
+  get(): Promise<BrokerSettings>;
+  /** Changes some settings at once; throws RangeError (and changes nothing) if any is invalid. */
+  update(patch: Partial<BrokerSettings>): Promise<BrokerSettings>;
+  /** Sets one provider's priority (0–100) without touching the others. */
+  setProviderPriority(provider: string, priority: number): Promise<BrokerSettings>;
+}
+
+export function createSettingsRepository(database: BrokerDatabase): SettingsRepository {
+  const update = (patch: Partial<BrokerSettings>) =>
+    database.transaction('rw', database.settings, async () => {
+      const stored = (await database.settings.get(SETTINGS_ROW_ID))?.values ?? {};
+      const values = { ...stored, ...definedFields(patch) };
+      const settings = withDefaults(values);
+      validateSettings(settings);
+      await database.settings.put({ id: SETTINGS_ROW_ID, values });
+      return settings;
+    });
+
+  return {
+    get: () => readSettings(database),
+    update,
+    setProviderPriority: (provider, priority) =>
+      database.transaction('rw', database.settings, async () => {
+        const current = await readSettings(database);
+        return update({
+          providerPriorities: { ...current.providerPriorities, [provider]: priority },
+        });
+      }),
+  };
+}
+
+/** Reads the settings; inside a transaction that includes the settings table, reads them in it. */
+export async function readSettings(database: BrokerDatabase): Promise<BrokerSettings> {
+  const row = await database.settings.get(SETTINGS_ROW_ID);
+  return withDefaults(row?.values ?? {});
+}
+
+export function providerPriorityOf(settings: BrokerSettings, provider: string): number {
+  return settings.providerPriorities[provider] ?? DEFAULT_PROVIDER_PRIORITY;
+}
+
+function withDefaults(values: Partial<BrokerSettings>): BrokerSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    ...values,
+    providerPriorities: { ...values.providerPriorities },
+  };
+}
+
+/** Throws a RangeError naming the first invalid setting. */
+export function validateSettings(settings: BrokerSettings): void {
+  const problems = [
+    isAmount(settings.monthlyBudgetUsd) ? null : 'monthlyBudgetUsd must be a number ≥ 0',
+    isAmount(settings.defaultSiteMonthlyBudgetUsd)
+      ? null
+      : 'defaultSiteMonthlyBudgetUsd must be a number ≥ 0',
+    arePriorities(settings.providerPriorities)
+      ? null
+      : 'providerPriorities must map provider ids to numbers from 0 to 100',
+    PRIVACY_LEVELS.includes(settings.defaultPrivacy)
+      ? null
+      : `defaultPrivacy must be one of ${PRIVACY_LEVELS.join(', ')}`,
+    settings.gateway === null || (typeof settings.gateway === 'string' && settings.gateway !== '')
+      ? null
+      : 'gateway must be a provider id or null',
+    isCount(settings.defaultSiteRateLimitPerMinute)
+      ? null
+      : 'defaultSiteRateLimitPerMinute must be a whole number ≥ 0',
+    isCount(settings.responseCacheTtlMs) ? null : 'responseCacheTtlMs must be a whole number ≥ 0',
+    isCount(settings.responseCacheMaxBytes)
+      ? null
+      : 'responseCacheMaxBytes must be a whole number ≥ 0',
+    isCount(settings.requestLogLimit) && settings.requestLogLimit >= 1
+      ? null
+      : 'requestLogLimit must be a whole number ≥ 1',
+  ];
+  const problem = problems.find((entry) => entry !== null);
+  if (problem) throw new RangeError(problem);
+}
+
+function arePriorities(priorities: Record<string, number>): boolean {
+  return Object.values(priorities).every(isPriority);
+}

@@ -1,0 +1,248 @@
+/**
+ * The data the broker keeps in its database: the public shapes the repositories hand out and the
+ * rows behind them. Everything here is structured-cloneable (IndexedDB stores it as it is).
+ */
+import type { LlmErrorName } from '../protocol/llm-errors';
+import type { PrivacyLevel, TaskType } from '../protocol/llm-request';
+import type { Attempt, LlmResult, ModelRef, TokenUsage } from '../protocol/llm-result';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** The user's global choices. Missing values read as `DEFAULT_SETTINGS`. */
+export interface BrokerSettings {
+  /** The most every site together may spend in one calendar month (UTC), in US dollars. */
+  monthlyBudgetUsd: number;
+  /** Provider id → priority 0–100; the router multiplies a model's score by priority / 100. */
+  providerPriorities: Record<string, number>;
+  /** The privacy level a newly granted site starts with. */
+  defaultPrivacy: PrivacyLevel;
+  /** The provider id that closes every fallback chain (e.g. `openrouter`), or null for none. */
+  gateway: string | null;
+  /** The monthly budget a newly granted site starts with, in US dollars. */
+  defaultSiteMonthlyBudgetUsd: number;
+  /** The rate limit a newly granted site starts with, in requests per minute. */
+  defaultSiteRateLimitPerMinute: number;
+  /** How long an entry of the local response cache stays valid, in milliseconds. */
+  responseCacheTtlMs: number;
+  /** The most the local response cache may hold, in bytes of stored JSON. */
+  responseCacheMaxBytes: number;
+  /** How many entries the request log keeps; older ones are pruned as new ones arrive. */
+  requestLogLimit: number;
+}
+
+export interface SettingsRow {
+  id: 'global';
+  /** Only what the user changed; defaults fill the rest on read, so new settings need no migration. */
+  values: Partial<BrokerSettings>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider accounts and the keys that protect them
+
+/** An AES-GCM ciphertext with its initialisation vector (fresh for every encryption). */
+export interface SealedSecret {
+  iv: Uint8Array<ArrayBuffer>;
+  ciphertext: Uint8Array<ArrayBuffer>;
+}
+
+/** Which key an API key is encrypted under. */
+export type SealedBy = 'device' | 'passphrase';
+
+export interface AccountRow {
+  provider: string;
+  baseUrl?: string;
+  sealedKey?: SealedSecret;
+  sealedBy?: SealedBy;
+  /** The masked key (`sk-…abcd`), kept in clear so the options page can list accounts while locked. */
+  maskedKey?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the options page may see of an account: never the key, never its ciphertext. */
+export interface ProviderAccountSummary {
+  /** Provider id, e.g. `openai`, `anthropic`, `ollama`. */
+  provider: string;
+  /** The endpoint for local servers and gateways; absent for the provider's default. */
+  baseUrl?: string;
+  /** Whether an API key is stored. */
+  hasKey: boolean;
+  /** The key with all but a few characters hidden, e.g. `sk-…abcd`; null when there is none. */
+  maskedKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What to store for a provider. An absent field keeps its stored value; null removes it. */
+export interface ProviderAccountInput {
+  provider: string;
+  apiKey?: string | null;
+  baseUrl?: string | null;
+}
+
+/** The non-extractable AES key that encrypts API keys when no passphrase is set. */
+export interface DeviceKeyRow {
+  id: 'device';
+  key: CryptoKey;
+  createdAt: number;
+}
+
+/** How to re-derive the passphrase key; the key itself and the passphrase are never stored. */
+export interface PassphraseRow {
+  id: 'passphrase';
+  salt: Uint8Array<ArrayBuffer>;
+  iterations: number;
+  /** A known text sealed under the derived key, so a wrong passphrase is told apart at unlock. */
+  check: SealedSecret;
+  createdAt: number;
+}
+
+export type KeyringRow = DeviceKeyRow | PassphraseRow;
+
+/** `none`: no passphrase set, keys usable; `locked`: a passphrase is set and not entered yet. */
+export type LockStatus = 'none' | 'locked' | 'unlocked';
+
+// ---------------------------------------------------------------------------------------------
+// Site grants
+
+export interface SiteGrant {
+  /** The page origin, e.g. `https://example.com`. */
+  origin: string;
+  /** Whether the site may call models. A revoked grant keeps its limits for a later re-grant. */
+  allowed: boolean;
+  /** When access was last granted (epoch ms). */
+  grantedAt: number;
+  /** When the grant last changed (epoch ms). */
+  updatedAt: number;
+  /** The most this site may spend in one calendar month (UTC), in US dollars. */
+  monthlyBudgetUsd: number;
+  /** The most requests this site may make in one minute. */
+  rateLimitPerMinute: number;
+  /** Where this site's prompts may go. */
+  privacy: PrivacyLevel;
+}
+
+/** The limits a grant can carry; any left out come from the settings' defaults. */
+export type SiteGrantLimits = Pick<
+  SiteGrant,
+  'monthlyBudgetUsd' | 'rateLimitPerMinute' | 'privacy'
+>;
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+export type LedgerStatus = 'reserved' | 'settled' | 'released';
+
+/** One row per request: the money side of it. */
+export interface LedgerEntry {
+  requestId: string;
+  origin: string;
+  /** The calendar month (UTC, `YYYY-MM`) the request counts in: the month it was reserved. */
+  month: string;
+  status: LedgerStatus;
+  /** The worst-case cost held against the budgets while the request runs, in US dollars. */
+  reservedUsd: number;
+  /** What the request actually cost, in US dollars; 0 until settled, 0 when released. */
+  costUsd: number;
+  /** The model that answered, once settled. */
+  model?: ModelRef;
+  usage?: TokenUsage;
+  createdAt: number;
+  /** When it was settled or released (epoch ms). */
+  closedAt?: number;
+  /** Why a reservation was released, e.g. `every fallback failed`. */
+  releaseReason?: string;
+}
+
+/** One row per attempt at one model. */
+export interface LedgerAttempt extends Attempt {
+  requestId: string;
+  /** 0 for the first attempt of a request, then 1, 2… */
+  attemptIndex: number;
+  startedAt: number;
+}
+
+/** Spend of one scope in one month, kept up to date in the transaction of every ledger write. */
+export interface LedgerMonthRow {
+  month: string;
+  /** `*` for every site together, otherwise the origin. */
+  scope: string;
+  /** Integer nano-dollars: sums of floats drift, sums of integers do not. */
+  reservedNanoUsd: number;
+  spentNanoUsd: number;
+  requestCount: number;
+}
+
+/** Spend of one scope in one month, in US dollars. */
+export interface MonthTotals {
+  month: string;
+  /** `*` for every site together, otherwise the origin. */
+  scope: string;
+  /** Held by requests still running. */
+  reservedUsd: number;
+  /** Settled cost. */
+  spentUsd: number;
+  /** Spent plus reserved: what a new reservation is measured against. */
+  committedUsd: number;
+  requestCount: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request log
+
+export type RequestLogOutcome = 'answered' | 'refused' | 'failed' | 'aborted';
+
+/** What the options page shows about one request. */
+export interface RequestLogInput {
+  requestId: string;
+  origin: string;
+  createdAt: number;
+  outcome: RequestLogOutcome;
+  /** The model that answered, when one did. */
+  model?: ModelRef;
+  task?: TaskType;
+  /** The error a failed or refused request ended with. */
+  errorName?: LlmErrorName;
+  attemptCount: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  /** True when the local response cache answered. */
+  cached?: boolean;
+  /** The start of the prompt, when the user lets the log keep it (truncated on write). */
+  promptPreview?: string;
+}
+
+export interface RequestLogEntry extends RequestLogInput {
+  /** Insertion order; newer entries have larger numbers. */
+  seq: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router stats, response cache, counters
+
+export interface RouterStatsRow {
+  id: 'router';
+  /** The router's live statistics as JSON text, so nothing but plain data is ever stored. */
+  json: string;
+  savedAt: number;
+}
+
+export interface ResponseCacheRow {
+  origin: string;
+  /** The caller's key of a deterministic request (e.g. a hash of its normalized form). */
+  key: string;
+  value: LlmResult;
+  createdAt: number;
+  expiresAt: number;
+  /** UTF-8 bytes of the value as JSON. */
+  sizeBytes: number;
+}
+
+/** A named number kept in the same transaction as the writes it counts. */
+export interface CounterRow {
+  id: string;
+  value: number;
+}

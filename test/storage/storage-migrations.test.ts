@@ -1,0 +1,178 @@
+import { Dexie } from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
+import { generateDeviceKey, seal } from '../../src/storage/storage-crypto';
+import { SCHEMA_V1 } from '../../src/storage/storage-database';
+import {
+  type LedgerEntryV1,
+  type SiteGrantV1,
+  V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
+} from '../../src/storage/storage-migrations';
+import { freshDatabaseName } from './storage-test-helpers';
+
+const SITE = 'https://site.example';
+const OTHER_SITE = 'https://other.example';
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+const OPENAI_KEY = 'sk-proj-0123456789abcdefghijklmnopqrstuvwxyz';
+
+let storages: BrokerStorage[] = [];
+afterEach(() => {
+  for (const storage of storages) storage.close();
+  storages = [];
+});
+
+function v1Entry(
+  requestId: string,
+  origin: string,
+  createdAt: string,
+  status: LedgerEntryV1['status'],
+  reservedUsd: number,
+  costUsd: number,
+): LedgerEntryV1 {
+  const time = Date.parse(createdAt);
+  return {
+    requestId,
+    origin,
+    status,
+    reservedUsd,
+    costUsd,
+    createdAt: time,
+    closedAt: time + 1000,
+  };
+}
+
+/** Writes a database exactly as version 1 of the code did, with a month and a half of traffic. */
+async function createVersion1Database(databaseName: string): Promise<void> {
+  const database = new Dexie(databaseName);
+  database.version(1).stores(SCHEMA_V1);
+  const deviceKey = await generateDeviceKey();
+  const grants: SiteGrantV1[] = [
+    {
+      origin: SITE,
+      allowed: true,
+      grantedAt: NOW,
+      updatedAt: NOW,
+      monthlyBudgetUsd: 2,
+      privacy: 'any',
+    },
+    {
+      origin: OTHER_SITE,
+      allowed: false,
+      grantedAt: NOW,
+      updatedAt: NOW,
+      monthlyBudgetUsd: 0.5,
+      privacy: 'local-only',
+    },
+  ];
+  const ledger: LedgerEntryV1[] = [
+    v1Entry('oct-a', SITE, '2026-10-03T09:00:00Z', 'settled', 0.3, 0.2),
+    v1Entry('oct-b', OTHER_SITE, '2026-10-30T09:00:00Z', 'released', 0.4, 0),
+    v1Entry('nov-a', SITE, '2026-11-02T09:00:00Z', 'settled', 0.2, 0.1),
+    v1Entry('nov-b', OTHER_SITE, '2026-11-19T09:00:00Z', 'settled', 0.5, 0.3),
+    v1Entry('nov-open', OTHER_SITE, '2026-11-20T09:59:00Z', 'reserved', 0.05, 0),
+  ];
+  await database.table('settings').put({ id: 'global', values: { monthlyBudgetUsd: 3 } });
+  await database.table('keyring').put({ id: 'device', key: deviceKey, createdAt: NOW });
+  await database.table('accounts').put({
+    provider: 'openai',
+    sealedKey: await seal(deviceKey, OPENAI_KEY, 'llm-broker/api-key/openai'),
+    sealedBy: 'device',
+    maskedKey: 'sk-…wxyz',
+    createdAt: NOW,
+    updatedAt: NOW,
+  });
+  await database.table('grants').bulkPut(grants);
+  await database.table('ledgerRequests').bulkPut(ledger);
+  expect(database.verno).toBe(1);
+  database.close();
+}
+
+function openAtLatest(databaseName: string): BrokerStorage {
+  const storage = createBrokerStorage(databaseName, { now: () => NOW });
+  storages.push(storage);
+  return storage;
+}
+
+describe('schema upgrade from version 1 to 2', () => {
+  it('opens a version 1 database at version 2 with its data migrated', async () => {
+    const databaseName = freshDatabaseName('migration');
+    await createVersion1Database(databaseName);
+    const storage = openAtLatest(databaseName);
+
+    // Untouched data reads as before: settings, the encrypted key.
+    expect((await storage.settings.get()).monthlyBudgetUsd).toBe(3);
+    expect(await storage.accounts.getApiKey('openai')).toBe(OPENAI_KEY);
+    expect(storage.database.verno).toBe(2);
+
+    // Grants gained a rate limit and kept everything else.
+    expect(await storage.grants.get(SITE)).toMatchObject({
+      allowed: true,
+      monthlyBudgetUsd: 2,
+      privacy: 'any',
+      rateLimitPerMinute: V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
+    });
+    expect((await storage.grants.get(OTHER_SITE))?.rateLimitPerMinute).toBe(
+      V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
+    );
+
+    // Ledger rows know their month, and the month totals were built from them.
+    expect((await storage.ledger.get('oct-b'))?.month).toBe('2026-10');
+    const october = await storage.ledger.monthTotals('2026-10');
+    expect(october.global).toMatchObject({ spentUsd: 0.2, reservedUsd: 0, requestCount: 2 });
+    const november = await storage.ledger.monthTotals('2026-11');
+    expect(november.global.spentUsd).toBeCloseTo(0.4, 9);
+    expect(november.global.reservedUsd).toBeCloseTo(0.05, 9);
+    expect(november.origins.find((row) => row.scope === OTHER_SITE)).toMatchObject({
+      requestCount: 2,
+      reservedUsd: 0.05,
+    });
+
+    // Budgets count this month's migrated traffic: every site's, and the site's own.
+    const left = await storage.ledger.budgetLeft(SITE);
+    expect(left.globalLeftUsd).toBeCloseTo(3 - (0.1 + 0.3 + 0.05), 9);
+    expect(left.siteLeftUsd).toBeCloseTo(2 - 0.1, 9);
+  });
+
+  it('lets the migrated ledger carry on: the open reservation settles, new indexes answer', async () => {
+    const databaseName = freshDatabaseName('migration-carry-on');
+    await createVersion1Database(databaseName);
+    const storage = openAtLatest(databaseName);
+
+    await storage.ledger.settle('nov-open', { costUsd: 0.01 });
+    const november = await storage.ledger.monthTotals('2026-11');
+    expect(november.global.reservedUsd).toBe(0);
+    expect(november.global.spentUsd).toBeCloseTo(0.41, 9);
+
+    // Indexes that version 2 added work on rows version 1 wrote.
+    expect(await storage.ledger.countSince(OTHER_SITE, NOW - 60_000)).toBe(1);
+    const settled = await storage.ledger.list({ status: 'settled' });
+    expect(settled.map((entry) => entry.requestId)).toEqual([
+      'nov-open',
+      'nov-b',
+      'nov-a',
+      'oct-a',
+    ]);
+    // And the tables version 2 added are there.
+    await storage.routerStats.save({ learned: true });
+    expect((await storage.routerStats.load())?.stats).toEqual({ learned: true });
+  });
+
+  it('creates a new database directly at version 2', async () => {
+    const storage = openAtLatest(freshDatabaseName('fresh'));
+    await storage.settings.get();
+    expect(storage.database.verno).toBe(2);
+    expect(storage.database.tables.map((table) => table.name).sort()).toEqual([
+      'accounts',
+      'counters',
+      'grants',
+      'keyring',
+      'ledgerAttempts',
+      'ledgerMonths',
+      'ledgerRequests',
+      'requestLog',
+      'responseCache',
+      'routerStats',
+      'settings',
+    ]);
+  });
+});
