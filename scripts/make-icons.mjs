@@ -75,7 +75,10 @@ function drawIcon(size) {
       let glyph = 0;
       const stroke = Math.max(0.045, 1.2 * pixel);
       for (const [tx, ty] of targets) {
-        glyph = Math.max(glyph, coverage(segmentDistance(u, v, source[0], source[1], tx, ty) - stroke, pixel));
+        glyph = Math.max(
+          glyph,
+          coverage(segmentDistance(u, v, source[0], source[1], tx, ty) - stroke, pixel),
+        );
         glyph = Math.max(glyph, coverage(Math.hypot(u - tx, v - ty) - 0.085, pixel));
       }
       glyph = Math.max(glyph, coverage(Math.hypot(u - source[0], v - source[1]) - 0.11, pixel));

@@ -4,11 +4,17 @@
  * (STYLE.md principle 5). Stream parts are batched per task so a fast stream costs one message
  * per burst, not one per token.
  */
-import type { LlmStreamPart } from '../../src/protocol/llm-result';
+
 import { LlmError, toLlmErrorData } from '../../src/protocol/llm-errors';
+import type { LlmStreamPart } from '../../src/protocol/llm-result';
+import type {
+  BackgroundToPage,
+  PageMethod,
+  PageMethods,
+  PageToBackground,
+} from '../messaging/page-channel';
 import type { Runtime } from '../platform/browser-api';
 import { browser } from '../platform/browser-api';
-import type { BackgroundToPage, PageMethod, PageMethods, PageToBackground } from '../messaging/page-channel';
 import { whileAlive } from './keep-alive';
 
 export interface PageCallContext {
@@ -21,7 +27,10 @@ export interface PageCallContext {
 export interface PageMethodHandler<M extends PageMethod> {
   /** `granted`: only origins the user allowed; `any`: any http(s) page (permission calls). */
   trust: 'granted' | 'any';
-  run(params: PageMethods[M]['params'], context: PageCallContext): Promise<PageMethods[M]['result']>;
+  run(
+    params: PageMethods[M]['params'],
+    context: PageCallContext,
+  ): Promise<PageMethods[M]['result']>;
 }
 
 export type PageMethodHandlers = { [M in PageMethod]: PageMethodHandler<M> };
@@ -36,8 +45,10 @@ export interface PagePortOptions {
 
 /** The page's origin as the browser reports it; undefined for anything but a top-level http(s) page. */
 export function senderOrigin(sender: Runtime.MessageSender | undefined): string | undefined {
-  if (!sender || sender.id !== browser.runtime.id || !sender.tab || sender.frameId !== 0) return undefined;
-  const raw = (sender as { origin?: string }).origin ?? (sender.url ? new URL(sender.url).origin : undefined);
+  if (!sender || sender.id !== browser.runtime.id || !sender.tab || sender.frameId !== 0)
+    return undefined;
+  const raw =
+    (sender as { origin?: string }).origin ?? (sender.url ? new URL(sender.url).origin : undefined);
   if (!raw) return undefined;
   const { protocol } = new URL(raw);
   return protocol === 'https:' || protocol === 'http:' ? raw : undefined;
@@ -79,13 +90,17 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     if (calls.has(message.id)) return;
     const handler = options.handlers[message.method] as PageMethodHandler<PageMethod> | undefined;
     if (!handler) {
-      post({ kind: 'error', id: message.id, error: { name: 'TypeError', message: `Unknown method.` } });
+      post({
+        kind: 'error',
+        id: message.id,
+        error: { name: 'TypeError', message: `Unknown method.` },
+      });
       return;
     }
     const controller = new AbortController();
     calls.set(message.id, controller);
-    void whileAlive(() => runCall(message.id, handler, message.params, controller.signal)).finally(() =>
-      calls.delete(message.id),
+    void whileAlive(() => runCall(message.id, handler, message.params, controller.signal)).finally(
+      () => calls.delete(message.id),
     );
   });
 

@@ -4,6 +4,8 @@
  * to the relay over a private MessageChannel port, and turns answers back into promises,
  * async iterables, DOMExceptions and events. Kept small: it loads on every page.
  */
+
+import type { LlmBrokerApi, LlmStream, PageRequest } from '../../src/protocol/llm-broker-api';
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest } from '../../src/protocol/llm-request';
@@ -17,15 +19,6 @@ import {
   type RelayAck,
 } from '../messaging/page-channel';
 
-/** What `window.llm.stream()` returns: the parts as they arrive, and the final result. */
-export interface LlmStream extends AsyncIterable<LlmStreamPart> {
-  /** Resolves with the result once the answer is complete; rejects as the stream does. */
-  readonly result: Promise<LlmResult>;
-}
-
-/** A request as a page may pass it: the contract plus an optional AbortSignal. */
-export type PageRequest = LlmRequest & { signal?: AbortSignal };
-
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -34,9 +27,13 @@ interface PendingCall {
 
 function toError(data: LlmErrorData): Error {
   const error =
-    data.name === 'TypeError' ? new TypeError(data.message) : new DOMException(data.message, data.name);
-  if (data.ruledOut) Object.defineProperty(error, 'ruledOut', { value: data.ruledOut, enumerable: true });
-  if (data.attempts) Object.defineProperty(error, 'attempts', { value: data.attempts, enumerable: true });
+    data.name === 'TypeError'
+      ? new TypeError(data.message)
+      : new DOMException(data.message, data.name);
+  if (data.ruledOut)
+    Object.defineProperty(error, 'ruledOut', { value: data.ruledOut, enumerable: true });
+  if (data.attempts)
+    Object.defineProperty(error, 'attempts', { value: data.attempts, enumerable: true });
   return error;
 }
 
@@ -53,7 +50,11 @@ class RelayConnection {
   constructor(private readonly onMessage: (message: BackgroundToPage) => void) {
     // If the relay started listening after we spoke, it says so and we hand it a port again.
     window.addEventListener('message', (event) => {
-      if (event.source === window && event.data?.type === HANDSHAKE.relayReady && !this.acknowledged) {
+      if (
+        event.source === window &&
+        event.data?.type === HANDSHAKE.relayReady &&
+        !this.acknowledged
+      ) {
         this.connect();
       }
     });
@@ -96,7 +97,7 @@ function toWireRequest(request: PageRequest): LlmRequest {
   }
 }
 
-class LlmBroker extends EventTarget {
+class LlmBroker extends EventTarget implements LlmBrokerApi {
   readonly #pending = new Map<number, PendingCall>();
   readonly #relay = new RelayConnection((message) => this.#receive(message));
   #nextId = 1;
@@ -132,7 +133,9 @@ class LlmBroker extends EventTarget {
     let finished = false;
     let failure: Error | undefined;
     const controller = new AbortController();
-    const signal = request?.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    const signal = request?.signal
+      ? AbortSignal.any([request.signal, controller.signal])
+      : controller.signal;
 
     let result: Promise<LlmResult>;
     try {

@@ -5,7 +5,6 @@
  * from the port's sender, never from a message.
  */
 import type { Runtime } from 'webextension-polyfill';
-import { browser } from '../platform/browser-api';
 import {
   type BackgroundToPage,
   HANDSHAKE,
@@ -13,6 +12,7 @@ import {
   type PageToBackground,
   type RelayAck,
 } from '../messaging/page-channel';
+import { browser } from '../platform/browser-api';
 
 let pagePort: MessagePort | undefined;
 let backgroundPort: Runtime.Port | undefined;
@@ -38,7 +38,8 @@ function failInFlight(reason: string): void {
 
 function connectBackground(): Runtime.Port {
   const port = browser.runtime.connect({ name: PAGE_PORT_NAME });
-  port.onMessage.addListener((message: BackgroundToPage) => {
+  port.onMessage.addListener((received: unknown) => {
+    const message = received as BackgroundToPage;
     if (message.kind === 'result' || message.kind === 'error') inFlight.delete(message.id);
     toPage(message);
   });

@@ -84,7 +84,9 @@ const requestSchema = z
       .array(z.string().min(1).max(REQUEST_LIMITS.stopChars))
       .max(REQUEST_LIMITS.stopSequences)
       .optional(),
-    responseFormat: z.strictObject({ type: z.literal('json'), schema: jsonObject.optional() }).optional(),
+    responseFormat: z
+      .strictObject({ type: z.literal('json'), schema: jsonObject.optional() })
+      .optional(),
     tools: z
       .array(
         z.strictObject({

@@ -1,5 +1,13 @@
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerBrowser, launchBroker } from './e2e-harness';
+import { unpackedExtensionId } from '../../scripts/extension-id.mjs';
+import {
+  type BrokerBrowser,
+  CHROMIUM_PATH,
+  chromiumArgs,
+  DIST_DIR,
+  launchBroker,
+} from './e2e-harness';
 
 describe('the page bridge', () => {
   let broker: BrokerBrowser;
@@ -10,14 +18,37 @@ describe('the page bridge', () => {
     await broker?.close();
   });
 
+  it('loads under the id `npm start` computes for dist/', () => {
+    expect(broker.extensionId).toBe(unpackedExtensionId(DIST_DIR));
+  });
+
   it('puts window.llm on the page before any page script runs, and announces itself', async () => {
     const page = await broker.openTestPage();
-    expect(await page.evaluate(() => (window as unknown as { __llmAtStart: boolean }).__llmAtStart)).toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced)).toContain(
-      'LLM Broker',
-    );
-    expect(await page.evaluate(() => (window as unknown as { llm: { ping(): Promise<string> } }).llm.ping())).toBe(
-      'pong',
-    );
+    expect(
+      await page.evaluate(() => (window as unknown as { __llmAtStart: boolean }).__llmAtStart),
+    ).toBe(true);
+    expect(
+      await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced),
+    ).toContain('LLM Broker');
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { llm: { ping(): Promise<string> } }).llm.ping(),
+      ),
+    ).toBe('pong');
+  });
+
+  it('adds no global to the page but window.llm', async () => {
+    // The same page in the same browser, without the extension.
+    const plain = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs() });
+    const blank = await plain.newPage();
+    await blank.goto(`${broker.pagesUrl}/index.html`);
+    const baseline = new Set(await blank.evaluate(() => Object.getOwnPropertyNames(window)));
+    await plain.close();
+    const page = await broker.openTestPage();
+    const names = await page.evaluate(() => Object.getOwnPropertyNames(window));
+    const testPageGlobals = new Set(['__llmAtStart', '__announced', 'settle']);
+    expect(names.filter((name) => !baseline.has(name) && !testPageGlobals.has(name))).toEqual([
+      'llm',
+    ]);
   });
 });

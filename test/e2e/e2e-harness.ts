@@ -14,10 +14,13 @@ import { type BrowserContext, chromium, type Page, type Worker } from 'playwrigh
 export const DIST_DIR = resolve(import.meta.dirname, '../../dist');
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/screenshots');
 const PAGES_DIR = resolve(import.meta.dirname, 'pages');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags that keep Chromium quiet on a closed network and let it load the unpacked build. */
-export function chromiumArgs(extensionDir: string, extra: string[] = []): string[] {
+/** Flags that keep Chromium quiet on a closed network and (given a build) load the extension. */
+export function chromiumArgs(extensionDir?: string, extra: string[] = []): string[] {
+  const extension = extensionDir
+    ? [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`]
+    : [];
   return [
     '--no-sandbox',
     '--disable-gpu',
@@ -28,8 +31,7 @@ export function chromiumArgs(extensionDir: string, extra: string[] = []): string
     '--disable-sync',
     '--disable-default-apps',
     '--disable-dev-shm-usage',
-    `--disable-extensions-except=${extensionDir}`,
-    `--load-extension=${extensionDir}`,
+    ...extension,
     ...extra,
   ];
 }
@@ -51,7 +53,8 @@ export interface BrokerBrowser {
 
 function servePages(): Promise<Server> {
   const server = createServer((request, response) => {
-    const name = new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/+/, '') || 'index.html';
+    const name =
+      new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/+/, '') || 'index.html';
     const file = join(PAGES_DIR, name);
     if (!file.startsWith(PAGES_DIR) || !existsSync(file)) {
       response.writeHead(404).end('not found');
@@ -68,12 +71,13 @@ export async function launchBroker(options: { extraArgs?: string[] } = {}): Prom
   }
   const profileDir = await mkdtemp(join(tmpdir(), 'llm-broker-e2e-'));
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: chromiumArgs(DIST_DIR, options.extraArgs),
   });
   const serviceWorker =
-    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+    context.serviceWorkers()[0] ??
+    (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(serviceWorker.url()).host;
   const pageServer = await servePages();
   const pagesUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;

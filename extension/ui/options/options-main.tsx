@@ -1,3 +1,86 @@
+import '../components/broker-ui.css';
 import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { uiCall } from '../components/ui-client';
+import { ToastProvider, useLoader } from '../components/ui-kit';
+import { ActivityView } from './activity-view';
+import { PlaygroundView } from './playground-view';
+import { PreferencesView } from './preferences-view';
+import { ProvidersView } from './providers-view';
+import { SitesView } from './sites-view';
 
-render(<main>options</main>, document.getElementById('app')!);
+const SECTIONS = [
+  { id: 'providers', label: 'Providers' },
+  { id: 'preferences', label: 'Budget & priorities' },
+  { id: 'sites', label: 'Sites' },
+  { id: 'activity', label: 'Activity' },
+  { id: 'playground', label: 'Playground' },
+] as const;
+type SectionId = (typeof SECTIONS)[number]['id'];
+
+function currentSection(): SectionId {
+  const id = location.hash.slice(1);
+  return SECTIONS.some((section) => section.id === id) ? (id as SectionId) : 'providers';
+}
+
+function OptionsApp() {
+  const [section, setSection] = useState<SectionId>(currentSection);
+  useEffect(() => {
+    const onHash = () => setSection(currentSection());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  const load = useCallback(() => uiCall('getOverview', null), []);
+  const { data: overview, error, reload } = useLoader(load);
+
+  return (
+    <div class="shell">
+      <header class="shell-header">
+        <img src="/public/icons/icon-48.png" alt="" />
+        <h1>LLM Broker</h1>
+        <span class="muted small">Your keys, your budget, the best model for each request.</span>
+      </header>
+      <nav class="shell-nav" aria-label="Settings sections">
+        {SECTIONS.map((item) => (
+          <a
+            key={item.id}
+            href={`#${item.id}`}
+            aria-current={item.id === section ? 'page' : undefined}
+          >
+            {item.label}
+            {item.id === 'sites' && overview && overview.sites.length > 0 && (
+              <span class="badge">{overview.sites.filter((site) => site.allowed).length}</span>
+            )}
+          </a>
+        ))}
+      </nav>
+      <main class="shell-main">
+        {error && (
+          <div class="notice danger" role="alert">
+            Could not load your settings: {error.message}{' '}
+            <button type="button" onClick={() => void reload()}>
+              Try again
+            </button>
+          </div>
+        )}
+        {!overview && !error && <p class="muted">Loading…</p>}
+        {overview && section === 'providers' && (
+          <ProvidersView overview={overview} reload={reload} />
+        )}
+        {overview && section === 'preferences' && (
+          <PreferencesView overview={overview} reload={reload} />
+        )}
+        {overview && section === 'sites' && <SitesView overview={overview} reload={reload} />}
+        {overview && section === 'activity' && <ActivityView overview={overview} />}
+        {overview && section === 'playground' && <PlaygroundView overview={overview} />}
+      </main>
+    </div>
+  );
+}
+
+render(
+  <ToastProvider>
+    <OptionsApp />
+  </ToastProvider>,
+  document.getElementById('app')!,
+);

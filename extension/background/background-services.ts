@@ -1,0 +1,28 @@
+/** The background's long-lived parts, created once per service-worker life. */
+import { findProvider } from '../../src/providers/provider-registry';
+import { loadBundledCatalog } from '../../src/router';
+import { Broker } from '../../src/runtime/broker';
+import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
+import { ConsentPrompts } from './consent-prompts';
+import { PageEvents } from './page-events';
+
+export interface BackgroundServices {
+  storage: BrokerStorage;
+  broker: Broker;
+  consent: ConsentPrompts;
+  pageEvents: PageEvents;
+}
+
+let services: BackgroundServices | undefined;
+
+export function backgroundServices(): BackgroundServices {
+  if (services) return services;
+  const storage = createBrokerStorage();
+  services = {
+    storage,
+    broker: new Broker({ storage, catalog: loadBundledCatalog(), findProvider }),
+    consent: new ConsentPrompts(),
+    pageEvents: new PageEvents(),
+  };
+  return services;
+}

@@ -1,0 +1,73 @@
+/**
+ * Consent windows: one per origin at a time. A site's `requestPermission()` waits here until the
+ * user decides in the window (extension/ui/consent) or closes it, which counts as a refusal.
+ */
+import type { SiteGrantLimits } from '../../src/storage/storage-types';
+import { browser } from '../platform/browser-api';
+
+interface PendingPrompt {
+  origin: string;
+  windowId?: number;
+  settle(decision: ConsentOutcome): void;
+}
+
+export type ConsentOutcome =
+  | { allow: true; limits: SiteGrantLimits | undefined }
+  | { allow: false };
+
+const WINDOW_SIZE = { width: 480, height: 600 };
+
+export class ConsentPrompts {
+  private readonly pending = new Map<string, PendingPrompt>();
+  private readonly byOrigin = new Map<string, Promise<ConsentOutcome>>();
+
+  constructor() {
+    browser.windows.onRemoved.addListener((windowId) => {
+      for (const [promptId, prompt] of this.pending) {
+        if (prompt.windowId === windowId) this.decide(promptId, { allow: false });
+      }
+    });
+  }
+
+  /** Opens (or joins) the consent window for `origin` and resolves with the user's decision. */
+  ask(origin: string): Promise<ConsentOutcome> {
+    const existing = this.byOrigin.get(origin);
+    if (existing) return existing;
+    const promptId = crypto.randomUUID();
+    const decision = new Promise<ConsentOutcome>((resolve) => {
+      this.pending.set(promptId, { origin, settle: resolve });
+    }).finally(() => {
+      this.pending.delete(promptId);
+      this.byOrigin.delete(origin);
+    });
+    this.byOrigin.set(origin, decision);
+    void this.open(promptId).catch(() => this.decide(promptId, { allow: false }));
+    return decision;
+  }
+
+  /** The origin a prompt window is about; undefined once it has been decided. */
+  originOf(promptId: string): string | undefined {
+    return this.pending.get(promptId)?.origin;
+  }
+
+  decide(promptId: string, outcome: ConsentOutcome): boolean {
+    const prompt = this.pending.get(promptId);
+    if (!prompt) return false;
+    prompt.settle(outcome);
+    if (prompt.windowId !== undefined) void browser.windows.remove(prompt.windowId).catch(() => {});
+    return true;
+  }
+
+  private async open(promptId: string): Promise<void> {
+    const url = browser.runtime.getURL(`extension/ui/consent/consent.html?prompt=${promptId}`);
+    const created = await browser.windows.create({
+      url,
+      type: 'popup',
+      focused: true,
+      ...WINDOW_SIZE,
+    });
+    const prompt = this.pending.get(promptId);
+    if (prompt) prompt.windowId = created.id;
+    else if (created.id !== undefined) await browser.windows.remove(created.id);
+  }
+}

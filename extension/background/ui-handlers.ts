@@ -1,0 +1,121 @@
+/** What each call from the extension's own pages does. Only extension pages reach this. */
+import { LlmError } from '../../src/protocol/llm-errors';
+import { PROVIDERS } from '../../src/providers/provider-registry';
+import { monthOf } from '../../src/storage/storage-money';
+import type { UiMethod, UiMethods } from '../messaging/ui-channel';
+import type { BackgroundServices } from './background-services';
+
+type UiHandlers = {
+  [M in UiMethod]: (params: UiMethods[M]['params']) => Promise<UiMethods[M]['result']>;
+};
+
+export function createUiHandlers(services: BackgroundServices): UiHandlers {
+  const { storage, broker, consent, pageEvents } = services;
+
+  const siteChanged = async (origin: string) =>
+    pageEvents.permissionChanged(await broker.permissionOf(origin));
+
+  return {
+    async getOverview() {
+      const [settings, accounts, grants, totals, lock] = await Promise.all([
+        storage.settings.get(),
+        storage.accounts.list(),
+        storage.grants.list(),
+        storage.ledger.monthTotals(),
+        storage.accounts.lockStatus(),
+      ]);
+      const spentBy = new Map(totals.origins.map((month) => [month.scope, month.spentUsd]));
+      return {
+        settings,
+        providers: PROVIDERS.map((provider) => ({
+          id: provider.id,
+          name: provider.name,
+          defaultBaseUrl: provider.defaultBaseUrl,
+          requiresKey: provider.requiresKey,
+          ...(provider.keyUrl && { keyUrl: provider.keyUrl }),
+          account: accounts.find((account) => account.provider === provider.id) ?? null,
+        })),
+        sites: grants.map((grant) => ({
+          ...grant,
+          spentThisMonthUsd: spentBy.get(grant.origin) ?? 0,
+        })),
+        month: totals.global,
+        lock,
+      };
+    },
+    saveSettings: (changes) => storage.settings.update(changes),
+    saveAccount: (input) => {
+      if (!PROVIDERS.some((provider) => provider.id === input.provider)) {
+        throw new LlmError({ name: 'TypeError', message: `Unknown provider ${input.provider}.` });
+      }
+      return storage.accounts.save(input);
+    },
+    async removeAccount({ provider }) {
+      await storage.accounts.remove(provider);
+      return null;
+    },
+    async updateSite({ origin, limits }) {
+      const grant = await storage.grants.update(origin, limits);
+      await siteChanged(origin);
+      return grant;
+    },
+    async revokeSite({ origin }) {
+      await storage.grants.revoke(origin);
+      await siteChanged(origin);
+      return null;
+    },
+    async restoreSite({ origin }) {
+      const grant = await storage.grants.grant(origin);
+      await siteChanged(origin);
+      return grant;
+    },
+    listRequestLog: ({ limit, beforeSeq }) =>
+      storage.requestLog.recent({
+        limit: Math.min(limit, 200),
+        ...(beforeSeq !== undefined && { beforeSeq }),
+      }),
+    async getConsentPrompt({ promptId }) {
+      const origin = consent.originOf(promptId);
+      if (!origin)
+        throw new LlmError({
+          name: 'InvalidStateError',
+          message: 'This permission request is over.',
+        });
+      const [settings, accounts, existing] = await Promise.all([
+        storage.settings.get(),
+        storage.accounts.list(),
+        storage.grants.get(origin),
+      ]);
+      return {
+        promptId,
+        origin,
+        defaults: {
+          monthlyBudgetUsd: existing?.monthlyBudgetUsd ?? settings.defaultSiteMonthlyBudgetUsd,
+          rateLimitPerMinute:
+            existing?.rateLimitPerMinute ?? settings.defaultSiteRateLimitPerMinute,
+          privacy: existing?.privacy ?? settings.defaultPrivacy,
+        },
+        hasProviders: accounts.length > 0,
+      };
+    },
+    async decideConsent({ promptId, allow, limits }) {
+      const decided = allow
+        ? consent.decide(promptId, { allow, limits })
+        : consent.decide(promptId, { allow });
+      if (!decided)
+        throw new LlmError({
+          name: 'InvalidStateError',
+          message: 'This permission request is over.',
+        });
+      return null;
+    },
+    getSiteStatus: ({ origin }) => broker.permissionOf(origin),
+    async explainRoute({ request }) {
+      const { plan } = await broker.plan('chrome-extension://playground', request);
+      return plan;
+    },
+  };
+}
+
+/** The current month, for pages that label spend. */
+export const currentMonth = () => monthOf(Date.now());

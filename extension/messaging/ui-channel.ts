@@ -1,0 +1,87 @@
+/**
+ * The channel between the extension's own pages (options, popup, consent) and the background.
+ * Only extension pages may use it; the background checks the sender before doing anything.
+ */
+import type { LlmErrorData } from '../../src/protocol/llm-errors';
+import type { PermissionState } from '../../src/protocol/llm-permission';
+import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
+import type {
+  BrokerSettings,
+  LockStatus,
+  MonthTotals,
+  ProviderAccountInput,
+  ProviderAccountSummary,
+  RequestLogEntry,
+  SiteGrant,
+  SiteGrantLimits,
+} from '../../src/storage/storage-types';
+
+/** A provider as the options page lists it: its facts and the user's account, if any. */
+export interface ProviderListing {
+  id: string;
+  name: string;
+  defaultBaseUrl: string;
+  requiresKey: boolean;
+  keyUrl?: string;
+  account: ProviderAccountSummary | null;
+}
+
+export interface SiteListing extends SiteGrant {
+  spentThisMonthUsd: number;
+}
+
+export interface Overview {
+  settings: BrokerSettings;
+  providers: ProviderListing[];
+  sites: SiteListing[];
+  /** Spend of every site together this month. */
+  month: MonthTotals;
+  lock: LockStatus;
+}
+
+/** What the consent window shows and the defaults it offers. */
+export interface ConsentPrompt {
+  promptId: string;
+  origin: string;
+  defaults: SiteGrantLimits;
+  /** Whether any provider is configured yet (if not, the window says so). */
+  hasProviders: boolean;
+}
+
+export interface ConsentDecision {
+  promptId: string;
+  allow: boolean;
+  limits?: SiteGrantLimits;
+}
+
+/** Every call an extension page can make. */
+export interface UiMethods {
+  getOverview: { params: null; result: Overview };
+  saveSettings: { params: Partial<BrokerSettings>; result: BrokerSettings };
+  saveAccount: { params: ProviderAccountInput; result: ProviderAccountSummary };
+  removeAccount: { params: { provider: string }; result: null };
+  updateSite: { params: { origin: string; limits: Partial<SiteGrantLimits> }; result: SiteGrant };
+  revokeSite: { params: { origin: string }; result: null };
+  /** Undoes a revoke from the options page. */
+  restoreSite: { params: { origin: string }; result: SiteGrant };
+  listRequestLog: { params: { limit: number; beforeSeq?: number }; result: RequestLogEntry[] };
+  getConsentPrompt: { params: { promptId: string }; result: ConsentPrompt };
+  decideConsent: { params: ConsentDecision; result: null };
+  /** What the popup shows for the active tab's site. */
+  getSiteStatus: { params: { origin: string }; result: PermissionState };
+  /** The router's decision for a request, without calling any model (the playground). */
+  explainRoute: { params: { request: LlmRequest }; result: unknown };
+}
+export type UiMethod = keyof UiMethods;
+
+export const UI_CHANNEL = 'llm-broker/ui';
+
+export type UiRequest = {
+  [M in UiMethod]: { channel: typeof UI_CHANNEL; method: M; params: UiMethods[M]['params'] };
+}[UiMethod];
+
+export type UiResponse<M extends UiMethod> =
+  | { ok: true; value: UiMethods[M]['result'] }
+  | { ok: false; error: LlmErrorData };
+
+export type { PrivacyLevel };

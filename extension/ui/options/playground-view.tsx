@@ -1,0 +1,5 @@
+import type { Overview } from '../../messaging/ui-channel';
+
+export function PlaygroundView(_props: { overview: Overview }) {
+  return <section />;
+}

@@ -1,0 +1,189 @@
+import { useState } from 'preact/hooks';
+import type { Overview, ProviderListing } from '../../messaging/ui-channel';
+import { browser } from '../../platform/browser-api';
+import { uiCall } from '../components/ui-client';
+import { ConfirmDialog, useToast } from '../components/ui-kit';
+
+interface ViewProps {
+  overview: Overview;
+  reload(): Promise<void>;
+}
+
+/** Checks a base URL and, when it is outside the manifest's host permissions, asks for it. */
+async function ensureHostPermission(baseUrl: string): Promise<void> {
+  const origins = [`${new URL(baseUrl).origin}/*`];
+  if (await browser.permissions.contains({ origins })) return;
+  if (!(await browser.permissions.request({ origins }))) {
+    throw new Error(
+      `LLM Broker needs permission to reach ${new URL(baseUrl).host} to use this server.`,
+    );
+  }
+}
+
+function validBaseUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:'
+      ? undefined
+      : 'Use an http:// or https:// address.';
+  } catch {
+    return 'This is not a web address (for example http://127.0.0.1:11434/v1).';
+  }
+}
+
+function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void> }) {
+  const { provider } = props;
+  const toast = useToast();
+  const [apiKey, setApiKey] = useState('');
+  const [baseUrl, setBaseUrl] = useState(provider.account?.baseUrl ?? '');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const configured =
+    provider.account !== null && (provider.account.hasKey || !provider.requiresKey);
+  const baseUrlProblem = validBaseUrl(baseUrl);
+  const keyMissing = provider.requiresKey && !provider.account?.hasKey && apiKey.trim() === '';
+  const inputId = `provider-${provider.id}`;
+
+  async function save(event: Event) {
+    event.preventDefault();
+    if (baseUrlProblem || keyMissing) return;
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      if (baseUrl) await ensureHostPermission(baseUrl);
+      await uiCall('saveAccount', {
+        provider: provider.id,
+        ...(apiKey.trim() && { apiKey: apiKey.trim() }),
+        baseUrl: baseUrl.trim() || null,
+      });
+      setApiKey('');
+      toast(`${provider.name} saved.`);
+      await props.reload();
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove() {
+    setConfirmRemove(false);
+    await uiCall('removeAccount', { provider: provider.id });
+    toast(`${provider.name} removed. Its key is deleted from this browser.`);
+    await props.reload();
+  }
+
+  return (
+    <form class="card stack" onSubmit={save} aria-labelledby={`${inputId}-title`}>
+      <div class="spread">
+        <h3 id={`${inputId}-title`}>{provider.name}</h3>
+        {configured ? (
+          <span class="badge ok">Connected</span>
+        ) : (
+          <span class="badge">Not set up</span>
+        )}
+      </div>
+      {provider.requiresKey && (
+        <label class="field">
+          API key
+          <input
+            id={`${inputId}-key`}
+            type="password"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder={provider.account?.maskedKey ?? 'Paste your API key'}
+            value={apiKey}
+            onInput={(event) => setApiKey(event.currentTarget.value)}
+          />
+          <span class="hint">
+            {provider.account?.hasKey ? 'Stored encrypted. Paste a new key to replace it. ' : ''}
+            {provider.keyUrl && (
+              <a href={provider.keyUrl} target="_blank" rel="noreferrer">
+                Get a key
+              </a>
+            )}
+          </span>
+        </label>
+      )}
+      <details open={!provider.requiresKey || baseUrl !== ''}>
+        <summary class="small muted">
+          {provider.requiresKey ? 'Advanced: API address' : 'Server address'}
+        </summary>
+        <label class="field" style={{ marginTop: '8px' }}>
+          <span class="visually-hidden">API address</span>
+          <input
+            id={`${inputId}-url`}
+            type="url"
+            placeholder={provider.defaultBaseUrl}
+            value={baseUrl}
+            aria-invalid={baseUrlProblem ? 'true' : undefined}
+            onInput={(event) => setBaseUrl(event.currentTarget.value)}
+          />
+          {baseUrlProblem ? (
+            <span class="field-error">{baseUrlProblem}</span>
+          ) : (
+            <span class="hint">Leave empty for {provider.defaultBaseUrl}.</span>
+          )}
+        </label>
+      </details>
+      {problem && (
+        <div class="notice danger" role="alert">
+          {problem}
+        </div>
+      )}
+      <div class="row">
+        <button
+          type="submit"
+          class="primary"
+          disabled={busy || keyMissing || baseUrlProblem !== undefined}
+        >
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        {provider.account && (
+          <button type="button" class="danger ghost" onClick={() => setConfirmRemove(true)}>
+            Remove
+          </button>
+        )}
+      </div>
+      <ConfirmDialog
+        open={confirmRemove}
+        title={`Remove ${provider.name}?`}
+        confirmLabel="Remove"
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirmRemove(false)}
+      >
+        The key is deleted from this browser. Sites will no longer be answered by {provider.name}{' '}
+        models until you add it again.
+      </ConfirmDialog>
+    </form>
+  );
+}
+
+export function ProvidersView(props: ViewProps) {
+  const connected = props.overview.providers.filter((provider) => provider.account);
+  return (
+    <section class="stack" aria-labelledby="providers-title">
+      <div>
+        <h2 id="providers-title" class="page-title">
+          Providers
+        </h2>
+        <p class="page-lead">
+          Add the keys you want sites to use. Keys stay in this browser, encrypted, and never reach
+          a website.
+        </p>
+      </div>
+      {connected.length === 0 && (
+        <div class="notice">
+          No provider yet: add one key below and sites you allow can start asking for answers.
+        </div>
+      )}
+      <div class="card-grid">
+        {props.overview.providers.map((provider) => (
+          <ProviderCard key={provider.id} provider={provider} reload={props.reload} />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,2 @@
+/** The id Chromium gives an unpacked extension loaded from `directory`. */
+export function unpackedExtensionId(directory: string): string;

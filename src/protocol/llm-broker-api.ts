@@ -1,0 +1,37 @@
+/**
+ * The object a page reaches as `window.llm` (or through `llm:announceProvider` discovery):
+ * the types a site developer codes against (DESIGN.md §3).
+ */
+import type { PermissionState } from './llm-permission';
+import type { LlmRequest } from './llm-request';
+import type { LlmResult, LlmStreamPart } from './llm-result';
+
+/** A request as a page may pass it: the contract plus an optional AbortSignal. */
+export type PageRequest = LlmRequest & { signal?: AbortSignal };
+
+/** What `stream()` returns: the parts as they arrive, and the final result. */
+export interface LlmStream extends AsyncIterable<LlmStreamPart> {
+  /** Resolves with the result once the answer is complete; rejects as the stream does. */
+  readonly result: Promise<LlmResult>;
+}
+
+export interface LlmBrokerApi extends EventTarget {
+  /** Whether this site may use the broker, and its budget. */
+  getPermission(): Promise<PermissionState>;
+  /** Asks the user, in an extension window naming this site, to let it use the broker. */
+  requestPermission(): Promise<PermissionState>;
+  /** Gives up this site's access. */
+  revokePermission(): Promise<PermissionState>;
+  /** Answers a request with the best model the user allows; resolves with the whole answer. */
+  generate(request: PageRequest): Promise<LlmResult>;
+  /** Streams the answer: `for await (const part of llm.stream(req))`, then `await stream.result`. */
+  stream(request: PageRequest): LlmStream;
+  /** A no-op round trip through the whole bridge (benchmarks and health checks). */
+  ping(): Promise<'pong'>;
+}
+
+/** What `llm:announceProvider` carries (EIP-6963 style). */
+export interface LlmProviderDetail {
+  info: { uuid: string; name: string; icon: string; rdns: string };
+  provider: LlmBrokerApi;
+}

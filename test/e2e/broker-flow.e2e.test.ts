@@ -1,0 +1,148 @@
+/**
+ * The walking skeleton end to end: a site on 127.0.0.1 is refused, asks for permission, the user
+ * allows it in the consent window, and its requests are answered through the extension by a
+ * loopback server speaking OpenAI's wire format, with the key the user saved in the options page.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LlmBrokerApi } from '../../src/protocol/llm-broker-api';
+import type { LlmStreamPart } from '../../src/protocol/llm-result';
+import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
+import { type BrokerBrowser, launchBroker } from './e2e-harness';
+
+const API_KEY = 'sk-e2e-test-key-0123456789abcdef';
+const ANSWER = 'Routing works: this answer came through the extension, one token at a time.';
+
+type PageError = { name: string; message: string };
+
+declare global {
+  interface Window {
+    llm: LlmBrokerApi;
+    /** Defined by test/e2e/pages/index.html: resolves with the value or `{ name, message }`. */
+    settle<T>(promise: Promise<T>): Promise<T | PageError>;
+  }
+}
+
+describe('a site using window.llm through the extension', () => {
+  let broker: BrokerBrowser;
+  let openai: ProviderServer;
+  let site: Page;
+
+  beforeAll(async () => {
+    openai = await startProviderServer({ kind: 'openai', apiKey: API_KEY, text: ANSWER });
+    broker = await launchBroker();
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await openai?.close();
+  });
+
+  it('refuses a site that has no grant, before anything is sent anywhere', async () => {
+    site = await broker.openTestPage();
+    const error = await site.evaluate(() =>
+      window.settle(window.llm.generate({ prompt: 'Hello?' })),
+    );
+    expect(error).toMatchObject({ name: 'NotAllowedError' });
+    expect((error as PageError).message).toContain(broker.pagesUrl);
+    expect(await site.evaluate(() => window.llm.getPermission())).toEqual({
+      origin: broker.pagesUrl,
+      granted: false,
+    });
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('saves an OpenAI key from the options page, shown masked afterwards', async () => {
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#providers');
+    const card = options.getByRole('form', { name: 'OpenAI' });
+    await options.locator('#provider-openai-key').fill(API_KEY);
+    await card.getByText('Advanced: API address').click();
+    await options.locator('#provider-openai-url').fill(`${openai.url}/v1`);
+    await card.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => card.textContent()).toContain('Connected');
+    const placeholder = await options.locator('#provider-openai-key').getAttribute('placeholder');
+    expect(placeholder).toMatch(/…cdef$/);
+    expect(placeholder).not.toContain('0123456789');
+    await broker.screenshot(options, 'options-providers');
+    await options.close();
+  });
+
+  it('asks the user in a consent window that names the origin, and grants on Allow', async () => {
+    const consentOpened = broker.context.waitForEvent('page', {
+      predicate: (page) => page.url().includes('consent.html'),
+    });
+    const permission = site.evaluate(() => window.llm.requestPermission());
+    const consent = await consentOpened;
+    await consent.waitForLoadState();
+    await expect.poll(() => consent.locator('#consent-origin').textContent()).toBe(broker.pagesUrl);
+    await broker.screenshot(consent, 'consent-window');
+    // The window closes itself once the decision is recorded, which can cut the click short.
+    await Promise.all([
+      consent.waitForEvent('close'),
+      consent
+        .getByRole('button', { name: 'Allow' })
+        .click()
+        .catch((error) => {
+          if (!consent.isClosed()) throw error;
+        }),
+    ]);
+    expect(await permission).toMatchObject({
+      origin: broker.pagesUrl,
+      granted: true,
+      spentThisMonthUsd: 0,
+    });
+  });
+
+  it('answers generate() with the model, token usage and cost', async () => {
+    const result = await site.evaluate(() =>
+      window.llm.generate({ prompt: 'Say something short.' }),
+    );
+    expect(result).toMatchObject({
+      text: ANSWER,
+      model: { provider: 'openai', location: 'cloud' },
+      finishReason: 'stop',
+    });
+    const answer = result;
+    expect(answer.usage.inputTokens).toBeGreaterThan(0);
+    expect(answer.usage.outputTokens).toBeGreaterThan(0);
+    expect(answer.costUsd).toBeGreaterThan(0);
+    expect(answer.attempts).toHaveLength(1);
+    // The key went to the provider, from the background, and nowhere else.
+    const sent = openai.requests.at(-1)!;
+    expect(sent.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(sent.headers.origin).toMatch(/^chrome-extension:\/\//);
+  });
+
+  it('streams text-delta parts as they arrive, ending with the result', async () => {
+    const list = await site.evaluate(async () => {
+      const parts: LlmStreamPart[] = [];
+      for await (const part of window.llm.stream({ prompt: 'Stream please.' })) parts.push(part);
+      return parts;
+    });
+    expect(list[0]).toMatchObject({ type: 'start', model: { provider: 'openai' } });
+    const deltas = list.filter((part) => part.type === 'text-delta');
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.map((part) => part.delta).join('')).toBe(ANSWER);
+    const finish = list.at(-1);
+    expect(finish).toMatchObject({ type: 'finish', result: { text: ANSWER } });
+  });
+
+  it('turns a malformed request into a TypeError without calling the provider', async () => {
+    const before = openai.requests.length;
+    const error = await site.evaluate(() =>
+      window.settle(window.llm.generate({ prompt: 'x', temperature: 9 })),
+    );
+    expect(error).toMatchObject({ name: 'TypeError' });
+    expect((error as PageError).message).toContain('temperature');
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it('shows the answered requests and the spend in the options page', async () => {
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#activity');
+    await expect.poll(() => options.locator('tbody tr').count()).toBe(2);
+    await broker.screenshot(options, 'options-activity');
+    await options.goto(options.url().replace('#activity', '#sites'));
+    await expect.poll(() => options.locator('tbody tr').count()).toBe(1);
+    await broker.screenshot(options, 'options-sites');
+    await options.close();
+  });
+});
