@@ -5,7 +5,6 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LlmBrokerApi } from '../../src/protocol/llm-broker-api';
 import type { LlmStreamPart } from '../../src/protocol/llm-result';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
@@ -14,14 +13,6 @@ const API_KEY = 'sk-e2e-test-key-0123456789abcdef';
 const ANSWER = 'Routing works: this answer came through the extension, one token at a time.';
 
 type PageError = { name: string; message: string };
-
-declare global {
-  interface Window {
-    llm: LlmBrokerApi;
-    /** Defined by test/e2e/pages/index.html: resolves with the value or `{ name, message }`. */
-    settle<T>(promise: Promise<T>): Promise<T | PageError>;
-  }
-}
 
 describe('a site using window.llm through the extension', () => {
   let broker: BrokerBrowser;
