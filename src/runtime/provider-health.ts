@@ -1,0 +1,71 @@
+/**
+ * Which providers to leave alone for a while: a provider that asked us to wait (429 with
+ * Retry-After) is in cooldown until then, and one that keeps failing trips a circuit breaker.
+ * The router sees both as `RoutingState.cooldowns` and routes around them. In memory on purpose:
+ * a restarted service worker simply tries again.
+ */
+
+export interface ProviderHealthOptions {
+  /** Failures within `failureWindowMs` that open the breaker. */
+  failureThreshold: number;
+  failureWindowMs: number;
+  /** How long an opened breaker keeps the provider out; doubles each time it re-opens. */
+  openMs: number;
+  /** The longest any cooldown lasts, whatever a provider asks. */
+  maxCooldownMs: number;
+}
+
+export const DEFAULT_PROVIDER_HEALTH: ProviderHealthOptions = {
+  failureThreshold: 3,
+  failureWindowMs: 60_000,
+  openMs: 15_000,
+  maxCooldownMs: 10 * 60_000,
+};
+
+interface ProviderRecord {
+  /** Epoch ms of recent failures, oldest first. */
+  failures: number[];
+  /** Consecutive times the breaker opened without a success in between. */
+  opens: number;
+  cooldownUntil: number;
+}
+
+export class ProviderHealth {
+  private readonly records = new Map<string, ProviderRecord>();
+
+  constructor(private readonly options: ProviderHealthOptions = DEFAULT_PROVIDER_HEALTH) {}
+
+  recordSuccess(provider: string): void {
+    this.records.delete(provider);
+  }
+
+  /**
+   * Notes a failure. `retryAfterMs` (from the provider) puts it in cooldown at once; enough
+   * failures in the window open the breaker — and a failure right after it closes again (the
+   * half-open trial) re-opens it for twice as long.
+   */
+  recordFailure(provider: string, now: number, retryAfterMs?: number): void {
+    const record = this.records.get(provider) ?? { failures: [], opens: 0, cooldownUntil: 0 };
+    record.failures = record.failures.filter((time) => now - time < this.options.failureWindowMs);
+    record.failures.push(now);
+    const cap = this.options.maxCooldownMs;
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      record.cooldownUntil = Math.max(record.cooldownUntil, now + Math.min(retryAfterMs, cap));
+    }
+    if (record.failures.length >= this.options.failureThreshold) {
+      record.opens++;
+      const openFor = Math.min(this.options.openMs * 2 ** (record.opens - 1), cap);
+      record.cooldownUntil = Math.max(record.cooldownUntil, now + openFor);
+    }
+    this.records.set(provider, record);
+  }
+
+  /** Providers to avoid at `now`, with when each may be tried again (epoch ms). */
+  cooldowns(now: number): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (const [provider, record] of this.records) {
+      if (record.cooldownUntil > now) result[provider] = record.cooldownUntil;
+    }
+    return result;
+  }
+}
