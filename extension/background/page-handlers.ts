@@ -1,4 +1,5 @@
 /** What each `window.llm` call does in the background, and the trust it needs first. */
+import { LlmError } from '../../src/protocol/llm-errors';
 import type { BackgroundServices } from './background-services';
 import type { PageMethodHandlers } from './page-port';
 
@@ -30,14 +31,29 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     },
     generate: {
       trust: 'granted',
-      run: (request, { origin, signal }) => broker.run(origin, request, { origin, signal }),
+      run: (request, { origin, signal }) => broker.run(origin, request, { signal }),
     },
     stream: {
       trust: 'granted',
       async run(request, { origin, signal, emit }) {
-        const result = await broker.run(origin, request, { origin, signal, emit });
+        const result = await broker.run(origin, request, { signal, emit });
         emit({ type: 'finish', result });
         return result;
+      },
+    },
+    route: { trust: 'granted', run: (request, { origin }) => broker.decide(origin, request) },
+    models: { trust: 'granted', run: (_params, { origin }) => broker.models(origin) },
+    feedback: {
+      trust: 'granted',
+      async run(params, { origin }) {
+        if (typeof params !== 'object' || params === null) {
+          throw new LlmError({
+            name: 'TypeError',
+            message: 'Invalid feedback: expected { requestId, score }.',
+          });
+        }
+        await broker.feedback(origin, String(params.requestId), Number(params.score));
+        return null;
       },
     },
   };

@@ -1,6 +1,6 @@
 /** What each call from the extension's own pages does. Only extension pages reach this. */
 import { LlmError } from '../../src/protocol/llm-errors';
-import { PROVIDERS } from '../../src/providers/provider-registry';
+import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
 import { monthOf } from '../../src/storage/storage-money';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
@@ -44,15 +44,29 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       };
     },
     saveSettings: (changes) => storage.settings.update(changes),
-    saveAccount: (input) => {
+    async saveAccount(input) {
       if (!PROVIDERS.some((provider) => provider.id === input.provider)) {
         throw new LlmError({ name: 'TypeError', message: `Unknown provider ${input.provider}.` });
       }
-      return storage.accounts.save(input);
+      const saved = await storage.accounts.save(input);
+      broker.accountsChanged(input.provider);
+      return saved;
     },
     async removeAccount({ provider }) {
       await storage.accounts.remove(provider);
+      broker.accountsChanged(provider);
       return null;
+    },
+    async checkAccount({ provider: id }) {
+      const provider = findProvider(id);
+      const summary = await storage.accounts.get(id);
+      if (!provider || !summary) return { ok: false, message: 'Save the account first.' };
+      const apiKey = summary.hasKey ? await storage.accounts.getApiKey(id) : undefined;
+      return provider.checkKey({
+        provider: id,
+        ...(apiKey && { apiKey }),
+        ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
+      });
     },
     async updateSite({ origin, limits }) {
       const grant = await storage.grants.update(origin, limits);

@@ -9,7 +9,12 @@ import type { LlmBrokerApi, LlmStream, PageRequest } from '../../src/protocol/ll
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest } from '../../src/protocol/llm-request';
-import type { LlmResult, LlmStreamPart } from '../../src/protocol/llm-result';
+import type {
+  LlmResult,
+  LlmStreamPart,
+  ModelInfo,
+  RouteDecision,
+} from '../../src/protocol/llm-result';
 import {
   type BackgroundToPage,
   HANDSHAKE,
@@ -180,6 +185,22 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
         }
       },
     };
+  }
+
+  route(request: LlmRequest): Promise<RouteDecision> {
+    try {
+      return this.#call('route', toWireRequest(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  models(): Promise<ModelInfo[]> {
+    return this.#call('models', null);
+  }
+
+  async feedback(requestId: string, score: number): Promise<void> {
+    await this.#call('feedback', { requestId, score });
   }
 
   /** A no-op round trip through the whole bridge (used by benchmarks and health checks). */

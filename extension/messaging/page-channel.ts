@@ -6,7 +6,12 @@
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest } from '../../src/protocol/llm-request';
-import type { LlmResult, LlmStreamPart } from '../../src/protocol/llm-result';
+import type {
+  LlmResult,
+  LlmStreamPart,
+  ModelInfo,
+  RouteDecision,
+} from '../../src/protocol/llm-result';
 
 /** The `runtime.Port` name the relay connects with. */
 export const PAGE_PORT_NAME = 'llm-broker/page';
@@ -28,6 +33,9 @@ export interface PageMethods {
   generate: { params: LlmRequest; result: LlmResult };
   /** Streams `parts` messages, then answers with the same result as `generate`. */
   stream: { params: LlmRequest; result: LlmResult };
+  route: { params: LlmRequest; result: RouteDecision };
+  models: { params: null; result: ModelInfo[] };
+  feedback: { params: { requestId: string; score: number }; result: null };
 }
 export type PageMethod = keyof PageMethods;
 

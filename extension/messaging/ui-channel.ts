@@ -5,6 +5,7 @@
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
+import type { KeyCheckResult } from '../../src/providers/provider-types';
 import type {
   BrokerSettings,
   LockStatus,
@@ -60,6 +61,8 @@ export interface UiMethods {
   saveSettings: { params: Partial<BrokerSettings>; result: BrokerSettings };
   saveAccount: { params: ProviderAccountInput; result: ProviderAccountSummary };
   removeAccount: { params: { provider: string }; result: null };
+  /** Tests a provider's saved key with the cheapest call its API has. */
+  checkAccount: { params: { provider: string }; result: KeyCheckResult };
   updateSite: { params: { origin: string; limits: Partial<SiteGrantLimits> }; result: SiteGrant };
   revokeSite: { params: { origin: string }; result: null };
   /** Undoes a revoke from the options page. */

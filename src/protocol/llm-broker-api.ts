@@ -4,7 +4,7 @@
  */
 import type { PermissionState } from './llm-permission';
 import type { LlmRequest } from './llm-request';
-import type { LlmResult, LlmStreamPart } from './llm-result';
+import type { LlmResult, LlmStreamPart, ModelInfo, RouteDecision } from './llm-result';
 
 /** A request as a page may pass it: the contract plus an optional AbortSignal. */
 export type PageRequest = LlmRequest & { signal?: AbortSignal };
@@ -26,6 +26,12 @@ export interface LlmBrokerApi extends EventTarget {
   generate(request: PageRequest): Promise<LlmResult>;
   /** Streams the answer: `for await (const part of llm.stream(req))`, then `await stream.result`. */
   stream(request: PageRequest): LlmStream;
+  /** The decision the broker would make for a request, and why, without calling any model. */
+  route(request: LlmRequest): Promise<RouteDecision>;
+  /** The models this site may use. */
+  models(): Promise<ModelInfo[]>;
+  /** Rates an answer from 0 (useless) to 1 (right): the broker learns which model suits which prompt. */
+  feedback(requestId: string, score: number): Promise<void>;
   /** A no-op round trip through the whole bridge (benchmarks and health checks). */
   ping(): Promise<'pong'>;
 }

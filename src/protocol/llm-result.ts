@@ -63,3 +63,31 @@ export type LlmStreamPart =
     }
   | { type: 'error'; error: LlmErrorData }
   | { type: 'finish'; result: LlmResult };
+
+/** What `window.llm.route(req)` returns: the decision the broker would make, without calling a model. */
+export interface RouteDecision {
+  /** The model that would answer. */
+  chosen: ModelRef;
+  /** The whole fallback chain, best first (`chain[0]` is `chosen`). */
+  chain: ModelRef[];
+  task: string;
+  /** True when the task was inferred from the text rather than given. */
+  taskInferred: boolean;
+  /** Predicted difficulty in [0, 1]. */
+  difficulty: number;
+  inputTokens: number;
+  expectedOutputTokens: number;
+  /** Expected cost of the chosen model, USD. */
+  expectedCostUsd: number;
+  /** Every model that qualified, with its final score. */
+  candidates: Array<{ model: ModelRef; finalScore: number; rank: number }>;
+  /** Every model that did not, with why. */
+  ruledOut: Array<{ provider: string; model: string; reason: string }>;
+}
+
+/** A model a site may use, as `window.llm.models()` lists it. */
+export interface ModelInfo extends ModelRef {
+  name: string;
+  contextTokens: number;
+  capabilities: { vision: boolean; tools: boolean; json: boolean; reasoning: boolean };
+}

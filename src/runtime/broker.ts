@@ -1,7 +1,9 @@
 /**
  * The broker: everything that happens to a page's request between the permission gate and the
- * answer (DESIGN.md §2, steps 2–5). Plain TypeScript over the storage repositories, the router
- * and the providers; the background service worker wraps it in ports and windows.
+ * answer (DESIGN.md §2, steps 2–5) — validate, route, reserve the worst case against the budgets,
+ * run the fallback chain, settle, record — plus what the router learns from it. Plain TypeScript
+ * over the storage repositories, the router and the providers; the background service worker
+ * wraps it in ports and windows.
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { CatalogModel } from '../catalog/catalog-types';
@@ -9,17 +11,27 @@ import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../protocol/llm-request';
 import { parseLlmRequest } from '../protocol/llm-request-schema';
-import type { Attempt, LlmResult, LlmStreamPart, ModelRef } from '../protocol/llm-result';
-import type { ProviderDefinition } from '../providers/provider-types';
-import { route } from '../router';
+import type {
+  Attempt,
+  LlmResult,
+  LlmStreamPart,
+  ModelInfo,
+  ModelRef,
+  RouteDecision,
+} from '../protocol/llm-result';
+import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
+import { mergeCatalogs, RouterStats, requestText, route } from '../router';
 import type { CandidateScore, RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage } from '../storage/storage-broker';
 import { providerPriorityOf } from '../storage/storage-settings';
 import type { SiteGrant } from '../storage/storage-types';
-import { costOfUsage, worstCaseCost } from './cost';
+import { worstCaseCost } from './cost';
+import { LocalModelDirectory } from './local-models';
+import { ProviderHealth } from './provider-health';
 import { RateLimiter } from './rate-limiter';
-import { toCallOptions } from './request-prompt';
-import { type AttemptOutput, runAttempt } from './run-attempt';
+import { isCacheable, responseCacheKey } from './response-cache-key';
+import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
+import { modelRef, runChain } from './run-chain';
 
 export interface BrokerOptions {
   storage: BrokerStorage;
@@ -27,14 +39,17 @@ export interface BrokerOptions {
   findProvider(id: string): ProviderDefinition | undefined;
   /** The fetch providers use; the platform's by default. */
   fetch?: FetchFunction;
-  /** Wall clock (epoch ms) for records; defaults to Date.now. */
+  /** Wall clock (epoch ms) for records and cooldowns; defaults to Date.now. */
   now?: () => number;
   /** Monotonic clock (ms) for latencies; defaults to performance.now. */
   monotonic?: () => number;
+  limits?: AttemptLimits;
+  health?: ProviderHealth;
+  /** How long learned statistics may wait before they are written (coalesces writes). */
+  statsSaveDelayMs?: number;
 }
 
 export interface RunContext {
-  origin: string;
   signal: AbortSignal;
   /** Receives stream parts as they happen (absent for `generate`). */
   emit?(part: LlmStreamPart): void;
@@ -42,6 +57,10 @@ export interface RunContext {
 
 /** The output allowance assumed when a request sets none, for the worst-case reservation. */
 const DEFAULT_OUTPUT_ALLOWANCE = 4_096;
+/** The most models one request tries before it gives up. */
+const MAX_ATTEMPTS = 6;
+/** Requests remembered for `feedback(requestId, score)`. */
+const FEEDBACK_MEMORY = 500;
 
 const PRIVACY_STRICTNESS: Record<PrivacyLevel, number> = {
   any: 0,
@@ -53,31 +72,50 @@ function stricterPrivacy(a: PrivacyLevel, b: PrivacyLevel | undefined): PrivacyL
   return b !== undefined && PRIVACY_STRICTNESS[b] > PRIVACY_STRICTNESS[a] ? b : a;
 }
 
-function modelRef(model: CatalogModel): ModelRef {
-  return { provider: model.provider, id: model.id, location: model.location };
+function formatUsd(value: number): string {
+  return value >= 0.01 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`;
 }
 
-/** A provider failure in words a person can act on. */
-function describeFailure(error: unknown): { message: string; status?: number } {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  const message = error instanceof Error ? error.message : String(error);
-  return typeof status === 'number'
-    ? { message: `HTTP ${status}: ${message}`, status }
-    : { message };
+/**
+ * The chain, then every other qualifying model by rank: when a whole provider drops out (a rate
+ * limit, a bad key), the chain's remaining models of that provider are skipped and the ranking
+ * goes on past the chain rather than giving up.
+ */
+function withRemainingCandidates(plan: RoutePlan): CandidateScore[] {
+  const inChain = new Set(plan.chain.map(({ model }) => `${model.provider}/${model.id}`));
+  return [
+    ...plan.chain,
+    ...plan.explanation.candidates.filter(
+      ({ model }) => !inChain.has(`${model.provider}/${model.id}`),
+    ),
+  ];
+}
+
+interface FeedbackTarget {
+  origin: string;
+  model: ModelRef;
+  request: LlmRequest;
 }
 
 export class Broker {
+  readonly health: ProviderHealth;
   private readonly storage: BrokerStorage;
-  private readonly catalog: readonly CatalogModel[];
   private readonly now: () => number;
   private readonly monotonic: () => number;
   private readonly rateLimiter = new RateLimiter();
+  private readonly localModels: LocalModelDirectory;
+  private catalog: readonly CatalogModel[];
+  private stats: Promise<RouterStats> | undefined;
+  private statsSaveTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly recent = new Map<string, FeedbackTarget>();
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
     this.catalog = options.catalog;
     this.now = options.now ?? Date.now;
     this.monotonic = options.monotonic ?? (() => performance.now());
+    this.health = options.health ?? new ProviderHealth();
+    this.localModels = new LocalModelDirectory(options.catalog, options.fetch);
   }
 
   /** What a page may learn about its own access. */
@@ -104,14 +142,21 @@ export class Broker {
         message: `${origin} may not use LLM Broker yet: call window.llm.requestPermission() first.`,
       });
     }
-    if (!this.rateLimiter.tryAcquire(origin, grant.rateLimitPerMinute, this.now())) {
-      const seconds = Math.ceil(this.rateLimiter.retryAfterMs(origin, this.now()) / 1000);
+    const now = this.now();
+    if (!this.rateLimiter.tryAcquire(origin, grant.rateLimitPerMinute, now)) {
+      const seconds = Math.ceil(this.rateLimiter.retryAfterMs(origin, now) / 1000);
       throw new LlmError({
         name: 'QuotaExceededError',
-        message: `Too many requests from ${origin} (limit ${grant.rateLimitPerMinute} per minute); try again in ${seconds} s.`,
+        message: `Too many requests from ${origin} (at most ${grant.rateLimitPerMinute} a minute); try again in ${seconds} s.`,
       });
     }
     return grant;
+  }
+
+  /** Forget what was read from accounts (called when the user changes one). */
+  accountsChanged(provider?: string): void {
+    this.localModels.clear();
+    if (provider) this.health.recordSuccess(provider);
   }
 
   /** The routing decision for a request from `origin`, without calling any model. */
@@ -120,210 +165,278 @@ export class Broker {
     const grant = await this.storage.grants.get(origin);
     const privacy = stricterPrivacy(grant?.privacy ?? 'any', parsed.constraints?.privacy);
     const request: LlmRequest = { ...parsed, constraints: { ...parsed.constraints, privacy } };
-    return { request, plan: route(request, this.catalog, await this.routingState(origin)) };
-  }
-
-  /** Answers a request: route, reserve, run down the chain, settle, record. */
-  async run(origin: string, input: unknown, context: RunContext): Promise<LlmResult> {
-    const startedAt = this.monotonic();
-    const { request, plan } = await this.plan(origin, input);
-    const requestId = crypto.randomUUID();
-    const chain = plan.chain;
-    const outputAllowance = request.maxOutputTokens ?? DEFAULT_OUTPUT_ALLOWANCE;
-    const inputTokens = plan.explanation.analysis.inputTokens;
-    // Any model of the chain may end up answering; each fits the budget alone (the router
-    // filtered on it), so holding the dearest one's worst case keeps every outcome in budget.
-    const reservation = Math.max(
-      ...chain.map((candidate) =>
-        worstCaseCost(inputTokens, outputAllowance, candidate.model.pricing),
-      ),
-    );
-    const reserved = await this.storage.ledger.reserve({
-      requestId,
-      origin,
-      amountUsd: reservation,
-    });
-    if (!reserved.ok) {
+    const state = await this.routingState(origin);
+    try {
+      return { request, plan: route(request, this.catalog, state) };
+    } catch (error) {
+      // Nothing fits because of money: that is the budget's error, not a missing capability.
+      const budgetBound =
+        error instanceof LlmError && error.ruledOut?.some((model) => /budget/i.test(model.reason));
+      if (!budgetBound) throw error;
       throw new LlmError({
         name: 'QuotaExceededError',
-        message: `This request could cost up to $${reservation.toFixed(4)}, more than the ${reserved.exceeded === 'site' ? "site's" : 'monthly'} budget has left.`,
+        message: `The budget left (${formatUsd(state.budgetLeftUsd)}) is too small for this request, and no free local model can answer it.`,
+        ...(error.ruledOut && { ruledOut: error.ruledOut }),
       });
     }
-
-    const attempts: Attempt[] = [];
-    try {
-      let restartedFrom: ModelRef | undefined;
-      for (const candidate of chain) {
-        if (context.signal.aborted) break;
-        if (restartedFrom) {
-          const to = modelRef(candidate.model);
-          context.emit?.({
-            type: 'fallback',
-            from: restartedFrom,
-            to,
-            reason: attempts.at(-1)?.error ?? '',
-          });
-          restartedFrom = undefined;
-        }
-        const outcome = await this.attempt(requestId, candidate, request, context, attempts);
-        if (outcome.kind === 'answered') {
-          const result: LlmResult = {
-            requestId,
-            text: outcome.text,
-            model: modelRef(candidate.model),
-            usage: outcome.usage,
-            costUsd: outcome.costUsd,
-            latencyMs: this.monotonic() - startedAt,
-            attempts,
-            finishReason: outcome.finishReason,
-          };
-          await this.record(requestId, origin, request, result);
-          return result;
-        }
-        if (outcome.kind === 'failed-mid-stream') {
-          // Text already reached the page: going on means starting the answer over elsewhere.
-          if (!request.allowRestart) break;
-          restartedFrom = modelRef(candidate.model);
-        }
-      }
-    } catch (error) {
-      await this.fail(requestId, origin, request, attempts, startedAt, 'failed');
-      throw error;
-    }
-    const aborted = context.signal.aborted;
-    await this.fail(
-      requestId,
-      origin,
-      request,
-      attempts,
-      startedAt,
-      aborted ? 'aborted' : 'failed',
-    );
-    if (aborted) throw new LlmError({ name: 'AbortError', message: 'The request was aborted.' });
-    throw new LlmError({
-      name: 'NetworkError',
-      message: `Every model in the chain failed (${attempts.length} attempt${attempts.length === 1 ? '' : 's'}).`,
-      attempts,
-    });
   }
 
-  /** One model's try: its answer, or how it failed so the chain can move on. */
-  private async attempt(
-    requestId: string,
-    candidate: CandidateScore,
-    request: LlmRequest,
-    context: RunContext,
-    attempts: Attempt[],
-  ): Promise<
-    | ({ kind: 'answered'; costUsd: number } & AttemptOutput)
-    | { kind: 'failed-before-text' | 'failed-mid-stream' }
-  > {
-    const { model } = candidate;
-    const ref = modelRef(model);
-    const startedAt = this.monotonic();
-    const provider = this.options.findProvider(model.provider);
-    const account = await this.storage.accounts.get(model.provider);
-    if (!provider || !account) {
-      attempts.push({
-        model: ref,
-        outcome: 'skipped',
-        error: 'Provider not configured.',
-        durationMs: 0,
-        costUsd: 0,
-      });
-      return { kind: 'failed-before-text' };
-    }
-    const apiKey = (await this.storage.accounts.getApiKey(model.provider)) ?? undefined;
-    // `start` names the model once it is really answering, so a page never shows the name of
-    // a model that failed before its first token.
-    let started = false;
-    const begin = () => {
-      if (started) return;
-      started = true;
-      context.emit?.({ type: 'start', requestId, model: ref });
+  /** The decision as a page may see it (`window.llm.route`). */
+  async decide(origin: string, input: unknown): Promise<RouteDecision> {
+    const { plan } = await this.plan(origin, input);
+    const { analysis, candidates, ruledOut, expectedCostUsd } = plan.explanation;
+    return {
+      chosen: modelRef(plan.chain[0]!.model),
+      chain: plan.chain.map(({ model }) => modelRef(model)),
+      task: analysis.task,
+      taskInferred: analysis.taskInferred,
+      difficulty: analysis.difficulty,
+      inputTokens: analysis.inputTokens,
+      expectedOutputTokens: analysis.expectedOutputTokens,
+      expectedCostUsd: expectedCostUsd ?? 0,
+      candidates: candidates.map(({ model, finalScore, rank }) => ({
+        model: modelRef(model),
+        finalScore,
+        rank,
+      })),
+      ruledOut: ruledOut.map(({ model, reason }) => ({
+        provider: model.provider,
+        model: model.id,
+        reason,
+      })),
     };
+  }
+
+  /** The models a site may use now: what qualifies for a minimal request under its privacy level. */
+  async models(origin: string): Promise<ModelInfo[]> {
     try {
-      const client = provider.createModel(
-        {
-          provider: model.provider,
-          ...(apiKey && { apiKey }),
-          ...(account.baseUrl && { baseUrl: account.baseUrl }),
-        },
-        model.providerModelId,
-        this.options.fetch,
-      );
-      const output = await runAttempt(
-        client,
-        toCallOptions(request, context.signal),
-        (delta) => {
-          begin();
-          context.emit?.({ type: 'text-delta', delta });
-        },
-        this.monotonic,
-      );
-      begin();
-      const costUsd = costOfUsage(output.usage, model.pricing);
-      attempts.push({
-        model: ref,
-        outcome: 'ok',
-        ...(output.timeToFirstTokenMs !== undefined && {
-          timeToFirstTokenMs: output.timeToFirstTokenMs,
-        }),
-        durationMs: output.durationMs,
-        usage: output.usage,
-        costUsd,
-      });
-      return { kind: 'answered', ...output, costUsd };
+      const { plan } = await this.plan(origin, { prompt: 'ok' });
+      return plan.explanation.candidates.map(({ model }) => ({
+        ...modelRef(model),
+        name: model.name,
+        contextTokens: model.limits.contextTokens,
+        capabilities: { ...model.capabilities },
+      }));
     } catch (error) {
-      const failure = describeFailure(error);
-      attempts.push({
-        model: ref,
-        outcome: context.signal.aborted ? 'aborted' : 'error',
-        error: failure.message,
-        ...(failure.status !== undefined && { status: failure.status }),
-        durationMs: this.monotonic() - startedAt,
-        costUsd: 0,
-      });
-      if (!started) return { kind: 'failed-before-text' };
-      context.emit?.({ type: 'error', error: { name: 'NetworkError', message: failure.message } });
-      return { kind: 'failed-mid-stream' };
+      if (error instanceof LlmError && error.name !== 'TypeError') return [];
+      throw error;
     }
+  }
+
+  /** Answers a request: cache, route, reserve, run down the chain, settle, record. */
+  async run(origin: string, input: unknown, context: RunContext): Promise<LlmResult> {
+    const startedAt = this.monotonic();
+    const requestId = crypto.randomUUID();
+    let { request, plan } = await this.plan(origin, input);
+
+    const cacheKey = isCacheable(request) ? await responseCacheKey(request) : undefined;
+    if (cacheKey) {
+      const hit = await this.storage.responseCache.get(origin, cacheKey);
+      if (hit) return this.answerFromCache(requestId, origin, request, hit, startedAt, context);
+    }
+
+    // Concurrent requests may have used the budget since routing: route once more with what is
+    // left (a free local model may still fit) before refusing.
+    let reservation = this.reservationFor(request, plan);
+    let reserved = await this.storage.ledger.reserve({ requestId, origin, amountUsd: reservation });
+    if (!reserved.ok) {
+      ({ request, plan } = await this.plan(origin, input));
+      reservation = this.reservationFor(request, plan);
+      reserved = await this.storage.ledger.reserve({ requestId, origin, amountUsd: reservation });
+    }
+    if (!reserved.ok) {
+      const whose = reserved.exceeded === 'site' ? "this site's" : 'your';
+      throw new LlmError({
+        name: 'QuotaExceededError',
+        message: `This request could cost up to ${formatUsd(reservation)}, more than ${whose} monthly budget has left.`,
+      });
+    }
+
+    const stats = await this.loadStats();
+    const outcome = await runChain(
+      withRemainingCandidates(plan),
+      request,
+      {
+        findProvider: this.options.findProvider,
+        account: (provider) => this.account(provider),
+        ...(this.options.fetch && { fetch: this.options.fetch }),
+        health: this.health,
+        stats,
+        limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
+        maxAttempts: MAX_ATTEMPTS,
+        now: this.now,
+        monotonic: this.monotonic,
+      },
+      { requestId, signal: context.signal, ...(context.emit && { emit: context.emit }) },
+    );
+    this.scheduleStatsSave();
+
+    const answer = outcome.answer;
+    if (!answer) {
+      const aborted = context.signal.aborted;
+      await this.close(
+        requestId,
+        origin,
+        request,
+        outcome.attempts,
+        startedAt,
+        aborted ? 'aborted' : 'failed',
+      );
+      if (aborted) throw new LlmError({ name: 'AbortError', message: 'The request was aborted.' });
+      const count = outcome.attempts.length;
+      throw new LlmError({
+        name: 'NetworkError',
+        message: `No model could answer (${count} attempt${count === 1 ? '' : 's'}): ${outcome.attempts.at(-1)?.error ?? 'unknown failure'}`,
+        attempts: outcome.attempts,
+      });
+    }
+    const result: LlmResult = {
+      requestId,
+      text: answer.text,
+      model: modelRef(answer.model),
+      usage: answer.usage,
+      costUsd: answer.costUsd,
+      latencyMs: this.monotonic() - startedAt,
+      attempts: outcome.attempts,
+      finishReason: answer.finishReason,
+    };
+    // The ledger entry is written before the result is handed back (DESIGN.md §5).
+    await this.settle(origin, request, result);
+    if (cacheKey) await this.storage.responseCache.put(origin, cacheKey, result);
+    return result;
+  }
+
+  /** A page's verdict on an answer it received: teaches the router, per prompt. */
+  async feedback(origin: string, requestId: string, score: number): Promise<void> {
+    const target = this.recent.get(requestId);
+    if (!target || target.origin !== origin) {
+      throw new LlmError({
+        name: 'InvalidStateError',
+        message: 'No recent answer from this site has that requestId.',
+      });
+    }
+    if (!Number.isFinite(score) || score < 0 || score > 1) {
+      throw new LlmError({
+        name: 'TypeError',
+        message: 'Invalid feedback: `score` must be a number from 0 to 1.',
+      });
+    }
+    const stats = await this.loadStats();
+    stats.recordFeedback({
+      model: target.model,
+      score,
+      ...(target.request.task && { task: target.request.task }),
+      text: requestText(target.request),
+    });
+    this.recent.delete(requestId);
+    this.scheduleStatsSave();
+  }
+
+  /** Writes learned statistics now (tests; before the worker may stop). */
+  async flushStats(): Promise<void> {
+    clearTimeout(this.statsSaveTimer);
+    this.statsSaveTimer = undefined;
+    if (this.stats) await this.storage.routerStats.save((await this.stats).toJSON());
   }
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
   async routingState(origin: string): Promise<RoutingState> {
-    const [settings, accounts, budget] = await Promise.all([
+    const [settings, accounts, budget, stats] = await Promise.all([
       this.storage.settings.get(),
       this.storage.accounts.list(),
       this.storage.ledger.budgetLeft(origin),
+      this.loadStats(),
     ]);
     const providers: RoutingState['providers'] = {};
-    for (const account of accounts) {
-      const definition = this.options.findProvider(account.provider);
+    const localServers: Array<{ provider: ProviderDefinition; account: ProviderAccount }> = [];
+    for (const summary of accounts) {
+      const definition = this.options.findProvider(summary.provider);
       if (!definition) continue;
-      providers[account.provider] = {
-        available: account.hasKey || !definition.requiresKey,
-        priority: providerPriorityOf(settings, account.provider),
+      const available = summary.hasKey || !definition.requiresKey;
+      providers[summary.provider] = {
+        available,
+        priority: providerPriorityOf(settings, summary.provider),
       };
+      if (available && definition.listModels) {
+        const account = await this.account(summary.provider);
+        if (account) localServers.push({ provider: definition, account });
+      }
     }
+    const now = this.now();
+    const local = await this.localModels.resolve(localServers, now);
+    if (local.additions.length > 0)
+      this.catalog = mergeCatalogs(this.options.catalog, local.additions);
     const gateway =
       settings.gateway && providers[settings.gateway]?.available ? settings.gateway : undefined;
     return {
       providers,
-      localModels: [],
+      localModels: local.ready,
       ...(gateway && { gateway }),
-      cooldowns: {},
+      cooldowns: this.health.cooldowns(now),
       budgetLeftUsd: budget.leftUsd,
-      now: this.now(),
+      now,
+      stats,
     };
   }
 
-  private async record(
+  /** Any model of the chain may end up answering; hold the dearest one's worst case. */
+  private reservationFor(request: LlmRequest, plan: RoutePlan): number {
+    const inputTokens = plan.explanation.analysis.inputTokens;
+    const allowance = request.maxOutputTokens ?? DEFAULT_OUTPUT_ALLOWANCE;
+    return Math.max(
+      0,
+      ...plan.chain.map(({ model }) => worstCaseCost(inputTokens, allowance, model.pricing)),
+    );
+  }
+
+  private async account(provider: string): Promise<ProviderAccount | undefined> {
+    const summary = await this.storage.accounts.get(provider);
+    if (!summary) return undefined;
+    const apiKey = summary.hasKey ? await this.storage.accounts.getApiKey(provider) : undefined;
+    return {
+      provider,
+      ...(apiKey && { apiKey }),
+      ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
+    };
+  }
+
+  private async answerFromCache(
     requestId: string,
     origin: string,
     request: LlmRequest,
-    result: LlmResult,
-  ): Promise<void> {
+    hit: LlmResult,
+    startedAt: number,
+    context: RunContext,
+  ): Promise<LlmResult> {
+    const result: LlmResult = {
+      ...hit,
+      requestId,
+      costUsd: 0,
+      cached: true,
+      attempts: [],
+      latencyMs: this.monotonic() - startedAt,
+    };
+    context.emit?.({ type: 'start', requestId, model: result.model });
+    context.emit?.({ type: 'text-delta', delta: result.text });
+    await this.storage.requestLog.append({
+      requestId,
+      origin,
+      createdAt: this.now(),
+      outcome: 'answered',
+      model: result.model,
+      ...(request.task && { task: request.task }),
+      attemptCount: 0,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: 0,
+      latencyMs: result.latencyMs,
+      cached: true,
+    });
+    return result;
+  }
+
+  private async settle(origin: string, request: LlmRequest, result: LlmResult): Promise<void> {
+    const { requestId } = result;
     await this.recordAttempts(requestId, result.attempts);
     await this.storage.ledger.settle(requestId, {
       costUsd: result.costUsd,
@@ -343,9 +456,11 @@ export class Broker {
       costUsd: result.costUsd,
       latencyMs: result.latencyMs,
     });
+    this.recent.set(requestId, { origin, model: result.model, request });
+    if (this.recent.size > FEEDBACK_MEMORY) this.recent.delete(this.recent.keys().next().value!);
   }
 
-  private async fail(
+  private async close(
     requestId: string,
     origin: string,
     request: LlmRequest,
@@ -374,8 +489,31 @@ export class Broker {
   }
 
   private async recordAttempts(requestId: string, attempts: Attempt[]): Promise<void> {
-    for (const attempt of attempts) {
-      await this.storage.ledger.recordAttempt(requestId, { ...attempt, startedAt: this.now() });
-    }
+    const startedAt = this.now();
+    for (const attempt of attempts)
+      await this.storage.ledger.recordAttempt(requestId, { ...attempt, startedAt });
+  }
+
+  private loadStats(): Promise<RouterStats> {
+    this.stats ??= this.storage.routerStats.load().then((saved) => {
+      let stats: RouterStats;
+      try {
+        stats = saved ? RouterStats.fromJSON(saved.stats) : new RouterStats();
+      } catch {
+        stats = new RouterStats(); // An older or damaged snapshot: start from the priors.
+      }
+      if (!stats.promptQuality) stats.usePromptQuality();
+      return stats;
+    });
+    return this.stats;
+  }
+
+  private scheduleStatsSave(): void {
+    this.statsSaveTimer ??= setTimeout(() => {
+      this.statsSaveTimer = undefined;
+      void this.flushStats().catch((error) =>
+        console.error('LLM Broker: saving router stats failed', error),
+      );
+    }, this.options.statsSaveDelayMs ?? 5_000);
   }
 }

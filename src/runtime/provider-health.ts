@@ -60,6 +60,12 @@ export class ProviderHealth {
     this.records.set(provider, record);
   }
 
+  /** When `provider` may be tried again, if it is to be avoided at `now`. */
+  coolingDownUntil(provider: string, now: number): number | undefined {
+    const until = this.records.get(provider)?.cooldownUntil;
+    return until !== undefined && until > now ? until : undefined;
+  }
+
   /** Providers to avoid at `now`, with when each may be tried again (epoch ms). */
   cooldowns(now: number): Record<string, number> {
     const result: Record<string, number> = {};

@@ -40,6 +40,7 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [check, setCheck] = useState<{ ok: boolean; text: string } | 'checking'>();
   const configured =
     provider.account !== null && (provider.account.hasKey || !provider.requiresKey);
   const baseUrlProblem = validBaseUrl(baseUrl);
@@ -65,6 +66,20 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
       setProblem((error as Error).message);
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function testKey() {
+    setCheck('checking');
+    try {
+      const result = await uiCall('checkAccount', { provider: provider.id });
+      setCheck(
+        result.ok
+          ? { ok: true, text: result.detail ?? 'It works.' }
+          : { ok: false, text: result.message },
+      );
+    } catch (error) {
+      setCheck({ ok: false, text: (error as Error).message });
     }
   }
 
@@ -128,6 +143,11 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
           )}
         </label>
       </details>
+      {check && check !== 'checking' && (
+        <div class={`notice ${check.ok ? '' : 'danger'}`} role="status">
+          {check.ok ? `✓ ${check.text}` : check.text}
+        </div>
+      )}
       {problem && (
         <div class="notice danger" role="alert">
           {problem}
@@ -141,6 +161,15 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
         >
           {busy ? 'Saving…' : 'Save'}
         </button>
+        {configured && (
+          <button type="button" disabled={check === 'checking'} onClick={() => void testKey()}>
+            {check === 'checking'
+              ? 'Testing…'
+              : provider.requiresKey
+                ? 'Test key'
+                : 'Test connection'}
+          </button>
+        )}
         {provider.account && (
           <button type="button" class="danger ghost" onClick={() => setConfirmRemove(true)}>
             Remove

@@ -1,0 +1,225 @@
+/**
+ * Runs a plan's fallback chain (DESIGN.md §2 step 4): the first model that answers wins. A
+ * failure before the first token moves on at once; after it, the page is told (an `error` part)
+ * and the answer restarts elsewhere only if the request allows it (a `fallback` part first).
+ * Every attempt is recorded, and every outcome teaches the router and the health tracker.
+ */
+import type { FetchFunction } from '@ai-sdk/provider-utils';
+import type { CatalogModel } from '../catalog/catalog-types';
+import type { LlmRequest } from '../protocol/llm-request';
+import type { Attempt, LlmStreamPart, ModelRef } from '../protocol/llm-result';
+import { describeProviderError, retryAfterMs } from '../providers/provider-errors';
+import type {
+  ProviderAccount,
+  ProviderDefinition,
+  ProviderErrorKind,
+} from '../providers/provider-types';
+import type { RouterStats } from '../router';
+import type { CandidateScore } from '../router/router-types';
+import { costOfUsage } from './cost';
+import { withPromptCaching } from './prompt-caching';
+import type { ProviderHealth } from './provider-health';
+import { toCallOptions } from './request-prompt';
+import { AttemptFailure, type AttemptLimits, type AttemptOutput, runAttempt } from './run-attempt';
+
+export interface ChainDependencies {
+  findProvider(id: string): ProviderDefinition | undefined;
+  /** The account with its decrypted key; undefined when the provider is not set up. */
+  account(provider: string): Promise<ProviderAccount | undefined>;
+  fetch?: FetchFunction;
+  health: ProviderHealth;
+  stats: RouterStats;
+  limits: AttemptLimits;
+  /** The most models one request tries (skipped ones do not count). */
+  maxAttempts: number;
+  /** Wall clock, epoch ms (cooldowns). */
+  now(): number;
+  /** Monotonic clock, ms (durations). */
+  monotonic(): number;
+}
+
+export interface ChainContext {
+  requestId: string;
+  signal: AbortSignal;
+  emit?(part: LlmStreamPart): void;
+}
+
+export interface ChainAnswer extends AttemptOutput {
+  model: CatalogModel;
+  costUsd: number;
+}
+
+export interface ChainOutcome {
+  answer?: ChainAnswer;
+  attempts: Attempt[];
+}
+
+/** Failures that say the whole provider is unusable right now, not just this model. */
+const PROVIDER_WIDE: ReadonlySet<string> = new Set(['rate-limit', 'key', 'forbidden', 'billing']);
+
+/** How long a provider whose key or account failed is left alone (the person has to act). */
+const CONFIGURATION_COOLDOWN_MS = 60_000;
+
+export function modelRef(model: CatalogModel): ModelRef {
+  return { provider: model.provider, id: model.id, location: model.location };
+}
+
+export async function runChain(
+  chain: readonly CandidateScore[],
+  request: LlmRequest,
+  dependencies: ChainDependencies,
+  context: ChainContext,
+): Promise<ChainOutcome> {
+  const attempts: Attempt[] = [];
+  /** Providers this request stops trying, with why. */
+  const providersOut = new Map<string, string>();
+  let restartFrom: ModelRef | undefined;
+
+  let tried = 0;
+  for (const { model } of chain) {
+    if (context.signal.aborted || tried >= dependencies.maxAttempts) break;
+    const ref = modelRef(model);
+    // A provider can go into cooldown during this very request (its breaker opened).
+    const coolingDown = dependencies.health.coolingDownUntil(model.provider, dependencies.now());
+    const excluded =
+      providersOut.get(model.provider) ??
+      (coolingDown !== undefined
+        ? `${model.provider} is cooling down after repeated failures.`
+        : undefined);
+    if (excluded) {
+      attempts.push({ model: ref, outcome: 'skipped', error: excluded, durationMs: 0, costUsd: 0 });
+      continue;
+    }
+    if (restartFrom) {
+      context.emit?.({
+        type: 'fallback',
+        from: restartFrom,
+        to: ref,
+        reason: attempts.at(-1)?.error ?? '',
+      });
+      restartFrom = undefined;
+    }
+    const result = await attemptModel(model, request, dependencies, context);
+    attempts.push(result.attempt);
+    if (result.attempt.outcome !== 'skipped') tried++;
+    if (result.answer) return { answer: result.answer, attempts };
+    if (result.kind && PROVIDER_WIDE.has(result.kind))
+      providersOut.set(model.provider, result.attempt.error ?? '');
+    if (result.streamed) {
+      // Text already reached the page: going on means starting the answer over elsewhere.
+      if (!request.allowRestart) break;
+      restartFrom = ref;
+    }
+  }
+  return { attempts };
+}
+
+interface ModelAttempt {
+  attempt: Attempt;
+  answer?: ChainAnswer;
+  kind?: ProviderErrorKind | 'timeout';
+  /** Whether text reached the page before the failure. */
+  streamed: boolean;
+}
+
+async function attemptModel(
+  model: CatalogModel,
+  request: LlmRequest,
+  dependencies: ChainDependencies,
+  context: ChainContext,
+): Promise<ModelAttempt> {
+  const ref = modelRef(model);
+  const provider = dependencies.findProvider(model.provider);
+  const account = provider && (await dependencies.account(model.provider));
+  if (!provider || !account) {
+    const error = `${provider?.name ?? model.provider} is not set up.`;
+    return {
+      attempt: { model: ref, outcome: 'skipped', error, durationMs: 0, costUsd: 0 },
+      streamed: false,
+    };
+  }
+  const startedAt = dependencies.monotonic();
+  // `start` names the model once it is really answering, so a page never shows the name of a
+  // model that failed before its first token.
+  let streamed = false;
+  const begin = () => {
+    if (streamed) return;
+    streamed = true;
+    context.emit?.({ type: 'start', requestId: context.requestId, model: ref });
+  };
+  try {
+    const client = provider.createModel(account, model.providerModelId, dependencies.fetch);
+    const options = toCallOptions(request, context.signal);
+    const output = await runAttempt(
+      client,
+      { ...options, prompt: withPromptCaching(options.prompt, model.provider) },
+      (delta) => {
+        begin();
+        context.emit?.({ type: 'text-delta', delta });
+      },
+      dependencies.monotonic,
+      dependencies.limits,
+    );
+    begin();
+    const costUsd = costOfUsage(output.usage, model.pricing);
+    dependencies.health.recordSuccess(model.provider);
+    dependencies.stats.recordOutcome({
+      model: ref,
+      ok: true,
+      latencyMs: output.durationMs,
+      ...(output.timeToFirstTokenMs !== undefined && {
+        timeToFirstTokenMs: output.timeToFirstTokenMs,
+      }),
+      outputTokens: output.usage.outputTokens,
+    });
+    return {
+      attempt: {
+        model: ref,
+        outcome: 'ok',
+        ...(output.timeToFirstTokenMs !== undefined && {
+          timeToFirstTokenMs: output.timeToFirstTokenMs,
+        }),
+        durationMs: output.durationMs,
+        usage: output.usage,
+        costUsd,
+      },
+      answer: { ...output, model, costUsd },
+      streamed,
+    };
+  } catch (error) {
+    const durationMs = dependencies.monotonic() - startedAt;
+    if (context.signal.aborted) {
+      return { attempt: { model: ref, outcome: 'aborted', durationMs, costUsd: 0 }, streamed };
+    }
+    const timedOut = error instanceof AttemptFailure && error.kind.endsWith('timeout');
+    const failure =
+      error instanceof AttemptFailure
+        ? {
+            kind: timedOut ? ('timeout' as const) : ('malformed' as const),
+            message: error.message,
+            retryable: true,
+          }
+        : describeProviderError(provider, error);
+    const now = dependencies.now();
+    if (failure.retryable)
+      dependencies.health.recordFailure(model.provider, now, retryAfterMs(error, now));
+    else if (PROVIDER_WIDE.has(failure.kind)) {
+      dependencies.health.recordFailure(model.provider, now, CONFIGURATION_COOLDOWN_MS);
+    }
+    dependencies.stats.recordOutcome({ model: ref, ok: false, latencyMs: durationMs });
+    if (streamed)
+      context.emit?.({ type: 'error', error: { name: 'NetworkError', message: failure.message } });
+    return {
+      attempt: {
+        model: ref,
+        outcome: timedOut ? 'timeout' : 'error',
+        error: failure.message,
+        ...('status' in failure && failure.status !== undefined && { status: failure.status }),
+        durationMs,
+        costUsd: 0,
+      },
+      kind: failure.kind,
+      streamed,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A whole broker for runtime tests: the real storage (Dexie on fake-indexeddb), the bundled
+ * catalog, the real providers, and a loopback server per provider speaking its wire format.
+ * Only the network's far end is fake.
+ */
+import type { LlmStreamPart } from '../../src/protocol/llm-result';
+import { findProvider } from '../../src/providers/provider-registry';
+import { loadBundledCatalog } from '../../src/router';
+import { Broker } from '../../src/runtime/broker';
+import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
+import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
+import type { ProviderKind } from '../fixtures/provider-server-types';
+
+export const ORIGIN = 'https://site.example';
+export const API_KEY = 'sk-test-0123456789abcdef';
+
+/** Which wire format each provider's AI SDK package speaks, and where its API lives on a server. */
+const WIRE: Record<string, { kind: ProviderKind; path: string }> = {
+  openai: { kind: 'openai', path: '/v1' },
+  anthropic: { kind: 'anthropic', path: '/v1' },
+  google: { kind: 'google', path: '/v1beta' },
+  deepseek: { kind: 'openai', path: '/v1' },
+  mistral: { kind: 'openai', path: '/v1' },
+  openrouter: { kind: 'openai', path: '/v1' },
+  ollama: { kind: 'openai-compatible', path: '/v1' },
+  'local-server': { kind: 'openai-compatible', path: '/v1' },
+};
+
+export interface WorldOptions {
+  /** Provider id → priority 0–100. */
+  providers: Record<string, number>;
+  monthlyBudgetUsd?: number;
+  siteBudgetUsd?: number;
+  rateLimitPerMinute?: number;
+  gateway?: string;
+  answer?: string;
+}
+
+export interface BrokerWorld {
+  broker: Broker;
+  storage: BrokerStorage;
+  servers: Record<string, ProviderServer>;
+  /** A fresh broker on the same storage, as after a service-worker restart. */
+  restart(): Broker;
+  close(): Promise<void>;
+}
+
+let worldCount = 0;
+
+function createBroker(storage: BrokerStorage): Broker {
+  return new Broker({
+    storage,
+    catalog: loadBundledCatalog(),
+    findProvider,
+    limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
+    statsSaveDelayMs: 10,
+  });
+}
+
+export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
+  const storage = createBrokerStorage(`broker-world-${++worldCount}-${Date.now()}`);
+  const servers: Record<string, ProviderServer> = {};
+  for (const [provider, priority] of Object.entries(options.providers)) {
+    const wire = WIRE[provider];
+    if (!wire) throw new Error(`no wire format for ${provider}`);
+    const server = await startProviderServer({
+      kind: wire.kind,
+      stallMs: 2_000,
+      ...(options.answer && { text: options.answer }),
+    });
+    servers[provider] = server;
+    await storage.accounts.save({
+      provider,
+      apiKey: API_KEY,
+      baseUrl: `${server.url}${wire.path}`,
+    });
+    await storage.settings.setProviderPriority(provider, priority);
+  }
+  await storage.settings.update({
+    monthlyBudgetUsd: options.monthlyBudgetUsd ?? 100,
+    ...(options.gateway && { gateway: options.gateway }),
+  });
+  await storage.grants.grant(ORIGIN, {
+    monthlyBudgetUsd: options.siteBudgetUsd ?? 50,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
+    privacy: 'any',
+  });
+  return {
+    broker: createBroker(storage),
+    storage,
+    servers,
+    restart: () => createBroker(storage),
+    async close() {
+      await Promise.all(Object.values(servers).map((server) => server.close()));
+      storage.close();
+    },
+  };
+}
+
+/** Runs a request and collects the parts it streamed. */
+export async function runCollecting(
+  broker: Broker,
+  request: unknown,
+  signal: AbortSignal = new AbortController().signal,
+) {
+  const parts: LlmStreamPart[] = [];
+  const result = await broker.run(ORIGIN, request, { signal, emit: (part) => parts.push(part) });
+  return { result, parts };
+}
+
+/** What a promise rejected with; fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
