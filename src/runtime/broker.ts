@@ -58,7 +58,7 @@ export interface RunContext {
 /** The output allowance assumed when a request sets none, for the worst-case reservation. */
 const DEFAULT_OUTPUT_ALLOWANCE = 4_096;
 /** The most models one request tries before it gives up. */
-const MAX_ATTEMPTS = 6;
+const MAX_ATTEMPTS = 8;
 /** Requests remembered for `feedback(requestId, score)`. */
 const FEEDBACK_MEMORY = 500;
 

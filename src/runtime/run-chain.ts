@@ -57,6 +57,9 @@ export interface ChainOutcome {
 /** Failures that say the whole provider is unusable right now, not just this model. */
 const PROVIDER_WIDE: ReadonlySet<string> = new Set(['rate-limit', 'key', 'forbidden', 'billing']);
 
+/** Failures of one provider after which a request stops trying its other models. */
+const FAILURES_PER_PROVIDER = 2;
+
 /** How long a provider whose key or account failed is left alone (the person has to act). */
 const CONFIGURATION_COOLDOWN_MS = 60_000;
 
@@ -73,6 +76,7 @@ export async function runChain(
   const attempts: Attempt[] = [];
   /** Providers this request stops trying, with why. */
   const providersOut = new Map<string, string>();
+  const failures = new Map<string, number>();
   let restartFrom: ModelRef | undefined;
 
   let tried = 0;

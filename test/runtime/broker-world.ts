@@ -34,6 +34,8 @@ export interface WorldOptions {
   rateLimitPerMinute?: number;
   gateway?: string;
   answer?: string;
+  /** Provider id → the model ids its server lists (local servers report what is ready). */
+  models?: Record<string, string[]>;
 }
 
 export interface BrokerWorld {
@@ -67,6 +69,7 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
       kind: wire.kind,
       stallMs: 2_000,
       ...(options.answer && { text: options.answer }),
+      ...(options.models?.[provider] && { models: options.models[provider] }),
     });
     servers[provider] = server;
     await storage.accounts.save({
@@ -85,12 +88,18 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
     privacy: 'any',
   });
+  const brokers = [createBroker(storage)];
   return {
-    broker: createBroker(storage),
+    broker: brokers[0]!,
     storage,
     servers,
-    restart: () => createBroker(storage),
+    restart() {
+      brokers.push(createBroker(storage));
+      return brokers.at(-1)!;
+    },
     async close() {
+      // Pending statistics are written before the database goes away.
+      for (const broker of brokers) await broker.flushStats();
       await Promise.all(Object.values(servers).map((server) => server.close()));
       storage.close();
     },

@@ -1,0 +1,251 @@
+/**
+ * Figures of a routing policy on replayed rows: mean quality, total cost, cost relative to always
+ * using the best single model, and the share of the gap between the best single model and the
+ * oracle that the policy closes. Plus the reference policies: best single model, oracle, and the
+ * per-task baseline (a fixed model per task type learned from training rows).
+ */
+import type { ReplayRow } from './replay-data';
+
+/** A policy's choice per row: the data-set column of the model that answers it. */
+export type Choices = readonly number[];
+
+/** What a policy achieves on a set of rows. */
+export interface PolicyFigures {
+  /** Mean score of the chosen answers, in [0, 1]. */
+  quality: number;
+  /** Total USD of the chosen calls. */
+  cost: number;
+  /** `cost` over the best single model's cost on the same rows. */
+  costRatio: number;
+  /** `quality` over the best single model's quality. */
+  qualityRatio: number;
+  /** (quality − best single) / (oracle − best single): 1 = as good as the oracle, 0 = no better
+   * than the best single model, negative = worse. */
+  gapClosed: number;
+  /** Share of calls sent to the best single model (for two-model data sets: the strong model's
+   * call share, which is how RouteLLM counts cost). */
+  bestModelShare: number;
+}
+
+/** The best single model and the oracle on a set of rows: what every policy is measured against. */
+export interface ReplayReference {
+  bestColumn: number;
+  bestQuality: number;
+  bestCost: number;
+  oracleQuality: number;
+  oracleCost: number;
+}
+
+export function meanQuality(rows: readonly ReplayRow[], column: number): number {
+  if (rows.length === 0) return 0;
+  let sum = 0;
+  for (const row of rows) sum += row.scores[column] ?? 0;
+  return sum / rows.length;
+}
+
+export function totalCost(rows: readonly ReplayRow[], column: number): number {
+  let sum = 0;
+  for (const row of rows) sum += row.costs[column] ?? 0;
+  return sum;
+}
+
+/** The column with the highest mean quality; the cheaper one on ties. */
+export function bestSingleColumn(rows: readonly ReplayRow[], modelCount: number): number {
+  let best = 0;
+  for (let column = 1; column < modelCount; column++) {
+    const quality = meanQuality(rows, column);
+    const bestQuality = meanQuality(rows, best);
+    if (
+      quality > bestQuality ||
+      (quality === bestQuality && totalCost(rows, column) < totalCost(rows, best))
+    ) {
+      best = column;
+    }
+  }
+  return best;
+}
+
+/** Per row, the best-scoring model; the cheapest of them on ties. */
+export function oracleChoices(rows: readonly ReplayRow[]): number[] {
+  return rows.map((row) => {
+    let best = 0;
+    row.scores.forEach((score, column) => {
+      const bestScore = row.scores[best] ?? 0;
+      const cheaper = (row.costs[column] ?? 0) < (row.costs[best] ?? 0);
+      if (score > bestScore || (score === bestScore && cheaper)) best = column;
+    });
+    return best;
+  });
+}
+
+/** The best single model (`bestColumn`, chosen elsewhere, e.g. on training rows) and the oracle on `rows`. */
+export function referenceOf(rows: readonly ReplayRow[], bestColumn: number): ReplayReference {
+  const oracle = oracleChoices(rows);
+  let oracleQuality = 0;
+  let oracleCost = 0;
+  rows.forEach((row, index) => {
+    const column = oracle[index] ?? 0;
+    oracleQuality += row.scores[column] ?? 0;
+    oracleCost += row.costs[column] ?? 0;
+  });
+  return {
+    bestColumn,
+    bestQuality: meanQuality(rows, bestColumn),
+    bestCost: totalCost(rows, bestColumn),
+    oracleQuality: rows.length > 0 ? oracleQuality / rows.length : 0,
+    oracleCost,
+  };
+}
+
+export function figuresOf(
+  rows: readonly ReplayRow[],
+  choices: Choices,
+  reference: ReplayReference,
+): PolicyFigures {
+  let quality = 0;
+  let cost = 0;
+  let bestCalls = 0;
+  rows.forEach((row, index) => {
+    const column = choices[index] ?? 0;
+    quality += row.scores[column] ?? 0;
+    cost += row.costs[column] ?? 0;
+    if (column === reference.bestColumn) bestCalls++;
+  });
+  quality = rows.length > 0 ? quality / rows.length : 0;
+  const gap = reference.oracleQuality - reference.bestQuality;
+  return {
+    quality,
+    cost,
+    costRatio: reference.bestCost > 0 ? cost / reference.bestCost : 0,
+    qualityRatio: reference.bestQuality > 0 ? quality / reference.bestQuality : 0,
+    gapClosed: gap > 0 ? (quality - reference.bestQuality) / gap : 0,
+    bestModelShare: rows.length > 0 ? bestCalls / rows.length : 0,
+  };
+}
+
+/** A fixed model per task type, learned from training rows. */
+export interface PerTaskBaseline {
+  /** Task label → column. */
+  modelByTask: Map<string, number>;
+  /** The column for task labels training never saw: the training rows' best single model. */
+  fallbackColumn: number;
+  /** The cost weight the assignment was picked with (see `learnPerTaskBaseline`). */
+  costWeight: number;
+}
+
+/** Cost weights tried, from "quality only" upward. */
+export const BASELINE_COST_WEIGHTS = Array.from({ length: 401 }, (_, step) => step * 0.005);
+
+/**
+ * All per-task assignments the training rows give: for each cost weight, each task label gets the
+ * model with the highest training quality − costWeight × (its mean cost on that task / the best
+ * single model's mean cost). Weight 0 is "the best model per task"; larger weights are cheaper.
+ */
+export function perTaskAssignments(
+  trainRows: readonly ReplayRow[],
+  modelCount: number,
+  costWeights: readonly number[] = BASELINE_COST_WEIGHTS,
+): PerTaskBaseline[] {
+  const fallbackColumn = bestSingleColumn(trainRows, modelCount);
+  const referenceCost = totalCost(trainRows, fallbackColumn) / Math.max(1, trainRows.length);
+  const taskStats = [...groupByTask(trainRows)].map(([task, rows]) => ({
+    task,
+    qualities: Array.from({ length: modelCount }, (_, column) => meanQuality(rows, column)),
+    costs: Array.from(
+      { length: modelCount },
+      (_, column) => totalCost(rows, column) / rows.length / (referenceCost || 1),
+    ),
+  }));
+  return costWeights.map((costWeight) => ({
+    modelByTask: new Map(
+      taskStats.map(({ task, qualities, costs }) => [
+        task,
+        argMax(qualities.map((quality, column) => quality - costWeight * (costs[column] ?? 0))),
+      ]),
+    ),
+    fallbackColumn,
+    costWeight,
+  }));
+}
+
+/**
+ * The per-task baseline: of `perTaskAssignments`, the cheapest (largest cost weight) whose
+ * training quality still keeps `targetQualityRatio` of the best single model's — the strongest
+ * "one model per task" policy at the target quality that the training rows can justify.
+ */
+export function learnPerTaskBaseline(
+  trainRows: readonly ReplayRow[],
+  modelCount: number,
+  targetQualityRatio: number,
+): PerTaskBaseline {
+  const assignments = perTaskAssignments(trainRows, modelCount);
+  const first = assignments[0]!;
+  const targetQuality = targetQualityRatio * meanQuality(trainRows, first.fallbackColumn);
+  let chosen = first;
+  for (const assignment of assignments) {
+    if (meanOf(trainRows, perTaskChoices(trainRows, assignment)) >= targetQuality) {
+      chosen = assignment;
+    }
+  }
+  return chosen;
+}
+
+function meanOf(rows: readonly ReplayRow[], choices: Choices): number {
+  if (rows.length === 0) return 0;
+  let sum = 0;
+  rows.forEach((row, index) => {
+    sum += row.scores[choices[index] ?? 0] ?? 0;
+  });
+  return sum / rows.length;
+}
+
+export function perTaskChoices(rows: readonly ReplayRow[], baseline: PerTaskBaseline): number[] {
+  return rows.map((row) => baseline.modelByTask.get(row.taskLabel) ?? baseline.fallbackColumn);
+}
+
+function groupByTask(rows: readonly ReplayRow[]): Map<string, ReplayRow[]> {
+  const groups = new Map<string, ReplayRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.taskLabel);
+    if (group) group.push(row);
+    else groups.set(row.taskLabel, [row]);
+  }
+  return groups;
+}
+
+function argMax(values: readonly number[]): number {
+  let best = 0;
+  values.forEach((value, index) => {
+    if (value > (values[best] ?? Number.NEGATIVE_INFINITY)) best = index;
+  });
+  return best;
+}
+
+/** FNV-1a, 32 bits: a stable hash for the deterministic train/test split. */
+export function stableHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Share of a file's rows that `--learn` trains on; the rest is reported. */
+export const LEARN_TRAIN_SHARE = 0.6;
+
+/**
+ * The deterministic `--learn` split: a row trains when the hash of its prompt falls in the first
+ * `trainShare` of the hash range. Hashing the prompt (not the row's position) keeps identical
+ * prompts on one side and makes the split independent of row order.
+ */
+export function splitRows(
+  rows: readonly ReplayRow[],
+  trainShare: number = LEARN_TRAIN_SHARE,
+): { train: ReplayRow[]; test: ReplayRow[] } {
+  const train: ReplayRow[] = [];
+  const test: ReplayRow[] = [];
+  const threshold = trainShare * 2 ** 32;
+  for (const row of rows) (stableHash(row.prompt) < threshold ? train : test).push(row);
+  return { train, test };
+}

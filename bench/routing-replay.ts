@@ -1,0 +1,519 @@
+/**
+ * Routing quality on real data: replays a data set of prompts with every model's score and cost
+ * through the real router, once per preset, and compares it with the best single model, the
+ * oracle and a fixed-model-per-task baseline.
+ *
+ *   npm run replay -- FILE.csv.gz                       priors only (catalog from public facts)
+ *   npm run replay -- FILE.csv.gz --learn               learn on 60% of FILE, report the other 40%
+ *   npm run replay -- FILE.csv.gz --train OTHER.csv.gz  learn on OTHER, report all of FILE
+ *
+ * The last line of stdout is one JSON object with the figures. Method: docs/routing-replay.md.
+ */
+import { pathToFileURL } from 'node:url';
+import { PRESETS, type Preset, QUALITY_HINTS, type QualityHint } from '../src/protocol/llm-request';
+import type { RouterStats } from '../src/router/router-live-stats';
+import { PRESET_SPLITS } from '../src/router/router-weights';
+import { buildReplayCatalog, type ReplayCatalog } from './replay/replay-catalog';
+import { loadReplayDataset, type ReplayDataset, type ReplayRow } from './replay/replay-data';
+import {
+  bestSingleColumn,
+  type Choices,
+  figuresOf,
+  LEARN_TRAIN_SHARE,
+  learnPerTaskBaseline,
+  oracleChoices,
+  type PolicyFigures,
+  perTaskAssignments,
+  perTaskChoices,
+  type ReplayReference,
+  referenceOf,
+  splitRows,
+} from './replay/replay-metrics';
+import {
+  chooseByUtility,
+  learnFromRows,
+  predictionTable,
+  replayState,
+  routeRows,
+} from './replay/replay-routing';
+
+/** The quality the targets and "matches the best single model" are judged at. */
+export const MATCH_QUALITY_RATIO = 0.97;
+/** RouteLLM's MMLU comparison point: the strong model's call share needed for 95% of its quality. */
+export const SHARE_QUALITY_RATIO = 0.95;
+/** Every preset with every quality hint: the settings a page can send, traced as a cost/quality
+ * curve of the real router. */
+const HINT_SWEEP: ReadonlyArray<{ preset: Preset; quality: QualityHint }> = PRESETS.flatMap(
+  (preset) => QUALITY_HINTS.map((quality) => ({ preset, quality })),
+);
+
+export type ReplayMode = 'priors' | 'learn' | 'train';
+
+export interface ReplayOptions {
+  file: string;
+  mode: ReplayMode;
+  /** With `mode: 'train'`: the file to learn from. */
+  trainFile?: string;
+}
+
+export interface SweepPoint {
+  preset: Preset;
+  quality: QualityHint;
+  figures: PolicyFigures;
+}
+
+export interface UtilityPoint {
+  costWeight: number;
+  figures: PolicyFigures;
+}
+
+/**
+ * The expected-utility rule's cost weight for a preset: proportional to how much the preset
+ * weighs cost against quality (economy 0.22, balanced 0.067, quality 0.014, fast 0.075).
+ */
+export function presetCostWeight(preset: Preset): number {
+  const split = PRESET_SPLITS[preset];
+  return (UTILITY_SCALE * split.cost) / split.quality;
+}
+
+/** Cost weight of a preset that weighs cost and quality equally. */
+const UTILITY_SCALE = 0.1;
+
+/** Cost weights of the expected-utility curve. */
+const UTILITY_COST_WEIGHTS = Array.from({ length: 61 }, (_, step) => step / 200);
+
+export interface ReplayReport {
+  file: string;
+  mode: ReplayMode;
+  dataset: ReplayDataset;
+  trainRows: readonly ReplayRow[];
+  testRows: readonly ReplayRow[];
+  reference: ReplayReference;
+  presets: Record<Preset, PolicyFigures>;
+  /** The same presets on the rows the router learned from (learn mode only): train vs test. */
+  presetsOnTrainRows?: Record<Preset, PolicyFigures>;
+  bestSingle: PolicyFigures;
+  oracle: PolicyFigures;
+  perTaskBaseline?: PolicyFigures & { modelByTask: Record<string, string> };
+  /** Per task label and preset, on the reported rows. */
+  perTask: Record<string, Record<Preset | 'bestSingle' | 'oracle', PolicyFigures>>;
+  /** The router over every preset × quality hint. */
+  sweep: SweepPoint[];
+  /** With training rows: every per-task assignment (`perTaskAssignments`) on the reported rows,
+   * to compare curves with the quality model's at equal quality. */
+  perTaskCurve?: UtilityPoint[];
+  /** With learning: the quality model's predictions under the expected-utility rule
+   * (`chooseByUtility`) over cost weights — what the model enables, outside `route()`. */
+  qualityModelCurve?: UtilityPoint[];
+  /** With learning: the same rule with each preset's cost weight (`presetCostWeight`), i.e. what
+   * `route()` would give if it ranked candidates that have predictions this way. */
+  qualityModelPresets?: Record<Preset, UtilityPoint>;
+  cheapestMatchingPreset?: Preset;
+}
+
+interface TrainingSplit {
+  train: readonly ReplayRow[];
+  test: readonly ReplayRow[];
+  /** The data set the training rows come from (the file itself or OTHER); none with priors only. */
+  trainDataset?: ReplayDataset;
+}
+
+function trainingSplit(options: ReplayOptions, dataset: ReplayDataset): TrainingSplit {
+  if (options.mode === 'learn') {
+    return { ...splitRows(dataset.rows, LEARN_TRAIN_SHARE), trainDataset: dataset };
+  }
+  if (options.mode === 'train') {
+    if (!options.trainFile) throw new Error('--train needs a file');
+    const other = loadReplayDataset(options.trainFile);
+    return { train: other.rows, test: dataset.rows, trainDataset: other };
+  }
+  return { train: [], test: dataset.rows };
+}
+
+function routeAllPresets(
+  rows: readonly ReplayRow[],
+  catalog: ReplayCatalog,
+  stats: RouterStats | undefined,
+): Record<Preset, Choices> {
+  const state = replayState(catalog, stats);
+  const choices = {} as Record<Preset, Choices>;
+  for (const preset of PRESETS) choices[preset] = routeRows(rows, catalog, preset, state);
+  return choices;
+}
+
+function figuresPerPreset(
+  rows: readonly ReplayRow[],
+  choices: Record<Preset, Choices>,
+  reference: ReplayReference,
+): Record<Preset, PolicyFigures> {
+  return Object.fromEntries(
+    PRESETS.map((preset) => [preset, figuresOf(rows, choices[preset], reference)]),
+  ) as Record<Preset, PolicyFigures>;
+}
+
+/** Runs the whole replay and returns its figures (printing is separate). */
+export function runReplay(options: ReplayOptions): ReplayReport {
+  const dataset = loadReplayDataset(options.file);
+  const catalog = buildReplayCatalog(dataset);
+  const { train: trainRows, test: testRows, trainDataset } = trainingSplit(options, dataset);
+  const modelCount = dataset.models.length;
+  const stats = trainDataset
+    ? learnFromRows(trainRows, trainDataset.models, buildReplayCatalog(trainDataset))
+    : undefined;
+
+  // The best single model is the one the training rows favour when they have the file's models;
+  // otherwise (priors only, or OTHER with other models) the reported rows' own best.
+  const sameModels = trainDataset?.models.join('\n') === dataset.models.join('\n');
+  const bestColumn = bestSingleColumn(sameModels ? trainRows : testRows, modelCount);
+  const reference = referenceOf(testRows, bestColumn);
+  const choices = routeAllPresets(testRows, catalog, stats);
+  const presets = figuresPerPreset(testRows, choices, reference);
+
+  const report: ReplayReport = {
+    file: options.file,
+    mode: options.mode,
+    dataset,
+    trainRows,
+    testRows,
+    reference,
+    presets,
+    bestSingle: figuresOf(
+      testRows,
+      testRows.map(() => bestColumn),
+      reference,
+    ),
+    oracle: figuresOf(testRows, oracleChoices(testRows), reference),
+    perTask: figuresPerTaskLabel(testRows, choices, reference),
+    sweep: sweepHints(testRows, catalog, stats, reference),
+  };
+  if (stats?.promptQuality) {
+    const table = predictionTable(testRows, catalog, stats.promptQuality);
+    const utilityPoint = (costWeight: number): UtilityPoint => ({
+      costWeight,
+      figures: figuresOf(testRows, chooseByUtility(table, costWeight, bestColumn), reference),
+    });
+    report.qualityModelCurve = UTILITY_COST_WEIGHTS.map(utilityPoint);
+    const byPreset = {} as Record<Preset, UtilityPoint>;
+    for (const preset of PRESETS) byPreset[preset] = utilityPoint(presetCostWeight(preset));
+    report.qualityModelPresets = byPreset;
+  }
+  if (options.mode === 'learn') {
+    const trainReference = referenceOf(trainRows, bestColumn);
+    report.presetsOnTrainRows = figuresPerPreset(
+      trainRows,
+      routeAllPresets(trainRows, catalog, stats),
+      trainReference,
+    );
+  }
+  if (sameModels) {
+    report.perTaskCurve = perTaskAssignments(trainRows, modelCount, UTILITY_COST_WEIGHTS).map(
+      (assignment) => ({
+        costWeight: assignment.costWeight,
+        figures: figuresOf(testRows, perTaskChoices(testRows, assignment), reference),
+      }),
+    );
+    const baseline = learnPerTaskBaseline(trainRows, modelCount, MATCH_QUALITY_RATIO);
+    report.perTaskBaseline = {
+      ...figuresOf(testRows, perTaskChoices(testRows, baseline), reference),
+      modelByTask: Object.fromEntries(
+        [...baseline.modelByTask].map(([task, column]) => [task, dataset.models[column] ?? '']),
+      ),
+    };
+  }
+  const matching = PRESETS.filter(
+    (preset) => presets[preset].qualityRatio >= MATCH_QUALITY_RATIO,
+  ).sort((a, b) => presets[a].cost - presets[b].cost);
+  if (matching[0]) report.cheapestMatchingPreset = matching[0];
+  return report;
+}
+
+function figuresPerTaskLabel(
+  rows: readonly ReplayRow[],
+  choices: Record<Preset, Choices>,
+  reference: ReplayReference,
+): ReplayReport['perTask'] {
+  const tasks = [...new Set(rows.map((row) => row.taskLabel))].sort();
+  const result: ReplayReport['perTask'] = {};
+  for (const task of tasks) {
+    const indexes = rows.flatMap((row, index) => (row.taskLabel === task ? [index] : []));
+    const taskRows = indexes.map((index) => rows[index]!);
+    const taskReference = referenceOf(taskRows, reference.bestColumn);
+    const pick = (policy: Choices) => indexes.map((index) => policy[index] ?? 0);
+    const entry = {
+      bestSingle: figuresOf(taskRows, pick(rows.map(() => reference.bestColumn)), taskReference),
+      oracle: figuresOf(taskRows, oracleChoices(taskRows), taskReference),
+    } as Record<Preset | 'bestSingle' | 'oracle', PolicyFigures>;
+    for (const preset of PRESETS)
+      entry[preset] = figuresOf(taskRows, pick(choices[preset]), taskReference);
+    result[task] = entry;
+  }
+  return result;
+}
+
+function sweepHints(
+  rows: readonly ReplayRow[],
+  catalog: ReplayCatalog,
+  stats: RouterStats | undefined,
+  reference: ReplayReference,
+): SweepPoint[] {
+  const state = replayState(catalog, stats);
+  return HINT_SWEEP.map(({ preset, quality }) => {
+    const choices = routeRows(rows, catalog, { preset, quality }, state);
+    return { preset, quality, figures: figuresOf(rows, choices, reference) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function usd(value: number): string {
+  return `$${value.toFixed(value < 1 ? 4 : 2)}`;
+}
+
+function figuresLine(label: string, figures: PolicyFigures): string {
+  return [
+    label.padEnd(22),
+    figures.quality.toFixed(4).padStart(7),
+    percent(figures.qualityRatio).padStart(7),
+    usd(figures.cost).padStart(9),
+    percent(figures.costRatio).padStart(7),
+    percent(figures.gapClosed).padStart(8),
+    percent(figures.bestModelShare).padStart(7),
+  ].join('  ');
+}
+
+const TABLE_HEADER = [
+  'policy'.padEnd(22),
+  'quality'.padStart(7),
+  'q/best'.padStart(7),
+  'cost'.padStart(9),
+  'c/best'.padStart(7),
+  'gap'.padStart(8),
+  'best%'.padStart(7),
+].join('  ');
+
+function cheapestSweepPoint<Point extends { figures: PolicyFigures }>(
+  sweep: readonly Point[],
+  ratio: number,
+): Point | undefined {
+  return sweep
+    .filter((point) => point.figures.qualityRatio >= ratio)
+    .sort((a, b) => a.figures.cost - b.figures.cost)[0];
+}
+
+function describeMode(report: ReplayReport, trainFile: string | undefined): string {
+  if (report.mode === 'priors') return 'priors only: catalog scores from public facts, no learning';
+  if (report.mode === 'learn') {
+    return `learn: trained on ${report.trainRows.length} rows (${percent(LEARN_TRAIN_SHARE)} of the file by prompt hash), reporting the other ${report.testRows.length}`;
+  }
+  return `train: trained on all ${report.trainRows.length} rows of ${trainFile}, reporting all ${report.testRows.length} rows of this file`;
+}
+
+export function formatReport(report: ReplayReport, trainFile?: string): string[] {
+  const { dataset, reference } = report;
+  const bestName = dataset.models[reference.bestColumn] ?? '?';
+  const lines = [
+    `Routing replay of ${report.file}`,
+    `  layout ${dataset.layout}, ${dataset.models.length} models, ${dataset.rows.length} rows used, ${dataset.skippedRows} skipped`,
+    `  mode ${describeMode(report, trainFile)}`,
+    `  best single model: ${bestName}; quality relative to it (q/best), cost relative to it (c/best),`,
+    `  gap = share of the best-single → oracle quality gap closed, best% = calls sent to ${bestName}`,
+    '',
+    TABLE_HEADER,
+  ];
+  for (const preset of PRESETS) lines.push(figuresLine(`router ${preset}`, report.presets[preset]));
+  if (report.perTaskBaseline) {
+    lines.push(figuresLine('per-task baseline', report.perTaskBaseline));
+  }
+  lines.push(figuresLine('best single model', report.bestSingle));
+  lines.push(figuresLine('oracle', report.oracle));
+  lines.push('');
+  lines.push(
+    report.cheapestMatchingPreset
+      ? `Cheapest preset with ≥ ${percent(MATCH_QUALITY_RATIO)} of the best single model's quality: ${report.cheapestMatchingPreset} (${percent(report.presets[report.cheapestMatchingPreset].costRatio)} of its cost)`
+      : `No preset keeps ≥ ${percent(MATCH_QUALITY_RATIO)} of the best single model's quality.`,
+  );
+  if (report.perTaskBaseline) {
+    const assignment = Object.entries(report.perTaskBaseline.modelByTask)
+      .map(([task, model]) => `${task} → ${model}`)
+      .join(', ');
+    lines.push(
+      `Per-task baseline (fixed model per task label, learned on the training rows): ${assignment}`,
+    );
+  }
+  lines.push('', 'The router with every preset × quality hint (hints.preset, hints.quality):');
+  for (const point of report.sweep) {
+    lines.push(figuresLine(`  ${point.preset}/${point.quality}`, point.figures));
+  }
+  for (const ratio of [MATCH_QUALITY_RATIO, SHARE_QUALITY_RATIO]) {
+    const point = cheapestSweepPoint(report.sweep, ratio);
+    lines.push(
+      point
+        ? `  cheapest setting with ≥ ${percent(ratio)} quality: ${point.preset}/${point.quality}, cost ${percent(point.figures.costRatio)}, ${bestName} calls ${percent(point.figures.bestModelShare)}`
+        : `  no point reaches ${percent(ratio)} quality`,
+    );
+  }
+  if (report.qualityModelCurve) {
+    lines.push(
+      '',
+      'The learned quality model alone, outside route(): per prompt the model with the highest',
+      'predicted quality − w × expected cost / expected cost of the best single model (catalog prices):',
+    );
+    for (const point of report.qualityModelCurve.filter((_, index) => index % 5 === 0)) {
+      lines.push(figuresLine(`  w ${point.costWeight.toFixed(3)}`, point.figures));
+    }
+    if (report.qualityModelPresets) {
+      lines.push('  with each preset’s cost weight (w = 0.1 × cost share / quality share):');
+      for (const preset of PRESETS) {
+        const point = report.qualityModelPresets[preset];
+        lines.push(figuresLine(`  ${preset} w ${point.costWeight.toFixed(3)}`, point.figures));
+      }
+    }
+    for (const ratio of [MATCH_QUALITY_RATIO, SHARE_QUALITY_RATIO]) {
+      const point = cheapestSweepPoint(report.qualityModelCurve, ratio);
+      lines.push(
+        point
+          ? `  cheapest w with ≥ ${percent(ratio)} quality: w ${point.costWeight.toFixed(3)}, cost ${percent(point.figures.costRatio)}, ${bestName} calls ${percent(point.figures.bestModelShare)}`
+          : `  no w reaches ${percent(ratio)} quality`,
+      );
+    }
+  }
+  if (report.perTaskCurve) {
+    lines.push('', 'The per-task baseline over the same cost weights (one model per task label):');
+    for (const ratio of [MATCH_QUALITY_RATIO, SHARE_QUALITY_RATIO]) {
+      const point = cheapestSweepPoint(report.perTaskCurve, ratio);
+      lines.push(
+        point
+          ? `  cheapest w with ≥ ${percent(ratio)} quality: w ${point.costWeight.toFixed(3)}, cost ${percent(point.figures.costRatio)}, ${bestName} calls ${percent(point.figures.bestModelShare)}`
+          : `  no w reaches ${percent(ratio)} quality`,
+      );
+    }
+  }
+  if (report.presetsOnTrainRows) {
+    lines.push('', 'Train vs test (the same learned router on the rows it trained on):');
+    lines.push(TABLE_HEADER);
+    for (const preset of PRESETS) {
+      lines.push(figuresLine(`train ${preset}`, report.presetsOnTrainRows[preset]));
+    }
+  }
+  lines.push('', 'Per task label (quality / cost relative to the best single model on that task):');
+  for (const [task, entry] of Object.entries(report.perTask)) {
+    const parts = [...PRESETS, 'oracle' as const].map(
+      (policy) =>
+        `${policy} ${entry[policy].quality.toFixed(3)}/${percent(entry[policy].costRatio)}`,
+    );
+    lines.push(
+      `  ${task} (best single ${entry.bestSingle.quality.toFixed(3)}): ${parts.join(', ')}`,
+    );
+  }
+  return lines;
+}
+
+function jsonFigures(figures: PolicyFigures) {
+  return {
+    quality: round(figures.quality),
+    cost: round(figures.cost),
+    costRatio: round(figures.costRatio),
+    gapClosed: round(figures.gapClosed),
+    bestModelShare: round(figures.bestModelShare),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** The one-line JSON summary: per preset quality, cost, costRatio, gapClosed; the references. */
+export function summaryJson(report: ReplayReport): Record<string, unknown> {
+  const summary: Record<string, unknown> = {
+    file: report.file,
+    mode: report.mode,
+    rows: report.testRows.length,
+    trainRows: report.trainRows.length,
+  };
+  for (const preset of PRESETS) summary[preset] = jsonFigures(report.presets[preset]);
+  summary.bestSingle = {
+    model: report.dataset.models[report.reference.bestColumn],
+    ...jsonFigures(report.bestSingle),
+  };
+  summary.oracle = jsonFigures(report.oracle);
+  if (report.perTaskBaseline) summary.perTaskBaseline = jsonFigures(report.perTaskBaseline);
+  summary.cheapestMatchingPreset = report.cheapestMatchingPreset ?? null;
+  const at97 = cheapestSweepPoint(report.sweep, MATCH_QUALITY_RATIO);
+  const at95 = cheapestSweepPoint(report.sweep, SHARE_QUALITY_RATIO);
+  summary.sweep = {
+    costRatioAt97: at97 ? round(at97.figures.costRatio) : null,
+    settingAt97: at97 ? `${at97.preset}/${at97.quality}` : null,
+    bestModelShareAt95: at95 ? round(at95.figures.bestModelShare) : null,
+    settingAt95: at95 ? `${at95.preset}/${at95.quality}` : null,
+  };
+  if (report.perTaskCurve) {
+    const task97 = cheapestSweepPoint(report.perTaskCurve, MATCH_QUALITY_RATIO);
+    const task95 = cheapestSweepPoint(report.perTaskCurve, SHARE_QUALITY_RATIO);
+    summary.perTaskCurve = {
+      costRatioAt97: task97 ? round(task97.figures.costRatio) : null,
+      bestModelShareAt95: task95 ? round(task95.figures.bestModelShare) : null,
+    };
+  }
+  if (report.qualityModelCurve) {
+    const model97 = cheapestSweepPoint(report.qualityModelCurve, MATCH_QUALITY_RATIO);
+    const model95 = cheapestSweepPoint(report.qualityModelCurve, SHARE_QUALITY_RATIO);
+    summary.qualityModelAlone = {
+      costRatioAt97: model97 ? round(model97.figures.costRatio) : null,
+      bestModelShareAt95: model95 ? round(model95.figures.bestModelShare) : null,
+      ...(report.qualityModelPresets
+        ? Object.fromEntries(
+            PRESETS.map((preset) => [
+              preset,
+              jsonFigures(report.qualityModelPresets![preset].figures),
+            ]),
+          )
+        : {}),
+    };
+  }
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+export function parseArguments(argv: readonly string[]): ReplayOptions {
+  const positional: string[] = [];
+  let mode: ReplayMode = 'priors';
+  let trainFile: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    if (argument === '--learn') mode = mode === 'train' ? mode : 'learn';
+    else if (argument === '--train') {
+      trainFile = argv[++index];
+      if (!trainFile) throw new Error('--train needs a file');
+      mode = 'train';
+    } else if (argument.startsWith('--')) throw new Error(`unknown option ${argument}`);
+    else positional.push(argument);
+  }
+  const file = positional[0];
+  if (!file || positional.length > 1) {
+    throw new Error('usage: npm run replay -- FILE.csv.gz [--learn] [--train OTHER.csv.gz]');
+  }
+  return trainFile ? { file, mode, trainFile } : { file, mode };
+}
+
+function main(argv: readonly string[]): void {
+  const options = parseArguments(argv);
+  const report = runReplay(options);
+  for (const line of formatReport(report, options.trainFile)) console.log(line);
+  console.log(JSON.stringify(summaryJson(report)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}
