@@ -7,6 +7,7 @@ import type { LlmStreamPart } from '../../src/protocol/llm-result';
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
+import { ProviderHealth, type ProviderHealthOptions } from '../../src/runtime/provider-health';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import type { ProviderKind } from '../fixtures/provider-server-types';
@@ -36,6 +37,8 @@ export interface WorldOptions {
   answer?: string;
   /** Provider id → the model ids its server lists (local servers report what is ready). */
   models?: Record<string, string[]>;
+  /** Circuit-breaker settings (a chaos test wants short ones). */
+  health?: ProviderHealthOptions;
 }
 
 export interface BrokerWorld {
@@ -49,9 +52,10 @@ export interface BrokerWorld {
 
 let worldCount = 0;
 
-function createBroker(storage: BrokerStorage): Broker {
+function createBroker(storage: BrokerStorage, health?: ProviderHealthOptions): Broker {
   return new Broker({
     storage,
+    ...(health && { health: new ProviderHealth(health) }),
     catalog: loadBundledCatalog(),
     findProvider,
     limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
@@ -88,13 +92,13 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
     privacy: 'any',
   });
-  const brokers = [createBroker(storage)];
+  const brokers = [createBroker(storage, options.health)];
   return {
     broker: brokers[0]!,
     storage,
     servers,
     restart() {
-      brokers.push(createBroker(storage));
+      brokers.push(createBroker(storage, options.health));
       return brokers.at(-1)!;
     },
     async close() {
