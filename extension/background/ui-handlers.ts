@@ -1,9 +1,11 @@
 /** What each call from the extension's own pages does. Only extension pages reach this. */
 import { LlmError } from '../../src/protocol/llm-errors';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
-import { monthOf } from '../../src/storage/storage-money';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
+
+/** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
+const PLAYGROUND_ORIGIN = 'https://playground.llm-broker.invalid';
 
 type UiHandlers = {
   [M in UiMethod]: (params: UiMethods[M]['params']) => Promise<UiMethods[M]['result']>;
@@ -124,12 +126,12 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       return null;
     },
     getSiteStatus: ({ origin }) => broker.permissionOf(origin),
-    async explainRoute({ request }) {
-      const { plan } = await broker.plan('chrome-extension://playground', request);
+    async explainRoute({ request, everyProvider }) {
+      const assume = everyProvider
+        ? PROVIDERS.filter((provider) => provider.requiresKey).map(({ id }) => id)
+        : [];
+      const { plan } = await broker.plan(PLAYGROUND_ORIGIN, request, assume);
       return plan;
     },
   };
 }
-
-/** The current month, for pages that label spend. */
-export const currentMonth = () => monthOf(Date.now());

@@ -6,6 +6,7 @@ import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
 import type { KeyCheckResult } from '../../src/providers/provider-types';
+import type { RoutePlan } from '../../src/router/router-types';
 import type {
   BrokerSettings,
   LockStatus,
@@ -72,8 +73,11 @@ export interface UiMethods {
   decideConsent: { params: ConsentDecision; result: null };
   /** What the popup shows for the active tab's site. */
   getSiteStatus: { params: { origin: string }; result: PermissionState };
-  /** The router's decision for a request, without calling any model (the playground). */
-  explainRoute: { params: { request: LlmRequest }; result: unknown };
+  /**
+   * The router's decision for a request, without calling any model (the playground). With
+   * `everyProvider`, providers without a key count as set up, to show what they would change.
+   */
+  explainRoute: { params: { request: LlmRequest; everyProvider: boolean }; result: RoutePlan };
 }
 export type UiMethod = keyof UiMethods;
 

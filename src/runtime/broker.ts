@@ -159,13 +159,20 @@ export class Broker {
     if (provider) this.health.recordSuccess(provider);
   }
 
-  /** The routing decision for a request from `origin`, without calling any model. */
-  async plan(origin: string, input: unknown): Promise<{ request: LlmRequest; plan: RoutePlan }> {
+  /**
+   * The routing decision for a request from `origin`, without calling any model. `assume` lists
+   * providers to treat as set up (the playground's "what if").
+   */
+  async plan(
+    origin: string,
+    input: unknown,
+    assume: readonly string[] = [],
+  ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const parsed = parseLlmRequest(input);
     const grant = await this.storage.grants.get(origin);
     const privacy = stricterPrivacy(grant?.privacy ?? 'any', parsed.constraints?.privacy);
     const request: LlmRequest = { ...parsed, constraints: { ...parsed.constraints, privacy } };
-    const state = await this.routingState(origin);
+    const state = await this.routingState(origin, assume);
     try {
       return { request, plan: route(request, this.catalog, state) };
     } catch (error) {
@@ -340,7 +347,7 @@ export class Broker {
   }
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
-  async routingState(origin: string): Promise<RoutingState> {
+  async routingState(origin: string, assume: readonly string[] = []): Promise<RoutingState> {
     const [settings, accounts, budget, stats] = await Promise.all([
       this.storage.settings.get(),
       this.storage.accounts.list(),
@@ -361,6 +368,10 @@ export class Broker {
         const account = await this.account(summary.provider);
         if (account) localServers.push({ provider: definition, account });
       }
+    }
+    for (const provider of assume) {
+      if (providers[provider]?.available) continue;
+      providers[provider] = { available: true, priority: providerPriorityOf(settings, provider) };
     }
     const now = this.now();
     const local = await this.localModels.resolve(localServers, now);

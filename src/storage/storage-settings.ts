@@ -16,8 +16,12 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   requestLogLimit: 1000,
 });
 
-/** The priority of a provider the user never ranked: the middle, so it can be raised or lowered. */
-export const DEFAULT_PROVIDER_PRIORITY = 50;
+/**
+ * The priority of a provider the user never ranked: 100, the multiplier that leaves its models'
+ * scores as they are (the router playground and CLI assume the same). Ranking a provider lower
+ * is how a person says "prefer the others".
+ */
+export const DEFAULT_PROVIDER_PRIORITY = 100;
 
 const SETTINGS_ROW_ID = 'global';
 

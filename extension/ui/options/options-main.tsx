@@ -25,13 +25,24 @@ function currentSection(): SectionId {
 
 function OptionsApp() {
   const [section, setSection] = useState<SectionId>(currentSection);
-  useEffect(() => {
-    const onHash = () => setSection(currentSection());
-    addEventListener('hashchange', onHash);
-    return () => removeEventListener('hashchange', onHash);
-  }, []);
   const load = useCallback(() => uiCall('getOverview', null), []);
   const { data: overview, error, reload } = useLoader(load);
+  // What sites and providers did meanwhile (grants, spend) shows when the person looks again.
+  useEffect(() => {
+    const onHash = () => {
+      setSection(currentSection());
+      void reload();
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void reload();
+    };
+    addEventListener('hashchange', onHash);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      removeEventListener('hashchange', onHash);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [reload]);
 
   return (
     <div class="shell">

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { PrivacyLevel } from '../../../src/protocol/llm-request';
+import { DEFAULT_PROVIDER_PRIORITY } from '../../../src/storage/storage-settings';
 import type { BrokerSettings } from '../../../src/storage/storage-types';
 import type { Overview } from '../../messaging/ui-channel';
 import { formatUsd } from '../components/format';
@@ -149,7 +150,7 @@ export function PreferencesView(props: { overview: Overview; reload(): Promise<v
         <table>
           <tbody>
             {providers.map((provider) => {
-              const value = priorities[provider.id] ?? 100;
+              const value = priorities[provider.id] ?? DEFAULT_PROVIDER_PRIORITY;
               return (
                 <tr key={provider.id}>
                   <td style={{ width: '180px' }}>
