@@ -8,14 +8,23 @@ const data = resolve(root, '../shared/data');
 
 const BENCHMARKS = [
   ['Router speed', ['bench/router-speed.ts']],
-  ['Routing quality: RouterBench', ['bench/routing-replay.ts', `${data}/routerbench-train.csv.gz`, '--learn']],
-  ['Routing quality: MMLU, GPT-4 vs Mixtral', ['bench/routing-replay.ts', `${data}/mmlu-gpt4-vs-mixtral-dev.csv.gz`, '--learn']],
+  [
+    'Routing quality: RouterBench',
+    ['bench/routing-replay.ts', `${data}/routerbench-train.csv.gz`, '--learn'],
+  ],
+  [
+    'Routing quality: MMLU, GPT-4 vs Mixtral',
+    ['bench/routing-replay.ts', `${data}/mmlu-gpt4-vs-mixtral-dev.csv.gz`, '--learn'],
+  ],
   ['Runtime overhead', ['bench/runtime-overhead.ts']],
   ['Bridge overhead (Chromium)', ['bench/bridge-overhead.ts']],
 ];
 
 const only = process.argv.slice(2);
-const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 let failed = 0;

@@ -36,6 +36,20 @@ export interface ModelLimits {
   maxOutputTokens: number;
 }
 
+/** How fast a model answers on its serving provider (priors; live measurements refine them). */
+export interface ModelPerformance {
+  /** Median output speed once text flows, in tokens per second. */
+  outputTokensPerSecond: number;
+  /** Median time to the first visible token for a short prompt, in ms (includes hidden
+   * reasoning that happens before it). */
+  timeToFirstTokenMs: number;
+  /** How fast the prompt is read, in tokens per second: what a long prompt adds to the wait. */
+  prefillTokensPerSecond: number;
+  /** Hidden reasoning tokens a typical request bills on top of the answer (0 when the model does
+   * not reason by default). */
+  reasoningTokensPerRequest: number;
+}
+
 export interface ModelCapabilities {
   vision: boolean;
   tools: boolean;
@@ -66,4 +80,8 @@ export interface CatalogModel {
   /** Where each figure came from: field or criterion → source description / URL. */
   sources: Record<string, string>;
   releaseDate?: string;
+  /** Speed priors; when absent the router derives them from the latency and tokens/s scores. */
+  performance?: ModelPerformance;
+  /** Whether the weights are published (so it can also run locally). */
+  openWeights?: boolean;
 }

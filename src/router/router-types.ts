@@ -3,13 +3,17 @@
  * plan or throws a NotSupportedError, with no I/O (DESIGN.md §4, STYLE.md principle 6).
  */
 import type { CatalogModel, Criterion } from '../catalog/catalog-types';
-import type { LlmRequest, TaskType } from '../protocol/llm-request';
+import type { Capability, LlmRequest, Preset, TaskType } from '../protocol/llm-request';
+import type { PromptQualityModel } from './prompt-quality-model';
 
 /** The user's side of a routing decision: what is available, priorities, budget, live health. */
 export interface RoutingState {
-  /** Per provider id: whether it can be used (key set / server configured) and its priority 0–100. */
+  /** Per provider id: whether it can be used (key set / server configured) and its priority 0–100.
+   * The pseudo-provider `local` sets availability and priority of every local model whose own
+   * provider (`webllm`, `ollama`) has no entry. */
   providers: Record<string, { available: boolean; priority: number }>;
-  /** Local (WebLLM / local-server) model ids that are downloaded and ready. */
+  /** Local (WebLLM / local-server) model ids that are downloaded and ready (`id`,
+   * `provider/id` or the provider's own model id). */
   localModels: string[];
   /** The gateway that closes every chain (e.g. `openrouter`), when configured. */
   gateway?: string;
@@ -19,6 +23,58 @@ export interface RoutingState {
   budgetLeftUsd: number;
   /** The time of the decision (epoch ms), so cooldowns are deterministic in tests. */
   now: number;
+  /** What the user's own traffic has measured (speed, reliability, feedback, per-prompt
+   * quality); a `RouterStats` from router-live-stats.ts. Absent: priors only. */
+  stats?: LiveEvidence;
+  /** Overrides of the router's tuning constants (benchmarks and experiments). */
+  tuning?: Partial<RouterTuning>;
+}
+
+/** What live statistics tell the router about one model. */
+export interface LiveEstimate {
+  /** Observed time to first token (geometric mean), ms, and the effective number of
+   * observations behind it. */
+  timeToFirstTokenMs?: number;
+  timeToFirstTokenObservations: number;
+  /** Observed output speed (geometric mean), tokens per second, and its observations. */
+  outputTokensPerSecond?: number;
+  outputTokensPerSecondObservations: number;
+  /** Recent successes and failures (older ones decay). */
+  successes: number;
+  failures: number;
+  /** User feedback on this model (for the request's task when there is any, else overall). */
+  feedbackCount: number;
+  /** Mean feedback score in [0, 1]. */
+  feedbackMean?: number;
+}
+
+/** The live evidence the router reads; `RouterStats` implements it. */
+export interface LiveEvidence {
+  /** What was observed of `modelKey` (`provider/id`), with feedback for `task` when known. */
+  estimate(modelKey: string, task: TaskType): LiveEstimate | undefined;
+  /** A per-prompt quality model trained on feedback, when one is kept. */
+  readonly promptQuality?: PromptQualityModel | undefined;
+}
+
+/** The constants of the scoring rules, documented in docs/router.md. */
+export interface RouterTuning {
+  /** Quality needed at difficulty 0, and how much each unit of difficulty adds. */
+  needBase: number;
+  needSlope: number;
+  /** Above the need, quality still counts but only this much per unit. */
+  headroomSlope: number;
+  /** Below the need, each missing unit of quality costs this much more. */
+  shortfallPenalty: number;
+  /** Pseudo-observations the priors are worth against live evidence. */
+  speedPriorWeight: number;
+  reliabilityPriorWeight: number;
+  feedbackPriorWeight: number;
+  /** Evidence weight at which a per-prompt prediction counts as much as the prior scores. */
+  promptQualityPriorWeight: number;
+  /** How many direct candidates the fallback chain holds, best first. */
+  chainLength: number;
+  /** How many of the gateway's candidates close the chain. */
+  gatewayChainLength: number;
 }
 
 /** What the router understood of a request before scoring. */
@@ -30,6 +86,15 @@ export interface RequestAnalysis {
   difficulty: number;
   inputTokens: number;
   expectedOutputTokens: number;
+  /** What the model must be able to do: the request's constraints plus what its shape implies
+   * (images → vision, tools → tools, a JSON response format → json). */
+  requiredCapabilities: Capability[];
+  /** How much quality the request needs, in [0, 1]: from difficulty and the quality hint. */
+  qualityNeed: number;
+  /** The preset in effect, when one was given. */
+  preset?: Preset;
+  /** Short notes on what drove the task, difficulty and output guesses. */
+  signals: string[];
 }
 
 export interface CandidateScore {
@@ -40,27 +105,60 @@ export interface CandidateScore {
   /** The provider priority as a multiplier, 0–1. */
   priorityMultiplier: number;
   finalScore: number;
-  /** 1-based position in the chain. */
+  /** 1-based position in the chain; candidates beyond the chain (in the explanation) continue
+   * the count after it. */
   rank: number;
   expectedCostUsd: number;
   expectedLatencyMs: number;
+  /** The model's quality for this task before the need is applied: the task's quality criteria
+   * averaged with their weights, after live feedback and per-prompt predictions. */
+  qualityEstimate: number;
+  /** Whether live statistics changed any of this candidate's scores. */
+  liveAdjusted: boolean;
+  /** The per-prompt quality prediction blended in, when there was one. */
+  promptQuality: { mean: number; weight: number } | undefined;
+  /** Served through the configured gateway (such candidates close the chain). */
+  viaGateway: boolean;
 }
+
+/** The constraint a ruled-out model failed. */
+export type RuleOutConstraint =
+  | 'availability'
+  | 'priority'
+  | 'cooldown'
+  | 'privacy'
+  | 'capability'
+  | 'context'
+  | 'maxCost'
+  | 'budget'
+  | 'maxLatency';
 
 export interface RuledOutCandidate {
   model: CatalogModel;
   reason: string;
+  /** Which constraint ruled it out. */
+  constraint: RuleOutConstraint;
 }
 
 export interface RouteExplanation {
   analysis: RequestAnalysis;
   weights: Record<Criterion, number>;
+  /** The cost / quality / latency split the weights came from (before support criteria). */
+  split: { cost: number; quality: number; latency: number };
   candidates: CandidateScore[];
   ruledOut: RuledOutCandidate[];
+  /** Expected cost of the chosen model (undefined when nothing qualified). */
+  expectedCostUsd?: number;
+  /** How ties were broken (the documented stable rule). */
+  tieBreak: string;
 }
 
 export interface RoutePlan {
-  /** The fallback chain, best first; `chain[0]` is the chosen model. The gateway closes it. */
+  /** The fallback chain, best first; `chain[0]` is the chosen model. The gateway closes it.
+   * It holds the best `RouterTuning.chainLength` candidates (then the gateway's best); the
+   * explanation ranks every candidate. */
   chain: CandidateScore[];
+  /** Built when first read (an own enumerable getter, so JSON and structured clone include it). */
   explanation: RouteExplanation;
 }
 

@@ -107,8 +107,13 @@ export async function runChain(
     attempts.push(result.attempt);
     if (result.attempt.outcome !== 'skipped') tried++;
     if (result.answer) return { answer: result.answer, attempts };
-    if (result.kind && PROVIDER_WIDE.has(result.kind))
+    const failed = (failures.get(model.provider) ?? 0) + 1;
+    failures.set(model.provider, failed);
+    if (result.kind && PROVIDER_WIDE.has(result.kind)) {
       providersOut.set(model.provider, result.attempt.error ?? '');
+    } else if (failed >= FAILURES_PER_PROVIDER) {
+      providersOut.set(model.provider, `${model.provider} failed ${failed} times in this request.`);
+    }
     if (result.streamed) {
       // Text already reached the page: going on means starting the answer over elsewhere.
       if (!request.allowRestart) break;

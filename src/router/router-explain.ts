@@ -1,0 +1,80 @@
+/**
+ * Explaining a decision: `explain` returns the full explanation even when no model qualifies
+ * (where `route` throws), and `describeCandidate` / `describeRuledOut` put one line of reasons in
+ * words for tables, the options page and the `window.llm.route()` answer.
+ */
+import { type CatalogModel, CRITERIA, type Criterion } from '../catalog/catalog-types';
+import type { LlmRequest } from '../protocol/llm-request';
+import { planRoute } from './router-route';
+import type {
+  CandidateScore,
+  RouteExplanation,
+  RoutingState,
+  RuledOutCandidate,
+} from './router-types';
+
+/**
+ * Every candidate with its per-criterion contributions, base score, priority multiplier, final
+ * score and rank; every ruled-out model with its reason; the inferred task, difficulty, token
+ * estimates and the chosen model's expected cost. Never throws for an unservable request.
+ */
+export function explain(
+  request: LlmRequest,
+  catalog: readonly CatalogModel[],
+  state: RoutingState,
+): RouteExplanation {
+  return planRoute(request, catalog, state).explanation;
+}
+
+/** The criteria that contributed most to a candidate's base score, largest first. */
+export function topContributions(
+  candidate: CandidateScore,
+  count = 3,
+): Array<{ criterion: Criterion; contribution: number }> {
+  return CRITERIA.map((criterion) => ({
+    criterion,
+    contribution: candidate.contributions[criterion],
+  }))
+    .filter((entry) => entry.contribution > 0)
+    .sort((a, b) => b.contribution - a.contribution || a.criterion.localeCompare(b.criterion))
+    .slice(0, count);
+}
+
+function round(value: number, digits = 3): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Reasons in words for one candidate's place: what carried its score, its quality against the
+ * need, the priority, and any live or per-prompt adjustment. */
+export function describeCandidate(
+  candidate: CandidateScore,
+  explanation: Pick<RouteExplanation, 'analysis'>,
+): string[] {
+  const reasons = topContributions(candidate).map(
+    ({ criterion, contribution }) => `${criterion} +${round(contribution)}`,
+  );
+  const need = explanation.analysis.qualityNeed;
+  const quality = round(candidate.qualityEstimate, 2);
+  reasons.push(
+    quality >= need
+      ? `quality ${quality} meets the need ${round(need, 2)}`
+      : `quality ${quality} below the need ${round(need, 2)}`,
+  );
+  if (candidate.priorityMultiplier < 1) {
+    reasons.push(`priority ×${round(candidate.priorityMultiplier, 2)}`);
+  }
+  if (candidate.liveAdjusted) reasons.push('adjusted by observed speed/reliability/feedback');
+  if (candidate.promptQuality) {
+    reasons.push(
+      `per-prompt quality ${round(candidate.promptQuality.mean, 2)} (evidence ${round(candidate.promptQuality.weight, 1)})`,
+    );
+  }
+  if (candidate.viaGateway) reasons.push('via the gateway (closes the chain)');
+  return reasons;
+}
+
+/** One line for a ruled-out model. */
+export function describeRuledOut(entry: RuledOutCandidate): string {
+  return `${entry.model.provider}/${entry.model.id}: ${entry.reason}`;
+}

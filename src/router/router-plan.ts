@@ -1,0 +1,177 @@
+/**
+ * Turning a route's decision into the plan's objects: the chain's candidates at once; the full
+ * explanation (every candidate ranked with its contributions, every ruled-out model with its
+ * reason) only when it is read. The explanation scores the candidates again from the inputs the
+ * decision captured (the same analysis, priorities, live estimates and per-prompt predictions),
+ * with the same code, so it shows exactly the numbers the decision used even if the live
+ * statistics have moved since. It is an own, enumerable, memoized getter of the plan: JSON,
+ * structured clone and spreading all see it as plain data.
+ */
+import type { Criterion } from '../catalog/catalog-types';
+import { type CompiledCatalog, CRITERION_COUNT } from './router-compiled-catalog';
+import { rankRows, TIE_BREAK_RULE } from './router-rank';
+import {
+  createColumns,
+  fillRow,
+  type PromptPrediction,
+  type RouteContext,
+  type ScoreColumns,
+  scoreColumns,
+} from './router-score';
+import type {
+  CandidateScore,
+  LiveEstimate,
+  RouteExplanation,
+  RoutePlan,
+  RuledOutCandidate,
+  RuleOutConstraint,
+} from './router-types';
+
+/** Models ruled out during a route, kept compactly until the explanation is read. */
+export interface RuledOutList {
+  index: number[];
+  constraint: RuleOutConstraint[];
+  reason: string[];
+}
+
+/** What a route decided on, with the inputs needed to explain it later. */
+export interface RouteDecision {
+  compiled: CompiledCatalog;
+  context: RouteContext;
+  /** Per candidate row: its catalog index, priority and whether it is via the gateway. */
+  modelIndex: number[];
+  priority: number[];
+  viaGateway: boolean[];
+  /** Per row, when live statistics / a per-prompt model were consulted. */
+  estimates: Array<LiveEstimate | undefined> | undefined;
+  predictions: Array<PromptPrediction | undefined> | undefined;
+  ruledOut: RuledOutList;
+}
+
+/** Every candidate of a decision scored again, with contributions, in a table of its own. */
+function rescore(decision: RouteDecision): ScoreColumns {
+  const { compiled, context, modelIndex, priority, viaGateway, estimates, predictions } = decision;
+  const columns = createColumns(modelIndex.length);
+  modelIndex.forEach((index, row) => {
+    fillRow(
+      columns,
+      row,
+      index,
+      priority[row]!,
+      viaGateway[row]!,
+      estimates?.[row],
+      predictions?.[row],
+      compiled,
+      context,
+    );
+  });
+  scoreColumns(columns, modelIndex.length, compiled, context, true);
+  return columns;
+}
+
+function contributionsOf(columns: ScoreColumns, row: number): Record<Criterion, number> {
+  const values = columns.contributions;
+  const start = row * CRITERION_COUNT;
+  // Spelled out in CRITERIA order for speed; test/router/router-route.test.ts checks the keys.
+  return {
+    latency: values[start]!,
+    throughput: values[start + 1]!,
+    tokensPerSecond: values[start + 2]!,
+    accuracy: values[start + 3]!,
+    overallQuality: values[start + 4]!,
+    instructionFollowing: values[start + 5]!,
+    coding: values[start + 6]!,
+    reasoning: values[start + 7]!,
+    math: values[start + 8]!,
+    creativeWriting: values[start + 9]!,
+    costEfficiency: values[start + 10]!,
+    contextLength: values[start + 11]!,
+    outputLength: values[start + 12]!,
+    reliability: values[start + 13]!,
+    privacy: values[start + 14]!,
+    multilingual: values[start + 15]!,
+  };
+}
+
+/** The plan's object for one scored row (the same shape for every candidate). */
+export function candidateOf(
+  columns: ScoreColumns,
+  row: number,
+  compiled: CompiledCatalog,
+  rank: number,
+): CandidateScore {
+  const promptWeight = columns.promptWeight[row]!;
+  return {
+    model: compiled.models[columns.model[row]!]!,
+    contributions: contributionsOf(columns, row),
+    baseScore: columns.base[row]!,
+    priorityMultiplier: columns.priority[row]! / 100,
+    finalScore: columns.final[row]!,
+    rank,
+    expectedCostUsd: columns.cost[row]!,
+    expectedLatencyMs: columns.latencyMs[row]!,
+    qualityEstimate: columns.quality[row]!,
+    liveAdjusted: columns.live[row] === 1,
+    promptQuality:
+      promptWeight > 0 ? { mean: columns.promptMean[row]!, weight: promptWeight } : undefined,
+    viaGateway: columns.gateway[row] === 1,
+  };
+}
+
+export function ruledOutCandidates(decision: RouteDecision): RuledOutCandidate[] {
+  const { ruledOut, compiled } = decision;
+  return ruledOut.index.map((index, position) => ({
+    model: compiled.models[index]!,
+    constraint: ruledOut.constraint[position]!,
+    reason: ruledOut.reason[position]!,
+  }));
+}
+
+/**
+ * The full explanation: the chain's candidates first (ranks 1…n, the same objects as the
+ * chain), then every other candidate in score order — direct ones, then the gateway's — with
+ * ranks continuing after the chain.
+ */
+function buildExplanation(
+  decision: RouteDecision,
+  chain: CandidateScore[],
+  chainRows: ReadonlySet<number>,
+): RouteExplanation {
+  const { context, compiled } = decision;
+  const columns = rescore(decision);
+  const count = decision.modelIndex.length;
+  const candidates = [...chain];
+  for (const viaGateway of [false, true]) {
+    for (const row of rankRows(columns, count, viaGateway, compiled)) {
+      if (!chainRows.has(row)) {
+        candidates.push(candidateOf(columns, row, compiled, candidates.length + 1));
+      }
+    }
+  }
+  return {
+    analysis: context.analysis,
+    weights: context.weightRecord,
+    split: context.split,
+    candidates,
+    ruledOut: ruledOutCandidates(decision),
+    tieBreak: TIE_BREAK_RULE,
+    ...(chain[0] ? { expectedCostUsd: chain[0].expectedCostUsd } : {}),
+  };
+}
+
+/** The plan: the chain now, the explanation built (once) when first read. `chainRows` are the
+ * decision rows of the chain's candidates, in chain order. */
+export function planOf(
+  decision: RouteDecision,
+  chain: CandidateScore[],
+  chainRows: readonly number[],
+): RoutePlan {
+  let explanation: RouteExplanation | undefined;
+  return {
+    chain,
+    get explanation(): RouteExplanation {
+      explanation ??= buildExplanation(decision, chain, new Set(chainRows));
+      return explanation;
+    },
+  };
+}

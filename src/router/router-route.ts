@@ -1,0 +1,329 @@
+/**
+ * The router: analyze the request → rule out what cannot serve it (each model with its reason) →
+ * score the rest on the 16 criteria → multiply by the provider's priority → the fallback chain,
+ * best first, with the gateway's models closing it. Pure and deterministic: the same request,
+ * catalog and state give the same plan.
+ *
+ * It runs before every call over catalogs of hundreds of models, so the hot path allocates
+ * almost nothing per model: filters read the compiled catalog's typed arrays, scores go into one
+ * flat array, and objects are built only for the chain (and for the explanation when it is read).
+ */
+import type { CatalogModel } from '../catalog/catalog-types';
+import { LlmError } from '../protocol/llm-errors';
+import type { LlmRequest } from '../protocol/llm-request';
+import { type CompiledCatalog, compileCatalog } from './router-compiled-catalog';
+import { candidateOf, planOf, type RouteDecision, type RuledOutList } from './router-plan';
+import { topRows } from './router-rank';
+import {
+  copyRows,
+  createColumns,
+  createRouteContext,
+  fillRow,
+  type PromptPrediction,
+  type RouteContext,
+  type ScoreColumns,
+  scoreColumns,
+} from './router-score';
+import type { LiveEstimate, RoutePlan, RoutingState, RuleOutConstraint } from './router-types';
+
+export { TIE_BREAK_RULE } from './router-rank';
+
+const CAPABILITY_NAMES = ['vision', 'tools', 'json', 'reasoning'] as const;
+
+function formatUsd(value: number): string {
+  if (value >= 0.01) return `$${value.toFixed(2)}`;
+  // Two significant digits, without trailing zeros ($0.0016, $0.001, $0).
+  return `$${Number(value.toPrecision(2))}`;
+}
+
+function formatSeconds(milliseconds: number): string {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+function formatTokens(tokens: number): string {
+  return Math.round(tokens).toLocaleString('en-US');
+}
+
+function clampPriority(priority: number | undefined): number {
+  const value = priority ?? 100;
+  return value < 0 ? 0 : Math.min(value, 100);
+}
+
+/** The state entry that governs a local model: its own provider's, else the `local` entry. */
+function localEntry(model: CatalogModel, state: RoutingState) {
+  return state.providers[model.provider] ?? state.providers.local;
+}
+
+/** Per provider of the catalog: why its cloud models are unavailable, and its priority. */
+interface ProviderStatus {
+  problems: Array<string | undefined>;
+  priorities: Float64Array;
+  /** 1 for the configured gateway. */
+  viaGateway: Uint8Array;
+}
+
+function providerStatus(compiled: CompiledCatalog, state: RoutingState): ProviderStatus {
+  const problems: Array<string | undefined> = [];
+  const priorities = new Float64Array(compiled.providers.length);
+  const viaGateway = new Uint8Array(compiled.providers.length);
+  compiled.providers.forEach((provider, position) => {
+    const entry = state.providers[provider];
+    priorities[position] = clampPriority(entry?.priority);
+    viaGateway[position] = provider === state.gateway ? 1 : 0;
+    if (state.gateway !== undefined && provider === state.gateway) problems.push(undefined);
+    else if (entry === undefined) problems.push(`no API key for ${provider}`);
+    else problems.push(entry.available ? undefined : `${provider} is turned off`);
+  });
+  return { problems, priorities, viaGateway };
+}
+
+/** Why a model cannot be used at all (no key, not downloaded, turned off), or undefined. */
+function availabilityProblem(
+  index: number,
+  compiled: CompiledCatalog,
+  status: ProviderStatus,
+  localModels: ReadonlySet<string>,
+  state: RoutingState,
+): string | undefined {
+  if (compiled.isLocal[index] === 0) return status.problems[compiled.providerIndex[index]!];
+  const model = compiled.models[index]!;
+  const entry = localEntry(model, state);
+  if (entry && !entry.available) return `${model.provider} is turned off`;
+  const ready =
+    localModels.has(model.id) ||
+    localModels.has(compiled.keys[index]!) ||
+    localModels.has(model.providerModelId);
+  return ready ? undefined : `not downloaded / installed locally (${model.provider})`;
+}
+
+function priorityOf(
+  index: number,
+  compiled: CompiledCatalog,
+  status: ProviderStatus,
+  state: RoutingState,
+): number {
+  if (compiled.isLocal[index] === 1) {
+    return clampPriority(localEntry(compiled.models[index]!, state)?.priority);
+  }
+  return status.priorities[compiled.providerIndex[index]!]!;
+}
+
+function cooldownUntil(index: number, compiled: CompiledCatalog, state: RoutingState): number {
+  const byProvider = state.cooldowns[compiled.models[index]!.provider] ?? 0;
+  const byModel = state.cooldowns[compiled.keys[index]!] ?? 0;
+  return Math.max(byProvider, byModel);
+}
+
+function missingCapabilities(mask: number): string {
+  return CAPABILITY_NAMES.filter((_, bit) => mask & (1 << bit)).join(', ');
+}
+
+/** Reused between calls (routing is synchronous): the route's score table, grown as needed. */
+let scratch = createColumns(64);
+/** The chain's rows, scored again with their contributions. */
+let chainScratch = createColumns(16);
+
+function scratchFor(models: number): ScoreColumns {
+  if (scratch.capacity < models) scratch = createColumns(models);
+  return scratch;
+}
+
+/**
+ * Filters every model of the catalog and fills a row of `columns` for each candidate. Returns
+ * the decision: the candidates with the inputs to explain them, and every ruled-out model with
+ * its constraint and reason.
+ */
+function decide(
+  request: LlmRequest,
+  compiled: CompiledCatalog,
+  context: RouteContext,
+  columns: ScoreColumns,
+): RouteDecision {
+  const { state, analysis } = context;
+  const constraints = request.constraints;
+  const maxCost = constraints?.maxCostUsd;
+  const maxLatency = constraints?.maxLatencyMs;
+  const privacy = constraints?.privacy;
+  const stats = state.stats;
+  const promptModel = context.features ? stats?.promptQuality : undefined;
+  const status = providerStatus(compiled, state);
+  const localModels = new Set(state.localModels);
+  const hasCooldowns = Object.keys(state.cooldowns).length > 0;
+  const estimates: Array<LiveEstimate | undefined> | undefined = stats ? [] : undefined;
+  const predictions: Array<PromptPrediction | undefined> | undefined = promptModel ? [] : undefined;
+  const ruledOut: RuledOutList = { index: [], constraint: [], reason: [] };
+  const ruleOut = (index: number, constraint: RuleOutConstraint, reason: string) => {
+    ruledOut.index.push(index);
+    ruledOut.constraint.push(constraint);
+    ruledOut.reason.push(reason);
+  };
+  let row = 0;
+
+  for (let index = 0; index < compiled.models.length; index++) {
+    const unavailable = availabilityProblem(index, compiled, status, localModels, state);
+    if (unavailable !== undefined) {
+      ruleOut(index, 'availability', unavailable);
+      continue;
+    }
+    const priority = priorityOf(index, compiled, status, state);
+    if (priority <= 0) {
+      ruleOut(index, 'priority', 'priority 0: switched off in the provider priorities');
+      continue;
+    }
+    if (hasCooldowns) {
+      const until = cooldownUntil(index, compiled, state);
+      if (until > state.now) {
+        ruleOut(index, 'cooldown', `in cooldown until ${new Date(until).toISOString()}`);
+        continue;
+      }
+    }
+    if (privacy === 'local-only' && compiled.isLocal[index] === 0) {
+      const where =
+        compiled.models[index]!.location === 'gateway' ? 'through a gateway' : 'in the cloud';
+      ruleOut(index, 'privacy', `privacy local-only: runs ${where}`);
+      continue;
+    }
+    if (privacy === 'no-training' && compiled.trainsOnPrompts[index] === 1) {
+      const provider = compiled.models[index]!.provider;
+      ruleOut(index, 'privacy', `privacy no-training: ${provider} may train on prompts`);
+      continue;
+    }
+    const missing = context.requiredMask & ~compiled.capabilities[index]!;
+    if (missing !== 0) {
+      ruleOut(index, 'capability', `lacks ${missingCapabilities(missing)}`);
+      continue;
+    }
+    const contextTokens = compiled.contextTokens[index]!;
+    if (contextTokens < context.neededContext) {
+      ruleOut(
+        index,
+        'context',
+        `context window ${formatTokens(contextTokens)} tokens < ${formatTokens(context.neededContext)} needed`,
+      );
+      continue;
+    }
+    const estimate = stats?.estimate(compiled.keys[index]!, analysis.task);
+    const prediction =
+      promptModel && context.features
+        ? promptModel.predict(compiled.keys[index]!, context.features)
+        : undefined;
+    const viaGateway = status.viaGateway[compiled.providerIndex[index]!] === 1;
+    fillRow(columns, row, index, priority, viaGateway, estimate, prediction, compiled, context);
+    const expectedCostUsd = columns.cost[row]!;
+    if (maxCost !== undefined && expectedCostUsd > maxCost) {
+      ruleOut(
+        index,
+        'maxCost',
+        `expected cost ${formatUsd(expectedCostUsd)} > maxCostUsd ${formatUsd(maxCost)}`,
+      );
+      continue;
+    }
+    if (expectedCostUsd > state.budgetLeftUsd) {
+      ruleOut(
+        index,
+        'budget',
+        `expected cost ${formatUsd(expectedCostUsd)} > budget left ${formatUsd(state.budgetLeftUsd)}`,
+      );
+      continue;
+    }
+    const expectedLatencyMs = columns.latencyMs[row]!;
+    if (maxLatency !== undefined && expectedLatencyMs > maxLatency) {
+      const basis = estimate?.timeToFirstTokenObservations ? 'observed' : 'prior';
+      ruleOut(
+        index,
+        'maxLatency',
+        `expected latency ${formatSeconds(expectedLatencyMs)} (${basis}) > maxLatencyMs ${formatSeconds(maxLatency)}`,
+      );
+      continue;
+    }
+    estimates?.push(estimate);
+    predictions?.push(prediction);
+    row++;
+  }
+  return { compiled, context, ...rowInputs(columns, row), estimates, predictions, ruledOut };
+}
+
+/** Each row's catalog index, priority and gateway flag, for scoring again in the explanation. */
+function rowInputs(
+  columns: ScoreColumns,
+  count: number,
+): Pick<RouteDecision, 'modelIndex' | 'priority' | 'viaGateway'> {
+  const modelIndex = new Array<number>(count);
+  const priority = new Array<number>(count);
+  const viaGateway = new Array<boolean>(count);
+  for (let row = 0; row < count; row++) {
+    modelIndex[row] = columns.model[row]!;
+    priority[row] = columns.priority[row]!;
+    viaGateway[row] = columns.gateway[row] === 1;
+  }
+  return { modelIndex, priority, viaGateway };
+}
+
+/**
+ * The whole decision without throwing: the chain (possibly empty) and the explanation, built
+ * when first read. `route` is this plus the NotSupportedError on an empty chain.
+ */
+export function planRoute(
+  request: LlmRequest,
+  catalog: readonly CatalogModel[],
+  state: RoutingState,
+): RoutePlan {
+  const compiled = compileCatalog(catalog);
+  const context = createRouteContext(request, state);
+  const columns = scratchFor(compiled.models.length);
+  const decision = decide(request, compiled, context, columns);
+  const count = decision.modelIndex.length;
+  scoreColumns(columns, count, compiled, context, false);
+  const { tuning } = context;
+  const chainRows = [
+    ...topRows(columns, count, false, tuning.chainLength, compiled),
+    ...topRows(columns, count, true, tuning.gatewayChainLength, compiled),
+  ];
+  // The chain's rows again, with their contributions, in a small table of their own.
+  if (chainScratch.capacity < chainRows.length) chainScratch = createColumns(chainRows.length);
+  const chainColumns = chainScratch;
+  copyRows(columns, chainRows, chainColumns);
+  scoreColumns(chainColumns, chainRows.length, compiled, context, true);
+  const chain = chainRows.map((_, position) =>
+    candidateOf(chainColumns, position, compiled, position + 1),
+  );
+  return planOf(decision, chain, chainRows);
+}
+
+/** A count of ruled-out models per constraint, for the error message. */
+function summarizeRuledOut(constraints: readonly RuleOutConstraint[]): string {
+  const counts = new Map<string, number>();
+  for (const constraint of constraints) counts.set(constraint, (counts.get(constraint) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([constraint, count]) => `${count} by ${constraint}`)
+    .join(', ');
+}
+
+/**
+ * Routes a request: the fallback chain — the best `chainLength` candidates by final score, then
+ * the gateway's best `gatewayChainLength` — and its explanation (every candidate ranked, every
+ * other model with the reason it was ruled out). Throws `LlmError` `NotSupportedError` listing
+ * why each model was ruled out when no model can serve the request.
+ */
+export function route(
+  request: LlmRequest,
+  catalog: readonly CatalogModel[],
+  state: RoutingState,
+): RoutePlan {
+  const plan = planRoute(request, catalog, state);
+  if (plan.chain.length > 0) return plan;
+  const ruledOut = plan.explanation.ruledOut;
+  throw new LlmError({
+    name: 'NotSupportedError',
+    message:
+      ruledOut.length === 0
+        ? 'No model can serve this request: the catalog is empty.'
+        : `No model can serve this request (${summarizeRuledOut(ruledOut.map((entry) => entry.constraint))}).`,
+    ruledOut: ruledOut.map((entry) => ({
+      provider: entry.model.provider,
+      model: entry.model.id,
+      reason: entry.reason,
+    })),
+  });
+}
