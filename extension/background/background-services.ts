@@ -18,6 +18,11 @@ let services: BackgroundServices | undefined;
 export function backgroundServices(): BackgroundServices {
   if (services) return services;
   const storage = createBrokerStorage();
+  // A reservation older than this worker belongs to a request the previous worker never
+  // finished (it was stopped mid-answer): give the money back.
+  void storage.ledger
+    .releaseStale(Date.now())
+    .catch((error) => console.error('LLM Broker: releasing stale reservations failed', error));
   services = {
     storage,
     broker: new Broker({ storage, catalog: loadBundledCatalog(), findProvider }),

@@ -136,4 +136,37 @@ describe('a site using window.llm through the extension', () => {
     await broker.screenshot(options, 'options-sites');
     await options.close();
   });
+
+  it('fails an in-flight stream cleanly when the service worker stops, then reconnects', async () => {
+    openai.script({ kind: 'answer', tokenDelayMs: 200 });
+    const streaming = site.evaluate(async () => {
+      const parts: string[] = [];
+      try {
+        for await (const part of window.llm.stream({ prompt: 'A slow answer, please.' }))
+          parts.push(part.type);
+        return { parts, error: undefined };
+      } catch (error) {
+        return { parts, error: { name: (error as Error).name, message: (error as Error).message } };
+      }
+    });
+    await openai.waitForRequests(openai.requests.length + 1);
+    // Chrome stops idle workers on its own; tests have to ask (TOOLCHAIN.md).
+    const cdp = await broker.context.newCDPSession(site);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const outcome = await streaming;
+    expect(outcome.error).toMatchObject({
+      name: 'NetworkError',
+      message: expect.stringMatching(/restarted/),
+    });
+    // The next call wakes the worker again through a fresh port.
+    expect(await site.evaluate(() => window.llm.ping())).toBe('pong');
+    const result = await site.evaluate(() => window.llm.generate({ prompt: 'After the restart.' }));
+    expect(result.text).toBe(ANSWER);
+    // The stopped worker's reservation was given back by the new one.
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#preferences');
+    await expect.poll(() => options.getByText(/spent this month/).count()).toBe(1);
+    expect(await options.getByText(/held by running requests/).count()).toBe(0);
+    await options.close();
+  });
 });
