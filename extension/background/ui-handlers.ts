@@ -3,6 +3,7 @@ import { LlmError } from '../../src/protocol/llm-errors';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
+import { localModelHostStatus } from './offscreen-host';
 
 /** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
 const PLAYGROUND_ORIGIN = 'https://playground.llm-broker.invalid';
@@ -126,6 +127,7 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       return null;
     },
     getSiteStatus: ({ origin }) => broker.permissionOf(origin),
+    getLocalModelHost: () => localModelHostStatus(),
     async explainRoute({ request, everyProvider }) {
       const assume = everyProvider
         ? PROVIDERS.filter((provider) => provider.requiresKey).map(({ id }) => id)

@@ -17,6 +17,7 @@ import type {
   SiteGrant,
   SiteGrantLimits,
 } from '../../src/storage/storage-types';
+import type { LocalModelHostStatus } from './offscreen-channel';
 
 /** A provider as the options page lists it: its facts and the user's account, if any. */
 export interface ProviderListing {
@@ -71,6 +72,8 @@ export interface UiMethods {
   listRequestLog: { params: { limit: number; beforeSeq?: number }; result: RequestLogEntry[] };
   getConsentPrompt: { params: { promptId: string }; result: ConsentPrompt };
   decideConsent: { params: ConsentDecision; result: null };
+  /** Whether this browser can run local models (WebGPU in the offscreen document). */
+  getLocalModelHost: { params: null; result: LocalModelHostStatus };
   /** What the popup shows for the active tab's site. */
   getSiteStatus: { params: { origin: string }; result: PermissionState };
   /**

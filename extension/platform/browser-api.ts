@@ -17,3 +17,19 @@ export function extensionOrigin(): string {
 export function isExtensionPage(sender: { id?: string; url?: string }): boolean {
   return sender.id === browser.runtime.id && sender.url?.startsWith(extensionOrigin()) === true;
 }
+
+/**
+ * Chrome's offscreen documents (no Firefox equivalent: there, extension pages have WebGPU
+ * themselves). Undefined where the API does not exist.
+ * https://developer.chrome.com/docs/extensions/reference/api/offscreen
+ */
+export const offscreen: typeof chrome.offscreen | undefined = globalThis.chrome?.offscreen;
+
+/** Whether an offscreen document of this extension is open (Chrome 116+). */
+export async function hasOffscreenDocument(url: string): Promise<boolean> {
+  const contexts = await chrome.runtime.getContexts({
+    contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+    documentUrls: [url],
+  });
+  return contexts.length > 0;
+}

@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import type { Overview, ProviderListing } from '../../messaging/ui-channel';
 import { browser } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
-import { ConfirmDialog, useToast } from '../components/ui-kit';
+import { ConfirmDialog, useLoader, useToast } from '../components/ui-kit';
 
 interface ViewProps {
   overview: Overview;
@@ -190,6 +190,46 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
   );
 }
 
+/** What this browser offers for models that run inside it (WebGPU in the offscreen document). */
+function BrowserModelsCard() {
+  const load = useCallback(() => uiCall('getLocalModelHost', null), []);
+  const { data: host, error } = useLoader(load);
+  const adapter = host?.adapter;
+  return (
+    <div class="card stack" aria-labelledby="browser-models-title">
+      <div class="spread">
+        <h3 id="browser-models-title">Models in this browser</h3>
+        {host &&
+          (host.webgpu === 'available' ? (
+            <span class="badge ok">WebGPU available</span>
+          ) : (
+            <span class="badge warn">No WebGPU</span>
+          ))}
+      </div>
+      {!host && !error && <p class="muted small">Checking what this browser offers…</p>}
+      {error && <p class="field-error">Could not check: {error.message}</p>}
+      {host?.webgpu === 'unavailable' && (
+        <p class="muted small">
+          This browser offers no WebGPU adapter, so language models cannot run inside it. Use a
+          local server (Ollama, LM Studio) or a cloud provider; enabling hardware acceleration in
+          the browser's settings may help.
+        </p>
+      )}
+      {adapter && (
+        <p class="muted small" id="browser-models-adapter">
+          {adapter.isFallbackAdapter
+            ? 'A software (CPU) adapter: local models would run, but slowly.'
+            : `GPU: ${adapter.vendor || 'unknown vendor'} ${adapter.architecture}`.trim()}{' '}
+          {adapter.shaderF16
+            ? '16-bit shaders supported.'
+            : 'No 16-bit shaders: only f32 model variants can run.'}{' '}
+          Largest buffer {adapter.maxBufferSizeMiB} MiB.
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function ProvidersView(props: ViewProps) {
   const connected = props.overview.providers.filter((provider) => provider.account);
   return (
@@ -213,6 +253,7 @@ export function ProvidersView(props: ViewProps) {
           <ProviderCard key={provider.id} provider={provider} reload={props.reload} />
         ))}
       </div>
+      <BrowserModelsCard />
     </section>
   );
 }

@@ -1,0 +1,34 @@
+/** Opens the offscreen document on demand and asks it what the browser offers for local models. */
+import {
+  type LocalModelHostStatus,
+  OFFSCREEN_CHANNEL,
+  OFFSCREEN_PATH,
+  type OffscreenRequest,
+} from '../messaging/offscreen-channel';
+import { browser, hasOffscreenDocument, offscreen } from '../platform/browser-api';
+
+let opening: Promise<void> | undefined;
+
+async function ensureOffscreenDocument(): Promise<void> {
+  const url = browser.runtime.getURL(OFFSCREEN_PATH);
+  if (await hasOffscreenDocument(url)) return;
+  // Two callers at once must not both create it (Chrome allows one per extension).
+  opening ??= offscreen!
+    .createDocument({
+      url,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification:
+        'Runs language models locally on WebGPU, so prompts can stay on this computer.',
+    })
+    .finally(() => {
+      opening = undefined;
+    });
+  await opening;
+}
+
+export async function localModelHostStatus(): Promise<LocalModelHostStatus> {
+  if (!offscreen) return { webgpu: 'unavailable' };
+  await ensureOffscreenDocument();
+  const request: OffscreenRequest = { channel: OFFSCREEN_CHANNEL, method: 'status', params: null };
+  return (await browser.runtime.sendMessage(request)) as LocalModelHostStatus;
+}
