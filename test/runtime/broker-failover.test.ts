@@ -38,13 +38,31 @@ const FAULTS: Array<{
   { label: 'an empty answer', reply: { kind: 'answer', text: '' }, outcome: 'error' },
 ];
 
-const CLOUD_PROVIDERS = ['openai', 'anthropic', 'google', 'deepseek', 'mistral', 'openrouter'];
+const PROVIDERS = [
+  'openai',
+  'anthropic',
+  'google',
+  'deepseek',
+  'mistral',
+  'openrouter',
+  'ollama',
+  'local-server',
+];
 
-describe.each(CLOUD_PROVIDERS)('when %s fails before its first token', (provider) => {
+/** What the local servers list as ready: a model the catalog knows, and one it does not. */
+const LOCAL_MODELS: Record<string, string[]> = {
+  ollama: ['llama3.1:8b'],
+  'local-server': ['qwen2.5-7b-instruct'],
+};
+
+describe.each(PROVIDERS)('when %s fails before its first token', (provider) => {
   const fallback = provider === 'openai' ? 'anthropic' : 'openai';
   let world: BrokerWorld;
   beforeAll(async () => {
-    world = await createWorld({ providers: { [provider]: 100, [fallback]: 10 } });
+    world = await createWorld({
+      providers: { [provider]: 100, [fallback]: 10 },
+      models: LOCAL_MODELS,
+    });
   });
   afterAll(() => world.close());
 
