@@ -429,20 +429,7 @@ export class Broker {
     };
     context.emit?.({ type: 'start', requestId, model: result.model });
     context.emit?.({ type: 'text-delta', delta: result.text });
-    await this.storage.requestLog.append({
-      requestId,
-      origin,
-      createdAt: this.now(),
-      outcome: 'answered',
-      model: result.model,
-      ...(request.task && { task: request.task }),
-      attemptCount: 0,
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      costUsd: 0,
-      latencyMs: result.latencyMs,
-      cached: true,
-    });
+    await this.logAnswer(origin, request, result);
     return result;
   }
 
@@ -454,8 +441,15 @@ export class Broker {
       usage: result.usage,
       model: result.model,
     });
+    await this.logAnswer(origin, request, result);
+    this.recent.set(requestId, { origin, model: result.model, request });
+    if (this.recent.size > FEEDBACK_MEMORY) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** The request log's line for an answer (the options page's Activity list). */
+  private async logAnswer(origin: string, request: LlmRequest, result: LlmResult): Promise<void> {
     await this.storage.requestLog.append({
-      requestId,
+      requestId: result.requestId,
       origin,
       createdAt: this.now(),
       outcome: 'answered',
@@ -466,9 +460,8 @@ export class Broker {
       outputTokens: result.usage.outputTokens,
       costUsd: result.costUsd,
       latencyMs: result.latencyMs,
+      ...(result.cached && { cached: true }),
     });
-    this.recent.set(requestId, { origin, model: result.model, request });
-    if (this.recent.size > FEEDBACK_MEMORY) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private async close(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmStreamPart } from '../../src/protocol/llm-result';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
+import { allowSite } from './e2e-setup';
 
 const API_KEY = 'sk-e2e-test-key-0123456789abcdef';
 const ANSWER = 'Routing works: this answer came through the extension, one token at a time.';
@@ -58,25 +59,13 @@ describe('a site using window.llm through the extension', () => {
   });
 
   it('asks the user in a consent window that names the origin, and grants on Allow', async () => {
-    const consentOpened = broker.context.waitForEvent('page', {
-      predicate: (page) => page.url().includes('consent.html'),
+    const permission = await allowSite(broker, site, async (consent) => {
+      await expect
+        .poll(() => consent.locator('#consent-origin').textContent())
+        .toBe(broker.pagesUrl);
+      await broker.screenshot(consent, 'consent-window');
     });
-    const permission = site.evaluate(() => window.llm.requestPermission());
-    const consent = await consentOpened;
-    await consent.waitForLoadState();
-    await expect.poll(() => consent.locator('#consent-origin').textContent()).toBe(broker.pagesUrl);
-    await broker.screenshot(consent, 'consent-window');
-    // The window closes itself once the decision is recorded, which can cut the click short.
-    await Promise.all([
-      consent.waitForEvent('close'),
-      consent
-        .getByRole('button', { name: 'Allow' })
-        .click()
-        .catch((error) => {
-          if (!consent.isClosed()) throw error;
-        }),
-    ]);
-    expect(await permission).toMatchObject({
+    expect(permission).toMatchObject({
       origin: broker.pagesUrl,
       granted: true,
       spentThisMonthUsd: 0,

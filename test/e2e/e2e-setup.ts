@@ -1,5 +1,6 @@
 /** Steps several end-to-end tests and benchmarks share, done the way a person does them. */
 import type { Page } from 'playwright-core';
+import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { BrokerBrowser } from './e2e-harness';
 
 /** Saves a provider key and API address in the options page. */
@@ -17,14 +18,22 @@ export async function saveProviderAccount(
   await options.close();
 }
 
-/** Calls `requestPermission()` from `site` and clicks Allow in the consent window. */
-export async function allowSite(broker: BrokerBrowser, site: Page): Promise<Page> {
+/**
+ * Calls `requestPermission()` from `site` and clicks Allow in the consent window; `inspect` looks
+ * at the window first. Resolves with the permission state the page received.
+ */
+export async function allowSite(
+  broker: BrokerBrowser,
+  site: Page,
+  inspect?: (consent: Page) => Promise<void>,
+): Promise<PermissionState> {
   const consentOpened = broker.context.waitForEvent('page', {
     predicate: (page) => page.url().includes('consent.html'),
   });
   const permission = site.evaluate(() => window.llm.requestPermission());
   const consent = await consentOpened;
   await consent.getByRole('button', { name: 'Allow' }).waitFor();
+  await inspect?.(consent);
   // The window closes itself once the decision is recorded, which can cut the click short.
   await Promise.all([
     consent.waitForEvent('close'),
@@ -35,7 +44,5 @@ export async function allowSite(broker: BrokerBrowser, site: Page): Promise<Page
         if (!consent.isClosed()) throw error;
       }),
   ]);
-  const state = await permission;
-  if (!state.granted) throw new Error(`The consent window did not grant ${state.origin}.`);
-  return consent;
+  return permission;
 }
