@@ -46,7 +46,11 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
         lock,
       };
     },
-    saveSettings: (changes) => storage.settings.update(changes),
+    async saveSettings(changes) {
+      const settings = await storage.settings.update(changes);
+      broker.settingsChanged();
+      return settings;
+    },
     async saveAccount(input) {
       if (!PROVIDERS.some((provider) => provider.id === input.provider)) {
         throw new LlmError({ name: 'TypeError', message: `Unknown provider ${input.provider}.` });

@@ -24,7 +24,7 @@ import { mergeCatalogs, RouterStats, requestText, route } from '../router';
 import type { CandidateScore, RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage } from '../storage/storage-broker';
 import { providerPriorityOf } from '../storage/storage-settings';
-import type { SiteGrant } from '../storage/storage-types';
+import type { BrokerSettings, ProviderAccountSummary, SiteGrant } from '../storage/storage-types';
 import { worstCaseCost } from './cost';
 import { LocalModelDirectory } from './local-models';
 import { ProviderHealth } from './provider-health';
@@ -91,6 +91,11 @@ function withRemainingCandidates(plan: RoutePlan): CandidateScore[] {
   ];
 }
 
+interface AccountRead {
+  summary: ProviderAccountSummary;
+  account: ProviderAccount;
+}
+
 interface FeedbackTarget {
   origin: string;
   model: ModelRef;
@@ -108,6 +113,14 @@ export class Broker {
   private stats: Promise<RouterStats> | undefined;
   private statsSaveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly recent = new Map<string, FeedbackTarget>();
+  /**
+   * Accounts (with their keys decrypted) and settings as last read. They are read on every
+   * request but change only when the person edits them, through the background, which then calls
+   * `accountsChanged()` / `settingsChanged()`; keeping them saves several database reads and a
+   * decryption per request.
+   */
+  private accountsRead: Promise<Map<string, AccountRead>> | undefined;
+  private settingsRead: Promise<BrokerSettings> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
@@ -153,10 +166,16 @@ export class Broker {
     return grant;
   }
 
-  /** Forget what was read from accounts (called when the user changes one). */
+  /** Forget what was read from accounts (the user changed one, or locked or unlocked the keys). */
   accountsChanged(provider?: string): void {
+    this.accountsRead = undefined;
     this.localModels.clear();
     if (provider) this.health.recordSuccess(provider);
+  }
+
+  /** Forget the settings read (the user changed them). */
+  settingsChanged(): void {
+    this.settingsRead = undefined;
   }
 
   /**
@@ -169,10 +188,12 @@ export class Broker {
     assume: readonly string[] = [],
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const parsed = parseLlmRequest(input);
-    const grant = await this.storage.grants.get(origin);
+    const [grant, state] = await Promise.all([
+      this.storage.grants.get(origin),
+      this.routingState(origin, assume),
+    ]);
     const privacy = stricterPrivacy(grant?.privacy ?? 'any', parsed.constraints?.privacy);
     const request: LlmRequest = { ...parsed, constraints: { ...parsed.constraints, privacy } };
-    const state = await this.routingState(origin, assume);
     try {
       return { request, plan: route(request, this.catalog, state) };
     } catch (error) {
@@ -348,12 +369,13 @@ export class Broker {
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
   async routingState(origin: string, assume: readonly string[] = []): Promise<RoutingState> {
-    const [settings, accounts, budget, stats] = await Promise.all([
-      this.storage.settings.get(),
-      this.storage.accounts.list(),
+    const [settings, accountReads, budget, stats] = await Promise.all([
+      this.settings(),
+      this.accounts(),
       this.storage.ledger.budgetLeft(origin),
       this.loadStats(),
     ]);
+    const accounts = [...accountReads.values()].map(({ summary }) => summary);
     const providers: RoutingState['providers'] = {};
     const localServers: Array<{ provider: ProviderDefinition; account: ProviderAccount }> = [];
     for (const summary of accounts) {
@@ -365,7 +387,7 @@ export class Broker {
         priority: providerPriorityOf(settings, summary.provider),
       };
       if (available && definition.listModels) {
-        const account = await this.account(summary.provider);
+        const account = accountReads.get(summary.provider)?.account;
         if (account) localServers.push({ provider: definition, account });
       }
     }
@@ -401,14 +423,38 @@ export class Broker {
   }
 
   private async account(provider: string): Promise<ProviderAccount | undefined> {
-    const summary = await this.storage.accounts.get(provider);
-    if (!summary) return undefined;
-    const apiKey = summary.hasKey ? await this.storage.accounts.getApiKey(provider) : undefined;
-    return {
-      provider,
-      ...(apiKey && { apiKey }),
-      ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
-    };
+    return (await this.accounts()).get(provider)?.account;
+  }
+
+  private accounts(): Promise<Map<string, AccountRead>> {
+    this.accountsRead ??= (async () => {
+      const reads = new Map<string, AccountRead>();
+      for (const summary of await this.storage.accounts.list()) {
+        const apiKey = summary.hasKey
+          ? await this.storage.accounts.getApiKey(summary.provider)
+          : undefined;
+        const account: ProviderAccount = {
+          provider: summary.provider,
+          ...(apiKey && { apiKey }),
+          ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
+        };
+        reads.set(summary.provider, { summary, account });
+      }
+      return reads;
+    })();
+    // A failed read (a locked vault, a database error) is not kept: the next request tries again.
+    this.accountsRead.catch(() => {
+      this.accountsRead = undefined;
+    });
+    return this.accountsRead;
+  }
+
+  private settings(): Promise<BrokerSettings> {
+    this.settingsRead ??= this.storage.settings.get();
+    this.settingsRead.catch(() => {
+      this.settingsRead = undefined;
+    });
+    return this.settingsRead;
   }
 
   private async answerFromCache(
