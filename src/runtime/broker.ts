@@ -16,11 +16,10 @@ import type {
   LlmResult,
   LlmStreamPart,
   ModelInfo,
-  ModelRef,
   RouteDecision,
 } from '../protocol/llm-result';
 import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
-import { mergeCatalogs, RouterStats, requestText, route } from '../router';
+import { mergeCatalogs, route } from '../router';
 import type { CandidateScore, RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage } from '../storage/storage-broker';
 import { providerPriorityOf } from '../storage/storage-settings';
@@ -30,6 +29,7 @@ import { LocalModelDirectory } from './local-models';
 import { ProviderHealth } from './provider-health';
 import { RateLimiter } from './rate-limiter';
 import { isCacheable, responseCacheKey } from './response-cache-key';
+import { RouterLearning } from './router-learning';
 import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
 import { modelRef, runChain } from './run-chain';
 
@@ -59,8 +59,6 @@ export interface RunContext {
 const DEFAULT_OUTPUT_ALLOWANCE = 4_096;
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
-/** Requests remembered for `feedback(requestId, score)`. */
-const FEEDBACK_MEMORY = 500;
 
 const PRIVACY_STRICTNESS: Record<PrivacyLevel, number> = {
   any: 0,
@@ -96,12 +94,6 @@ interface AccountRead {
   account: ProviderAccount;
 }
 
-interface FeedbackTarget {
-  origin: string;
-  model: ModelRef;
-  request: LlmRequest;
-}
-
 export class Broker {
   readonly health: ProviderHealth;
   private readonly storage: BrokerStorage;
@@ -110,9 +102,7 @@ export class Broker {
   private readonly rateLimiter = new RateLimiter();
   private readonly localModels: LocalModelDirectory;
   private catalog: readonly CatalogModel[];
-  private stats: Promise<RouterStats> | undefined;
-  private statsSaveTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly recent = new Map<string, FeedbackTarget>();
+  private readonly learning: RouterLearning;
   /**
    * Accounts (with their keys decrypted) and settings as last read. They are read on every
    * request but change only when the person edits them, through the background, which then calls
@@ -129,6 +119,7 @@ export class Broker {
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.health = options.health ?? new ProviderHealth();
     this.localModels = new LocalModelDirectory(options.catalog, options.fetch);
+    this.learning = new RouterLearning(options.storage.routerStats, options.statsSaveDelayMs);
   }
 
   /** What a page may learn about its own access. */
@@ -280,7 +271,7 @@ export class Broker {
       });
     }
 
-    const stats = await this.loadStats();
+    const stats = await this.learning.current();
     const outcome = await runChain(
       withRemainingCandidates(plan),
       request,
@@ -297,7 +288,7 @@ export class Broker {
       },
       { requestId, signal: context.signal, ...(context.emit && { emit: context.emit }) },
     );
-    this.scheduleStatsSave();
+    this.learning.changed();
 
     const answer = outcome.answer;
     if (!answer) {
@@ -335,36 +326,13 @@ export class Broker {
   }
 
   /** A page's verdict on an answer it received: teaches the router, per prompt. */
-  async feedback(origin: string, requestId: string, score: number): Promise<void> {
-    const target = this.recent.get(requestId);
-    if (!target || target.origin !== origin) {
-      throw new LlmError({
-        name: 'InvalidStateError',
-        message: 'No recent answer from this site has that requestId.',
-      });
-    }
-    if (!Number.isFinite(score) || score < 0 || score > 1) {
-      throw new LlmError({
-        name: 'TypeError',
-        message: 'Invalid feedback: `score` must be a number from 0 to 1.',
-      });
-    }
-    const stats = await this.loadStats();
-    stats.recordFeedback({
-      model: target.model,
-      score,
-      ...(target.request.task && { task: target.request.task }),
-      text: requestText(target.request),
-    });
-    this.recent.delete(requestId);
-    this.scheduleStatsSave();
+  feedback(origin: string, requestId: string, score: number): Promise<void> {
+    return this.learning.feedback(origin, requestId, score);
   }
 
   /** Writes learned statistics now (tests; before the worker may stop). */
-  async flushStats(): Promise<void> {
-    clearTimeout(this.statsSaveTimer);
-    this.statsSaveTimer = undefined;
-    if (this.stats) await this.storage.routerStats.save((await this.stats).toJSON());
+  flushStats(): Promise<void> {
+    return this.learning.flush();
   }
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
@@ -373,7 +341,7 @@ export class Broker {
       this.settings(),
       this.accounts(),
       this.storage.ledger.budgetLeft(origin),
-      this.loadStats(),
+      this.learning.current(),
     ]);
     const accounts = [...accountReads.values()].map(({ summary }) => summary);
     const providers: RoutingState['providers'] = {};
@@ -488,8 +456,7 @@ export class Broker {
       model: result.model,
     });
     await this.logAnswer(origin, request, result);
-    this.recent.set(requestId, { origin, model: result.model, request });
-    if (this.recent.size > FEEDBACK_MEMORY) this.recent.delete(this.recent.keys().next().value!);
+    this.learning.remember(requestId, { origin, model: result.model, request });
   }
 
   /** The request log's line for an answer (the options page's Activity list). */
@@ -542,28 +509,5 @@ export class Broker {
     const startedAt = this.now();
     for (const attempt of attempts)
       await this.storage.ledger.recordAttempt(requestId, { ...attempt, startedAt });
-  }
-
-  private loadStats(): Promise<RouterStats> {
-    this.stats ??= this.storage.routerStats.load().then((saved) => {
-      let stats: RouterStats;
-      try {
-        stats = saved ? RouterStats.fromJSON(saved.stats) : new RouterStats();
-      } catch {
-        stats = new RouterStats(); // An older or damaged snapshot: start from the priors.
-      }
-      if (!stats.promptQuality) stats.usePromptQuality();
-      return stats;
-    });
-    return this.stats;
-  }
-
-  private scheduleStatsSave(): void {
-    this.statsSaveTimer ??= setTimeout(() => {
-      this.statsSaveTimer = undefined;
-      void this.flushStats().catch((error) =>
-        console.error('LLM Broker: saving router stats failed', error),
-      );
-    }, this.options.statsSaveDelayMs ?? 5_000);
   }
 }
