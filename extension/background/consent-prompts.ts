@@ -17,9 +17,16 @@ export type ConsentOutcome =
 
 const WINDOW_SIZE = { width: 480, height: 600 };
 
+/**
+ * After the person says no, a site's further requests are refused without a window for this
+ * long, so a page cannot pester them with a prompt loop.
+ */
+export const DENIAL_QUIET_MS = 60_000;
+
 export class ConsentPrompts {
   private readonly pending = new Map<string, PendingPrompt>();
   private readonly byOrigin = new Map<string, Promise<ConsentOutcome>>();
+  private readonly deniedAt = new Map<string, number>();
 
   constructor() {
     browser.windows.onRemoved.addListener((windowId) => {
@@ -33,6 +40,9 @@ export class ConsentPrompts {
   ask(origin: string): Promise<ConsentOutcome> {
     const existing = this.byOrigin.get(origin);
     if (existing) return existing;
+    const denied = this.deniedAt.get(origin);
+    if (denied !== undefined && Date.now() - denied < DENIAL_QUIET_MS)
+      return Promise.resolve({ allow: false });
     const promptId = crypto.randomUUID();
     const decision = new Promise<ConsentOutcome>((resolve) => {
       this.pending.set(promptId, { origin, settle: resolve });
@@ -53,6 +63,8 @@ export class ConsentPrompts {
   decide(promptId: string, outcome: ConsentOutcome): boolean {
     const prompt = this.pending.get(promptId);
     if (!prompt) return false;
+    if (outcome.allow) this.deniedAt.delete(prompt.origin);
+    else this.deniedAt.set(prompt.origin, Date.now());
     prompt.settle(outcome);
     if (prompt.windowId !== undefined) void browser.windows.remove(prompt.windowId).catch(() => {});
     return true;

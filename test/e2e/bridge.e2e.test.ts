@@ -51,4 +51,27 @@ describe('the page bridge', () => {
       'llm',
     ]);
   });
+
+  it('takes no for an answer: a denied site cannot open the window again at once', async () => {
+    const site = await broker.openTestPage();
+    const consentOpened = broker.context.waitForEvent('page', {
+      predicate: (page) => page.url().includes('consent.html'),
+    });
+    const first = site.evaluate(() => window.llm.requestPermission());
+    const consent = await consentOpened;
+    await consent.getByRole('button', { name: 'Deny' }).waitFor();
+    // Deny has the focus, so a stray Enter refuses.
+    await Promise.all([
+      consent.waitForEvent('close'),
+      consent.keyboard.press('Enter').catch((error) => {
+        if (!consent.isClosed()) throw error;
+      }),
+    ]);
+    expect(await first).toMatchObject({ granted: false });
+    const pagesBefore = broker.context.pages().length;
+    expect(await site.evaluate(() => window.llm.requestPermission())).toMatchObject({
+      granted: false,
+    });
+    expect(broker.context.pages().length).toBe(pagesBefore);
+  });
 });
