@@ -1,6 +1,6 @@
 /** Which pages are connected, per origin, so a permission change reaches them at once. */
 import type { PermissionState } from '../../src/protocol/llm-permission';
-import type { BackgroundToPage } from '../messaging/page-channel';
+import type { BackgroundToPage, PageEventName } from '../messaging/page-channel';
 
 type Post = (message: BackgroundToPage) => void;
 
@@ -19,8 +19,16 @@ export class PageEvents {
   }
 
   permissionChanged(state: PermissionState): void {
-    for (const post of this.byOrigin.get(state.origin) ?? []) {
-      post({ kind: 'event', event: 'permissionchange', detail: state });
-    }
+    this.post('permissionchange', state);
+  }
+
+  /** The site's spend changed (it was charged for an answer). */
+  budgetChanged(state: PermissionState): void {
+    this.post('budget', state);
+  }
+
+  private post(event: PageEventName, state: PermissionState): void {
+    for (const post of this.byOrigin.get(state.origin) ?? [])
+      post({ kind: 'event', event, detail: state });
   }
 }

@@ -1,10 +1,17 @@
 /** What each `window.llm` call does in the background, and the trust it needs first. */
 import { LlmError } from '../../src/protocol/llm-errors';
+import type { LlmResult } from '../../src/protocol/llm-result';
 import type { BackgroundServices } from './background-services';
 import type { PageMethodHandlers } from './page-port';
 
 export function createPageHandlers(services: BackgroundServices): PageMethodHandlers {
   const { broker, consent, storage, pageEvents } = services;
+  /** After a charged answer, the site's pages hear their new spend (the `budget` event). */
+  const charged = (origin: string, result: LlmResult) => {
+    if (result.costUsd > 0)
+      void broker.permissionOf(origin).then((state) => pageEvents.budgetChanged(state));
+    return result;
+  };
   return {
     ping: { trust: 'any', run: async () => 'pong' },
     getPermission: { trust: 'any', run: (_params, { origin }) => broker.permissionOf(origin) },
@@ -31,14 +38,15 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     },
     generate: {
       trust: 'granted',
-      run: (request, { origin, signal }) => broker.run(origin, request, { signal }),
+      run: async (request, { origin, signal }) =>
+        charged(origin, await broker.run(origin, request, { signal })),
     },
     stream: {
       trust: 'granted',
       async run(request, { origin, signal, emit }) {
         const result = await broker.run(origin, request, { signal, emit });
         emit({ type: 'finish', result });
-        return result;
+        return charged(origin, result);
       },
     },
     route: { trust: 'granted', run: (request, { origin }) => broker.decide(origin, request) },

@@ -15,6 +15,11 @@ export interface LlmStream extends AsyncIterable<LlmStreamPart> {
   readonly result: Promise<LlmResult>;
 }
 
+/**
+ * `window.llm` is an EventTarget: `permissionchange` (the user granted or revoked this site) and
+ * `budget` (the site was charged; `detail` has its spend and budget this month), both with a
+ * `PermissionState` as the CustomEvent's `detail`.
+ */
 export interface LlmBrokerApi extends EventTarget {
   /** Whether this site may use the broker, and its budget. */
   getPermission(): Promise<PermissionState>;
