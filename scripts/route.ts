@@ -176,13 +176,13 @@ function candidateJson(candidate: CandidateScore, explanation: RouteExplanation)
   };
 }
 
-/** The plan as one JSON object: chosen and chain as {provider, model}, every candidate with its
+/** The plan as one JSON object: chosen (a list of one) and chain as lists of {provider, model}, every candidate with its
  * scores and reasons, every ruled-out model with its reason. */
 export function planJson(plan: RoutePlan) {
   const { explanation } = plan;
   const chosen = plan.chain[0];
   return {
-    chosen: chosen ? { provider: chosen.model.provider, model: chosen.model.id } : null,
+    chosen: chosen ? [{ provider: chosen.model.provider, model: chosen.model.id }] : [],
     chain: plan.chain.map((candidate) => ({
       provider: candidate.model.provider,
       model: candidate.model.id,
@@ -297,7 +297,7 @@ function main(): number {
   } catch (error) {
     if (!(error instanceof LlmError)) throw error;
     if (options.json) {
-      console.log(JSON.stringify({ chosen: null, chain: [], error: error.toData() }, null, 2));
+      console.log(JSON.stringify({ chosen: [], chain: [], error: error.toData() }, null, 2));
     } else {
       console.error(`${error.name}: ${error.message}`);
       for (const entry of error.ruledOut ?? []) {

@@ -24,7 +24,8 @@ function runCli(args: string[], input?: string) {
 }
 
 interface CliPlan {
-  chosen: { provider: string; model: string } | null;
+  /** The chosen model as a list of one (empty when nothing qualifies), like `chain`. */
+  chosen: Array<{ provider: string; model: string }>;
   chain: Array<{ provider: string; model: string }>;
   candidates: Array<{
     provider: string;
@@ -59,8 +60,9 @@ describe('npm run route', () => {
     expect(status).toBe(0);
     const plan = JSON.parse(stdout) as CliPlan;
     expect(plan.analysis.task).toBe('coding');
-    expect(plan.chosen?.provider).toBe('anthropic');
-    expect(plan.chain[0]).toEqual(plan.chosen);
+    expect(plan.chosen).toHaveLength(1);
+    expect(plan.chosen[0]?.provider).toBe('anthropic');
+    expect(plan.chain[0]).toEqual(plan.chosen[0]);
     expect(plan.chain.at(-1)?.provider).toBe('openrouter');
     expect(plan.candidates.length).toBeGreaterThan(plan.chain.length);
     for (const candidate of plan.candidates) {
@@ -102,7 +104,7 @@ describe('npm run route', () => {
     const { status, stdout } = runCli([impossible, '--json', '--settings', seedSettings]);
     expect(status).toBe(2);
     const plan = JSON.parse(stdout) as CliPlan;
-    expect(plan.chosen).toBeNull();
+    expect(plan.chosen).toEqual([]);
     expect(plan.error?.name).toBe('NotSupportedError');
     expect(plan.error?.ruledOut.length).toBeGreaterThan(50);
   }, 60_000);
