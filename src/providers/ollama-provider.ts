@@ -1,7 +1,9 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { FetchFunction } from '@ai-sdk/provider-utils';
 import {
   checkKeyWithGet,
   fetchOpenAiModelIds,
+  KEY_CHECK_TIMEOUT_MS,
   listedModelIds,
   openAiCompatibleBaseUrl,
 } from './provider-http';
@@ -26,6 +28,26 @@ function authorization(account: ProviderAccount): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
+async function refusesExtensionOrigin(
+  account: ProviderAccount,
+  fetch?: FetchFunction,
+): Promise<boolean> {
+  try {
+    const response = await (fetch ?? globalThis.fetch)(
+      `${openAiCompatibleBaseUrl(ollamaProvider, account)}/chat/completions`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authorization(account) },
+        body: '{}',
+        signal: AbortSignal.timeout(KEY_CHECK_TIMEOUT_MS),
+      },
+    );
+    return response.status === 403 && (await response.text()).trim() === '';
+  } catch {
+    return false; // Unreachable: the listing below says so in words.
+  }
+}
+
 export const ollamaProvider: ProviderDefinition = {
   id: 'ollama',
   name: 'Ollama',
@@ -43,7 +65,14 @@ export const ollamaProvider: ProviderDefinition = {
     });
     return ollama.chatModel(providerModelId);
   },
-  checkKey(account, fetch) {
+  async checkKey(account, fetch) {
+    // Chrome sends no Origin on an extension's GET, so listing models always passes Ollama's
+    // origin check while every generation (a POST, which carries the extension's Origin) fails.
+    // An empty POST meets the same check without running a model: Ollama's 403 comes before it
+    // reads the body, and a trusted origin gets a 400 for the missing fields instead.
+    if (await refusesExtensionOrigin(account, fetch)) {
+      return { ok: false, message: OLLAMA_ORIGINS_MESSAGE, status: 403 };
+    }
     return checkKeyWithGet({
       provider: ollamaProvider,
       account,

@@ -51,7 +51,12 @@ describe('ollama provider', () => {
     expect(models).toEqual(['llama3.2:latest']);
     const bare = { provider: 'ollama', baseUrl: `127.0.0.1:${ollama.port}` };
     expect(await ollamaProvider.checkKey(bare)).toMatchObject({ ok: true });
-    expect(ollama.requests.map((request) => request.path)).toEqual(['/v1/models', '/v1/models']);
+    // The key check first probes the origin check with an empty POST, then lists the models.
+    expect(ollama.requests.map((request) => request.path)).toEqual([
+      '/v1/models',
+      '/v1/chat/completions',
+      '/v1/models',
+    ]);
   });
 
   it('the key check lists the models that are ready', async () => {
@@ -81,6 +86,15 @@ describe('ollama provider', () => {
     expect(ollama.requests.every((request) => request.status === 403)).toBe(true);
   });
 
+  it('sees the refusal a generation would meet even when a GET without Origin passes', async () => {
+    // Chrome sends no Origin on an extension's GET: only the POST meets Ollama's check.
+    const getsWithoutOrigin: typeof fetch = (input, init) =>
+      (init?.method ?? 'GET') === 'GET' ? fetch(input, init) : fetchFromOrigin()(input, init);
+    const result = await ollamaProvider.checkKey(account(), getsWithoutOrigin);
+    expect(result).toMatchObject({ ok: false, status: 403 });
+    expect(!result.ok && result.message).toBe(OLLAMA_ORIGINS_MESSAGE);
+  });
+
   it('answers the extension once OLLAMA_ORIGINS allows it', async () => {
     const fromExtension = fetchFromOrigin();
     expect(await ollamaProvider.checkKey(account(allowing), fromExtension)).toMatchObject({
@@ -90,6 +104,7 @@ describe('ollama provider', () => {
     const model = ollamaProvider.createModel(account(allowing), 'llama3.2:latest', fromExtension);
     expect((await streamAnswer(model)).text).toBe(TEXT);
     expect(allowing.requests.map((request) => request.headers.origin)).toEqual([
+      EXTENSION_ORIGIN,
       EXTENSION_ORIGIN,
       EXTENSION_ORIGIN,
     ]);
