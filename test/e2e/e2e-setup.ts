@@ -14,7 +14,7 @@ export async function saveProviderAccount(
   await card.getByText('Advanced: API address').click();
   await options.locator(`#provider-${account.provider}-url`).fill(account.baseUrl);
   await card.getByRole('button', { name: 'Save' }).click();
-  await card.getByText('Connected').waitFor();
+  await card.getByText('Set up', { exact: true }).waitFor();
   await options.close();
 }
 

@@ -38,7 +38,7 @@ describe('a local Ollama server', () => {
     const card = options.getByRole('form', { name: 'Ollama' });
     await options.locator('#provider-ollama-url').fill(address);
     await card.getByRole('button', { name: 'Save' }).click();
-    await card.getByText('Connected').waitFor();
+    await card.getByText('Set up', { exact: true }).waitFor();
     await card.getByRole('button', { name: 'Test connection' }).click();
     return { options, card };
   }

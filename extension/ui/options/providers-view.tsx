@@ -95,7 +95,7 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
       <div class="spread">
         <h3 id={`${inputId}-title`}>{provider.name}</h3>
         {configured ? (
-          <span class="badge ok">Connected</span>
+          <span class="badge ok">Set up</span>
         ) : (
           <span class="badge">Not set up</span>
         )}
