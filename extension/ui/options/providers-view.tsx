@@ -94,11 +94,7 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
     <form class="card stack" onSubmit={save} aria-labelledby={`${inputId}-title`}>
       <div class="spread">
         <h3 id={`${inputId}-title`}>{provider.name}</h3>
-        {configured ? (
-          <span class="badge ok">Set up</span>
-        ) : (
-          <span class="badge">Not set up</span>
-        )}
+        {configured ? <span class="badge ok">Set up</span> : <span class="badge">Not set up</span>}
       </div>
       {provider.requiresKey && (
         <label class="field">
@@ -196,7 +192,7 @@ function BrowserModelsCard() {
   const { data: host, error } = useLoader(load);
   const adapter = host?.adapter;
   return (
-    <div class="card stack" aria-labelledby="browser-models-title">
+    <section class="card stack" aria-labelledby="browser-models-title">
       <div class="spread">
         <h3 id="browser-models-title">Models in this browser</h3>
         {host &&
@@ -226,7 +222,7 @@ function BrowserModelsCard() {
           Largest buffer {adapter.maxBufferSizeMiB} MiB.
         </p>
       )}
-    </div>
+    </section>
   );
 }
 
