@@ -7,7 +7,13 @@
  * Catalogs are built from real entries: the bundled catalog plus every usable model of the
  * OpenRouter snapshot; the 1,000-model catalog repeats them under new ids. Every provider is
  * available (the gateway too), so every model is a candidate: the worst case for scoring and
- * sorting. Run: npx tsx bench/router-speed.ts [--iterations N]
+ * sorting. One more case routes with learned statistics: a per-prompt quality model with
+ * outcomes for 20 of the catalog's models, so the learned ranking is in play.
+ *
+ * On a shared or virtual machine the tail is the machine's as much as the router's, so each case
+ * runs in `ROUNDS` rounds: the table gives p50 and p99 over all of them and the p50 and p99 of
+ * the best round (the one with the lowest p99), beside a fixed CPU loop's figures measured the
+ * same way. Run: npx tsx bench/router-speed.ts [--iterations N]
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -16,6 +22,8 @@ import { loadBundledCatalog } from '../src/catalog/catalog-bundled';
 import { catalogFromOpenRouter } from '../src/catalog/catalog-openrouter';
 import type { CatalogModel } from '../src/catalog/catalog-types';
 import type { LlmRequest } from '../src/protocol/llm-request';
+import { requestText } from '../src/router/router-analyze';
+import { RouterStats } from '../src/router/router-live-stats';
 import { route } from '../src/router/router-route';
 import type { RoutingState } from '../src/router/router-types';
 
@@ -23,6 +31,11 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SNAPSHOT = resolve(projectRoot, '../shared/data/model-facts/openrouter_models_snapshot.json');
 const CATALOG_SIZES = [50, 300, 1_000] as const;
 const PROMPT_SIZES = [100, 10_000, 100_000] as const;
+/** Each case's iterations are split into this many rounds. */
+const ROUNDS = 8;
+/** Models with learned outcomes in the learned case, and feedback rounds per model. */
+const LEARNED_MODELS = 20;
+const LEARNED_PROMPTS = 200;
 
 /** Real catalog entries: the bundle first, then the OpenRouter snapshot's models. */
 function realEntries(): CatalogModel[] {
@@ -78,10 +91,18 @@ function stateFor(catalog: readonly CatalogModel[]): RoutingState {
   };
 }
 
+/** p50 and p99 of one set of samples, µs. */
+interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
 interface Measurement {
   decisionsPerSecond: number;
-  p50Microseconds: number;
-  p99Microseconds: number;
+  /** Over every round's samples. */
+  overall: Percentiles;
+  /** The round with the lowest p99. */
+  bestRound: Percentiles;
   /** Median of route() plus reading the full explanation (built on first read). */
   explainedP50Microseconds: number;
   candidates: number;
@@ -90,6 +111,10 @@ interface Measurement {
 function percentile(sorted: Float64Array, fraction: number): number {
   const index = Math.min(sorted.length - 1, Math.floor(fraction * sorted.length));
   return sorted[index]!;
+}
+
+function percentilesOf(sorted: Float64Array): Percentiles {
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
 function timeRuns(iterations: number, run: () => void): { samples: Float64Array; seconds: number } {
@@ -105,6 +130,27 @@ function timeRuns(iterations: number, run: () => void): { samples: Float64Array;
   return { samples, seconds };
 }
 
+/** Runs `run` in `ROUNDS` rounds of `iterations / ROUNDS`: the percentiles over all samples and
+ * those of the best round, and the calls per second over all rounds. */
+function timeRounds(
+  iterations: number,
+  run: () => void,
+): { overall: Percentiles; bestRound: Percentiles; perSecond: number } {
+  const perRound = Math.max(50, Math.floor(iterations / ROUNDS));
+  const all = new Float64Array(perRound * ROUNDS);
+  let seconds = 0;
+  let bestRound: Percentiles | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    const { samples, seconds: roundSeconds } = timeRuns(perRound, run);
+    all.set(samples, round * perRound);
+    seconds += roundSeconds;
+    const figures = percentilesOf(samples);
+    if (!bestRound || figures.p99 < bestRound.p99) bestRound = figures;
+  }
+  all.sort();
+  return { overall: percentilesOf(all), bestRound: bestRound!, perSecond: all.length / seconds };
+}
+
 function measure(
   request: LlmRequest,
   catalog: readonly CatalogModel[],
@@ -114,39 +160,76 @@ function measure(
   const warmup = Math.max(200, Math.floor(iterations / 5));
   for (let run = 0; run < warmup; run++) route(request, catalog, state);
   const candidates = route(request, catalog, state).explanation.candidates.length;
-  const decisions = timeRuns(iterations, () => {
+  const decisions = timeRounds(iterations, () => {
     route(request, catalog, state);
   });
   const explained = timeRuns(Math.max(100, Math.floor(iterations / 10)), () => {
     void route(request, catalog, state).explanation;
   });
   return {
-    decisionsPerSecond: iterations / decisions.seconds,
-    p50Microseconds: percentile(decisions.samples, 0.5),
-    p99Microseconds: percentile(decisions.samples, 0.99),
+    decisionsPerSecond: decisions.perSecond,
+    overall: decisions.overall,
+    bestRound: decisions.bestRound,
     explainedP50Microseconds: percentile(explained.samples, 0.5),
     candidates,
   };
 }
 
+/**
+ * Statistics as a user's traffic would leave them: a per-prompt quality model and feedback means
+ * for `LEARNED_MODELS` of the catalog's models, from `LEARNED_PROMPTS` rated prompts each.
+ */
+function learnedStats(catalog: readonly CatalogModel[]): RouterStats {
+  const stats = new RouterStats();
+  stats.usePromptQuality();
+  const topics = ['invoices', 'a sorting bug', 'the weather', 'a poem about rain', 'tax rules'];
+  for (let prompt = 0; prompt < LEARNED_PROMPTS; prompt++) {
+    const text = requestText({
+      prompt: `Help me with ${topics[prompt % topics.length]} #${prompt}.`,
+    });
+    for (let model = 0; model < LEARNED_MODELS; model++) {
+      const entry = catalog[(model * 7) % catalog.length]!;
+      const score = (prompt * 31 + model * 17) % 10 < 7 ? 1 : 0;
+      stats.recordFeedback({ model: { provider: entry.provider, id: entry.id }, score, text });
+    }
+  }
+  return stats;
+}
+
 /** How noisy this machine is: p50 and p99 of a fixed CPU-bound loop of about the size of one
  * route over 300 models. Shared or virtual machines show a p99 well above their p50 even here. */
-function machineNoise(): { p50: number; p99: number } {
+function machineNoise(iterations: number): { overall: Percentiles; bestRound: Percentiles } {
   const values = new Float64Array(8_000).map((_, index) => index);
   let sink = 0;
   const work = () => {
     for (let index = 0; index < values.length; index++) sink += values[index]! * 1.0001;
   };
   for (let run = 0; run < 2_000; run++) work();
-  const { samples } = timeRuns(10_000, work);
+  const { overall, bestRound } = timeRounds(iterations, work);
   if (sink === 42) console.log('');
-  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
+  return { overall, bestRound };
 }
 
 function iterationsFor(promptSize: number, base: number): number {
   if (promptSize >= 100_000) return Math.max(200, Math.floor(base / 10));
   if (promptSize >= 10_000) return Math.max(500, Math.floor(base / 3));
   return base;
+}
+
+function figures(values: Percentiles): string[] {
+  return [values.p50.toFixed(1).padStart(8), values.p99.toFixed(1).padStart(8)];
+}
+
+function row(label: string, promptSize: number, result: Measurement): string {
+  return [
+    label.padStart(8),
+    String(promptSize).padStart(13),
+    String(result.candidates).padStart(11),
+    Math.round(result.decisionsPerSecond).toLocaleString('en-US').padStart(12),
+    ...figures(result.overall),
+    ...figures(result.bestRound),
+    result.explainedP50Microseconds.toFixed(1).padStart(14),
+  ].join(' ');
 }
 
 function main(): void {
@@ -156,12 +239,15 @@ function main(): void {
   console.log(
     `Router speed — ${entries.length} real catalog entries (bundle + OpenRouter snapshot), Node ${process.version}`,
   );
-  const noise = machineNoise();
   console.log(
-    `Machine noise: a fixed CPU loop takes p50 ${noise.p50.toFixed(1)} µs, p99 ${noise.p99.toFixed(1)} µs here.`,
+    `Each case runs in ${ROUNDS} rounds: p50/p99 over all samples, and of the best round (lowest p99).`,
+  );
+  const noise = machineNoise(10_000);
+  console.log(
+    `Machine noise: a fixed CPU loop of about one route's length takes p50 ${noise.overall.p50.toFixed(1)} µs, p99 ${noise.overall.p99.toFixed(1)} µs overall; best round p50 ${noise.bestRound.p50.toFixed(1)} µs, p99 ${noise.bestRound.p99.toFixed(1)} µs.`,
   );
   console.log(
-    'models  prompt chars  candidates  decisions/s     p50 µs     p99 µs  +explanation p50 µs',
+    '  models  prompt chars  candidates  decisions/s  p50 µs   p99 µs  best p50 best p99  +explain p50',
   );
   for (const size of CATALOG_SIZES) {
     const catalog = catalogOf(size, entries);
@@ -169,19 +255,16 @@ function main(): void {
     for (const promptSize of PROMPT_SIZES) {
       const request: LlmRequest = { prompt: promptOf(promptSize) };
       const result = measure(request, catalog, state, iterationsFor(promptSize, baseIterations));
-      console.log(
-        [
-          String(size).padStart(6),
-          String(promptSize).padStart(13),
-          String(result.candidates).padStart(11),
-          Math.round(result.decisionsPerSecond).toLocaleString('en-US').padStart(12),
-          result.p50Microseconds.toFixed(1).padStart(10),
-          result.p99Microseconds.toFixed(1).padStart(10),
-          result.explainedP50Microseconds.toFixed(1).padStart(20),
-        ].join(' '),
-      );
+      console.log(row(String(size), promptSize, result));
     }
   }
+  const catalog = catalogOf(300, entries);
+  const learned = { ...stateFor(catalog), stats: learnedStats(catalog) };
+  const result = measure({ prompt: promptOf(100) }, catalog, learned, baseIterations);
+  console.log(row('300 L', 100, result));
+  console.log(
+    `L: with learned statistics (a per-prompt quality model with outcomes for ${LEARNED_MODELS} models: prompt features, predictions, learned ranking).`,
+  );
   console.log('Target: p99 < 100 µs for 300 models and a short prompt.');
 }
 

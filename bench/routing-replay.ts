@@ -11,6 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { PRESETS, type Preset, QUALITY_HINTS, type QualityHint } from '../src/protocol/llm-request';
+import { DEFAULT_TUNING } from '../src/router/router-analyze';
 import type { RouterStats } from '../src/router/router-live-stats';
 import { PRESET_SPLITS } from '../src/router/router-weights';
 import { buildReplayCatalog, type ReplayCatalog } from './replay/replay-catalog';
@@ -19,6 +20,9 @@ import {
   bestSingleColumn,
   type Choices,
   figuresOf,
+  foldRows,
+  KNOB_INNER_TRAIN_SHARE,
+  KNOB_SPLIT_SEED,
   LEARN_TRAIN_SHARE,
   learnPerTaskBaseline,
   oracleChoices,
@@ -47,6 +51,19 @@ const HINT_SWEEP: ReadonlyArray<{ preset: Preset; quality: QualityHint }> = PRES
   (preset) => QUALITY_HINTS.map((quality) => ({ preset, quality })),
 );
 
+/** The preset the cost-aversion knob is swept with (the knob scales its cost share). */
+export const KNOB_PRESET: Preset = 'balanced';
+/** Values of `RouterTuning.costAversion` swept (1 is the preset as it is): 0 (cost ignored),
+ * 1/8 and 1/4·√2, then 1/4 … 8 in eighth powers of two, where the curve turns, then quarter
+ * powers up to 64, where every preset has gone to the cheap end. */
+export const COST_AVERSION_SWEEP: readonly number[] = [
+  0,
+  2 ** -3,
+  2 ** -2.5,
+  ...Array.from({ length: 41 }, (_, step) => 2 ** ((step - 16) / 8)),
+  ...Array.from({ length: 12 }, (_, step) => 2 ** (3 + (step + 1) / 4)),
+];
+
 export type ReplayMode = 'priors' | 'learn' | 'train';
 
 export interface ReplayOptions {
@@ -54,6 +71,11 @@ export interface ReplayOptions {
   mode: ReplayMode;
   /** With `mode: 'train'`: the file to learn from. */
   trainFile?: string;
+  /** With `mode: 'learn'`: report fold `index` of `count` (by prompt hash) and train on the rest,
+   * instead of the 60 / 40 split. */
+  fold?: { index: number; count: number };
+  /** `--folds K`: run every fold of K and print their figures and means. */
+  folds?: number;
 }
 
 export interface SweepPoint {
@@ -65,6 +87,18 @@ export interface SweepPoint {
 export interface UtilityPoint {
   costWeight: number;
   figures: PolicyFigures;
+}
+
+/** The router with `KNOB_PRESET` at one `costAversion`. */
+export interface KnobPoint {
+  costAversion: number;
+  figures: PolicyFigures;
+}
+
+/** The knob chosen without the reported rows: on an inner split of the training rows. */
+export interface ChosenKnob extends KnobPoint {
+  /** The figures that chose it, on the validating part of the training rows. */
+  validation: PolicyFigures;
 }
 
 /**
@@ -99,6 +133,11 @@ export interface ReplayReport {
   perTask: Record<string, Record<Preset | 'bestSingle' | 'oracle', PolicyFigures>>;
   /** The router over every preset × quality hint. */
   sweep: SweepPoint[];
+  /** The router with `KNOB_PRESET` over `COST_AVERSION_SWEEP`: its own cost/quality curve. */
+  knobSweep: KnobPoint[];
+  /** With training rows: the cheapest knob that keeps `MATCH_QUALITY_RATIO` on a validating part
+   * of the training rows, and what it gives on the reported rows. */
+  chosenKnob?: ChosenKnob;
   /** With training rows: every per-task assignment (`perTaskAssignments`) on the reported rows,
    * to compare curves with the quality model's at equal quality. */
   perTaskCurve?: UtilityPoint[];
@@ -120,7 +159,11 @@ interface TrainingSplit {
 
 function trainingSplit(options: ReplayOptions, dataset: ReplayDataset): TrainingSplit {
   if (options.mode === 'learn') {
-    return { ...splitRows(dataset.rows, LEARN_TRAIN_SHARE), trainDataset: dataset };
+    const { fold } = options;
+    const split = fold
+      ? foldRows(dataset.rows, fold.index, fold.count)
+      : splitRows(dataset.rows, LEARN_TRAIN_SHARE);
+    return { ...split, trainDataset: dataset };
   }
   if (options.mode === 'train') {
     if (!options.trainFile) throw new Error('--train needs a file');
@@ -185,7 +228,16 @@ export function runReplay(options: ReplayOptions): ReplayReport {
     oracle: figuresOf(testRows, oracleChoices(testRows), reference),
     perTask: figuresPerTaskLabel(testRows, choices, reference),
     sweep: sweepHints(testRows, catalog, stats, reference),
+    knobSweep: sweepKnob(testRows, catalog, stats, reference),
   };
+  if (trainDataset && stats) {
+    const knob = chooseKnob(trainRows, trainDataset);
+    const state = replayState(catalog, stats, { costAversion: knob.costAversion });
+    report.chosenKnob = {
+      ...knob,
+      figures: figuresOf(testRows, routeRows(testRows, catalog, KNOB_PRESET, state), reference),
+    };
+  }
   if (stats?.promptQuality) {
     const table = predictionTable(testRows, catalog, stats.promptQuality);
     const utilityPoint = (costWeight: number): UtilityPoint => ({
@@ -263,6 +315,44 @@ function sweepHints(
   });
 }
 
+function sweepKnob(
+  rows: readonly ReplayRow[],
+  catalog: ReplayCatalog,
+  stats: RouterStats | undefined,
+  reference: ReplayReference,
+): KnobPoint[] {
+  return COST_AVERSION_SWEEP.map((costAversion) => {
+    const state = replayState(catalog, stats, { costAversion });
+    const choices = routeRows(rows, catalog, KNOB_PRESET, state);
+    return { costAversion, figures: figuresOf(rows, choices, reference) };
+  });
+}
+
+/**
+ * Chooses the cost-aversion knob the way a deployment would, without the reported rows: the
+ * training rows are split again by prompt hash (another hash family); the router learns on
+ * `KNOB_INNER_TRAIN_SHARE` of them and is swept on the rest; the cheapest knob keeping
+ * `MATCH_QUALITY_RATIO` of the best single model's quality there wins (the best quality when
+ * none does).
+ */
+function chooseKnob(
+  trainRows: readonly ReplayRow[],
+  trainDataset: ReplayDataset,
+): Omit<ChosenKnob, 'figures'> {
+  const catalog = buildReplayCatalog(trainDataset);
+  const inner = splitRows(trainRows, KNOB_INNER_TRAIN_SHARE, KNOB_SPLIT_SEED);
+  const stats = learnFromRows(inner.train, trainDataset.models, catalog);
+  const reference = referenceOf(
+    inner.test,
+    bestSingleColumn(inner.train, trainDataset.models.length),
+  );
+  const sweep = sweepKnob(inner.test, catalog, stats, reference);
+  const chosen =
+    cheapestSweepPoint(sweep, MATCH_QUALITY_RATIO) ??
+    [...sweep].sort((a, b) => b.figures.quality - a.figures.quality)[0]!;
+  return { costAversion: chosen.costAversion, validation: chosen.figures };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Printing
 
@@ -305,6 +395,43 @@ function cheapestSweepPoint<Point extends { figures: PolicyFigures }>(
     .sort((a, b) => a.figures.cost - b.figures.cost)[0];
 }
 
+function formatKnob(costAversion: number): string {
+  return `×${Number(costAversion.toPrecision(3))}`;
+}
+
+/** The router's own curve (the knob sweep), its cheapest points, and the knob chosen on the
+ * training rows. */
+function formatKnobSweep(report: ReplayReport, bestName: string): string[] {
+  const lines = [
+    '',
+    `The router's own curve: preset ${KNOB_PRESET} with RouterTuning.costAversion swept (×1 = the preset as it is,`,
+    `×0 ignores cost; learned quality gain ${DEFAULT_TUNING.learnedQualityGain}):`,
+  ];
+  report.knobSweep.forEach((point) => {
+    // Whole and half powers of two (and 0), enough to see the curve's shape.
+    const power = Math.log2(point.costAversion) * 2;
+    if (point.costAversion === 0 || Math.abs(power - Math.round(power)) < 1e-9) {
+      lines.push(figuresLine(`  costAversion ${formatKnob(point.costAversion)}`, point.figures));
+    }
+  });
+  for (const ratio of [MATCH_QUALITY_RATIO, SHARE_QUALITY_RATIO]) {
+    const point = cheapestSweepPoint(report.knobSweep, ratio);
+    lines.push(
+      point
+        ? `  cheapest costAversion with ≥ ${percent(ratio)} quality: ${formatKnob(point.costAversion)}, quality ${percent(point.figures.qualityRatio)}, cost ${percent(point.figures.costRatio)}, ${bestName} calls ${percent(point.figures.bestModelShare)}`
+        : `  no costAversion reaches ${percent(ratio)} quality`,
+    );
+  }
+  const chosen = report.chosenKnob;
+  if (chosen) {
+    lines.push(
+      `  chosen on the training rows alone (cheapest with ≥ ${percent(MATCH_QUALITY_RATIO)} on a held-back third of them: ${percent(chosen.validation.qualityRatio)} at ${percent(chosen.validation.costRatio)}): ${formatKnob(chosen.costAversion)}`,
+      `    → on the reported rows: quality ${percent(chosen.figures.qualityRatio)}, cost ${percent(chosen.figures.costRatio)}, ${bestName} calls ${percent(chosen.figures.bestModelShare)}`,
+    );
+  }
+  return lines;
+}
+
 function describeMode(report: ReplayReport, trainFile: string | undefined): string {
   if (report.mode === 'priors') return 'priors only: catalog scores from public facts, no learning';
   if (report.mode === 'learn') {
@@ -326,6 +453,14 @@ export function formatReport(report: ReplayReport, trainFile?: string): string[]
     TABLE_HEADER,
   ];
   for (const preset of PRESETS) lines.push(figuresLine(`router ${preset}`, report.presets[preset]));
+  if (report.chosenKnob) {
+    lines.push(
+      figuresLine(
+        `router knob ${formatKnob(report.chosenKnob.costAversion)}`,
+        report.chosenKnob.figures,
+      ),
+    );
+  }
   if (report.perTaskBaseline) {
     lines.push(figuresLine('per-task baseline', report.perTaskBaseline));
   }
@@ -337,6 +472,7 @@ export function formatReport(report: ReplayReport, trainFile?: string): string[]
       ? `Cheapest preset with ≥ ${percent(MATCH_QUALITY_RATIO)} of the best single model's quality: ${report.cheapestMatchingPreset} (${percent(report.presets[report.cheapestMatchingPreset].costRatio)} of its cost)`
       : `No preset keeps ≥ ${percent(MATCH_QUALITY_RATIO)} of the best single model's quality.`,
   );
+  lines.push(...formatKnobSweep(report, bestName));
   if (report.perTaskBaseline) {
     const assignment = Object.entries(report.perTaskBaseline.modelByTask)
       .map(([task, model]) => `${task} → ${model}`)
@@ -451,6 +587,24 @@ export function summaryJson(report: ReplayReport): Record<string, unknown> {
     bestModelShareAt95: at95 ? round(at95.figures.bestModelShare) : null,
     settingAt95: at95 ? `${at95.preset}/${at95.quality}` : null,
   };
+  const knob97 = cheapestSweepPoint(report.knobSweep, MATCH_QUALITY_RATIO);
+  const knob95 = cheapestSweepPoint(report.knobSweep, SHARE_QUALITY_RATIO);
+  summary.knob = {
+    preset: KNOB_PRESET,
+    costAversionAt97: knob97 ? knob97.costAversion : null,
+    costRatioAt97: knob97 ? round(knob97.figures.costRatio) : null,
+    costAversionAt95: knob95 ? knob95.costAversion : null,
+    costRatioAt95: knob95 ? round(knob95.figures.costRatio) : null,
+    bestModelShareAt95: knob95 ? round(knob95.figures.bestModelShare) : null,
+    ...(report.chosenKnob
+      ? {
+          chosen: {
+            costAversion: report.chosenKnob.costAversion,
+            ...jsonFigures(report.chosenKnob.figures),
+          },
+        }
+      : {}),
+  };
   if (report.perTaskCurve) {
     const task97 = cheapestSweepPoint(report.perTaskCurve, MATCH_QUALITY_RATIO);
     const task95 = cheapestSweepPoint(report.perTaskCurve, SHARE_QUALITY_RATIO);
@@ -478,6 +632,138 @@ export function summaryJson(report: ReplayReport): Record<string, unknown> {
   return summary;
 }
 
+/** The figures `--folds` compares, per fold: each preset, the knob chosen on the training rows,
+ * the cheapest points of the router's curve and of the per-task curve, the per-task baseline. */
+interface FoldFigures {
+  presets: Record<Preset, PolicyFigures>;
+  chosenKnob: PolicyFigures | undefined;
+  perTaskBaseline: PolicyFigures | undefined;
+  knobCostAt97: number | undefined;
+  knobCostAt95: number | undefined;
+  perTaskCostAt97: number | undefined;
+  perTaskCostAt95: number | undefined;
+}
+
+function foldFigures(report: ReplayReport): FoldFigures {
+  const costAt = (points: ReadonlyArray<{ figures: PolicyFigures }> | undefined, ratio: number) =>
+    points ? cheapestSweepPoint(points, ratio)?.figures.costRatio : undefined;
+  return {
+    presets: report.presets,
+    chosenKnob: report.chosenKnob?.figures,
+    perTaskBaseline: report.perTaskBaseline,
+    knobCostAt97: costAt(report.knobSweep, MATCH_QUALITY_RATIO),
+    knobCostAt95: costAt(report.knobSweep, SHARE_QUALITY_RATIO),
+    perTaskCostAt97: costAt(report.perTaskCurve, MATCH_QUALITY_RATIO),
+    perTaskCostAt95: costAt(report.perTaskCurve, SHARE_QUALITY_RATIO),
+  };
+}
+
+function mean(values: ReadonlyArray<number | undefined>): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length === values.length && known.length > 0
+    ? known.reduce((sum, value) => sum + value, 0) / known.length
+    : undefined;
+}
+
+function qualityAndCost(figures: PolicyFigures | undefined): string {
+  return figures
+    ? `${percent(figures.qualityRatio)} @ ${percent(figures.costRatio)}`.padStart(16)
+    : '—'.padStart(16);
+}
+
+function costOrNone(value: number | undefined): string {
+  return (value === undefined ? 'none' : percent(value)).padStart(8);
+}
+
+/** One line per fold and the means: q/best @ c/best per policy, cost at 97% / 95% per curve. */
+export function formatFolds(reports: readonly ReplayReport[]): string[] {
+  const first = reports[0]!;
+  const folds = reports.map(foldFigures);
+  const lines = [
+    `Routing replay of ${first.file}, ${reports.length}-fold cross-validation by prompt hash (each row reported once)`,
+    'q/best @ c/best per policy; the cheapest cost on each curve at ≥ 97% and ≥ 95% quality',
+    '',
+    [
+      'fold'.padEnd(5),
+      ...PRESETS.map((preset) => preset.padStart(16)),
+      'knob (chosen)'.padStart(16),
+      'per-task base'.padStart(16),
+      'knob@97'.padStart(8),
+      'task@97'.padStart(8),
+      'knob@95'.padStart(8),
+      'task@95'.padStart(8),
+    ].join(' '),
+  ];
+  const line = (label: string, figures: FoldFigures) =>
+    [
+      label.padEnd(5),
+      ...PRESETS.map((preset) => qualityAndCost(figures.presets[preset])),
+      qualityAndCost(figures.chosenKnob),
+      qualityAndCost(figures.perTaskBaseline),
+      costOrNone(figures.knobCostAt97),
+      costOrNone(figures.perTaskCostAt97),
+      costOrNone(figures.knobCostAt95),
+      costOrNone(figures.perTaskCostAt95),
+    ].join(' ');
+  folds.forEach((figures, index) => {
+    lines.push(line(String(index + 1), figures));
+  });
+  lines.push(line('mean', meanFoldFigures(folds)));
+  return lines;
+}
+
+function meanPolicy(values: ReadonlyArray<PolicyFigures | undefined>): PolicyFigures | undefined {
+  if (values.some((value) => value === undefined)) return undefined;
+  const known = values as readonly PolicyFigures[];
+  const field = (name: keyof PolicyFigures) => mean(known.map((value) => value[name])) ?? 0;
+  return {
+    quality: field('quality'),
+    cost: field('cost'),
+    costRatio: field('costRatio'),
+    qualityRatio: field('qualityRatio'),
+    gapClosed: field('gapClosed'),
+    bestModelShare: field('bestModelShare'),
+  };
+}
+
+function meanFoldFigures(folds: readonly FoldFigures[]): FoldFigures {
+  const presets = {} as Record<Preset, PolicyFigures>;
+  for (const preset of PRESETS) {
+    presets[preset] = meanPolicy(folds.map((fold) => fold.presets[preset]))!;
+  }
+  return {
+    presets,
+    chosenKnob: meanPolicy(folds.map((fold) => fold.chosenKnob)),
+    perTaskBaseline: meanPolicy(folds.map((fold) => fold.perTaskBaseline)),
+    knobCostAt97: mean(folds.map((fold) => fold.knobCostAt97)),
+    knobCostAt95: mean(folds.map((fold) => fold.knobCostAt95)),
+    perTaskCostAt97: mean(folds.map((fold) => fold.perTaskCostAt97)),
+    perTaskCostAt95: mean(folds.map((fold) => fold.perTaskCostAt95)),
+  };
+}
+
+/** The `--folds` summary: the mean figures, as one JSON object. */
+export function foldsJson(reports: readonly ReplayReport[]): Record<string, unknown> {
+  const figures = meanFoldFigures(reports.map(foldFigures));
+  const summary: Record<string, unknown> = {
+    file: reports[0]?.file,
+    mode: 'folds',
+    folds: reports.length,
+  };
+  for (const preset of PRESETS) summary[preset] = jsonFigures(figures.presets[preset]);
+  if (figures.chosenKnob) summary.chosenKnob = jsonFigures(figures.chosenKnob);
+  if (figures.perTaskBaseline) summary.perTaskBaseline = jsonFigures(figures.perTaskBaseline);
+  summary.knob = {
+    costRatioAt97: figures.knobCostAt97 ?? null,
+    costRatioAt95: figures.knobCostAt95 ?? null,
+  };
+  summary.perTaskCurve = {
+    costRatioAt97: figures.perTaskCostAt97 ?? null,
+    costRatioAt95: figures.perTaskCostAt95 ?? null,
+  };
+  return summary;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command line
 
@@ -485,10 +771,16 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   const positional: string[] = [];
   let mode: ReplayMode = 'priors';
   let trainFile: string | undefined;
+  let folds: number | undefined;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
     if (argument === '--learn') mode = mode === 'train' ? mode : 'learn';
-    else if (argument === '--train') {
+    else if (argument === '--folds') {
+      folds = Number(argv[++index]);
+      if (!Number.isInteger(folds) || folds < 2)
+        throw new Error('--folds needs a count of 2 or more');
+      mode = 'learn';
+    } else if (argument === '--train') {
       trainFile = argv[++index];
       if (!trainFile) throw new Error('--train needs a file');
       mode = 'train';
@@ -497,13 +789,25 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   }
   const file = positional[0];
   if (!file || positional.length > 1) {
-    throw new Error('usage: npm run replay -- FILE.csv.gz [--learn] [--train OTHER.csv.gz]');
+    throw new Error(
+      'usage: npm run replay -- FILE.csv.gz [--learn | --folds K | --train OTHER.csv.gz]',
+    );
   }
+  if (trainFile && folds) throw new Error('--folds and --train do not go together');
+  if (folds) return { file, mode, folds };
   return trainFile ? { file, mode, trainFile } : { file, mode };
 }
 
 function main(argv: readonly string[]): void {
   const options = parseArguments(argv);
+  if (options.folds) {
+    const reports = Array.from({ length: options.folds }, (_, index) =>
+      runReplay({ ...options, fold: { index, count: options.folds! } }),
+    );
+    for (const line of formatFolds(reports)) console.log(line);
+    console.log(JSON.stringify(foldsJson(reports)));
+    return;
+  }
   const report = runReplay(options);
   for (const line of formatReport(report, options.trainFile)) console.log(line);
   console.log(JSON.stringify(summaryJson(report)));

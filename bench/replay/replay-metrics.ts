@@ -221,9 +221,10 @@ function argMax(values: readonly number[]): number {
   return best;
 }
 
-/** FNV-1a, 32 bits: a stable hash for the deterministic train/test split. */
-export function stableHash(text: string): number {
-  let hash = 0x811c9dc5;
+/** FNV-1a, 32 bits: a stable hash for the deterministic train/test split (`seed` starts another
+ * hash family, for splits independent of that one). */
+export function stableHash(text: string, seed = 0x811c9dc5): number {
+  let hash = seed;
   for (let index = 0; index < text.length; index++) {
     hash ^= text.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
@@ -242,10 +243,35 @@ export const LEARN_TRAIN_SHARE = 0.6;
 export function splitRows(
   rows: readonly ReplayRow[],
   trainShare: number = LEARN_TRAIN_SHARE,
+  seed?: number,
 ): { train: ReplayRow[]; test: ReplayRow[] } {
   const train: ReplayRow[] = [];
   const test: ReplayRow[] = [];
   const threshold = trainShare * 2 ** 32;
-  for (const row of rows) (stableHash(row.prompt) < threshold ? train : test).push(row);
+  for (const row of rows) (stableHash(row.prompt, seed) < threshold ? train : test).push(row);
   return { train, test };
 }
+
+/**
+ * Fold `index` of `count` by the same prompt hash: its rows are reported, the others train — for
+ * cross-validated figures (`--folds`), every row is reported exactly once over the folds.
+ */
+export function foldRows(
+  rows: readonly ReplayRow[],
+  index: number,
+  count: number,
+): { train: ReplayRow[]; test: ReplayRow[] } {
+  const train: ReplayRow[] = [];
+  const test: ReplayRow[] = [];
+  for (const row of rows) {
+    const fold = Math.floor((stableHash(row.prompt) / 2 ** 32) * count);
+    (fold === index ? test : train).push(row);
+  }
+  return { train, test };
+}
+
+/** Share of the training rows the knob is learned on when it is chosen without the reported rows
+ * (the rest of the training rows validate it); and the seed of that inner split's hash, so it is
+ * independent of the `--learn` split. */
+export const KNOB_INNER_TRAIN_SHARE = 2 / 3;
+export const KNOB_SPLIT_SEED = 0x9e3779b9;

@@ -108,9 +108,9 @@ export const ENGLISH_CENTRIC_MULTILINGUAL_FACTOR = 0.75;
 
 /** Normalisation ranges of the fact-based criteria. */
 const TOKENS_PER_SECOND_RANGE = [10, 400] as const;
-const TIME_TO_FIRST_TOKEN_RANGE_MS = [200, 30_000] as const;
+export const TIME_TO_FIRST_TOKEN_RANGE_MS = [200, 30_000] as const;
 /** Blended USD per million tokens (3 input : 1 output) from the cheapest to the dearest. */
-const BLENDED_PRICE_RANGE = [0.02, 60] as const;
+export const BLENDED_PRICE_RANGE = [0.02, 60] as const;
 const CONTEXT_RANGE_TOKENS = [2_048, 1_048_576] as const;
 const OUTPUT_RANGE_TOKENS = [1_024, 131_072] as const;
 

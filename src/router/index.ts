@@ -42,6 +42,7 @@ export { planRoute, route, TIE_BREAK_RULE } from './router-route';
 export { estimateTokens } from './router-tokens';
 export type {
   CandidateScore,
+  LearnedRanking,
   LiveEstimate,
   LiveEvidence,
   RequestAnalysis,

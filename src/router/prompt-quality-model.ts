@@ -14,7 +14,13 @@
  * 2. its average in the prompt's group, with `GROUP_PRIOR_OBSERVATIONS` pseudo-observations of
  *    level 1 (exact running means: this is what a fixed model per task type would learn);
  * 3. a logistic regression over the hashed features on top of level 2, trained online with
- *    AdaGrad and an L2 pull toward zero.
+ *    AdaGrad and an L2 pull toward zero. Features are weighted by their inverse frequency among
+ *    the observed prompts (words every prompt has say little about which model answers it).
+ *
+ * The prediction mixes levels 2 and 3 with a per-model share that is itself learned online from
+ * each outcome before the model trains on it (progressive validation): where the words carry no
+ * signal beyond the group (within-task noise), the share falls and the prediction stays near the
+ * group average; where they do, it rises.
  *
  * Predicting is a sparse dot product: O(features) per model. Pure, deterministic for the same
  * sequence of observations, and bounded: a fixed-size column per observed model (32 KiB of
@@ -72,6 +78,11 @@ export const DEFAULT_PROMPT_QUALITY_OPTIONS: PromptQualityModelOptions = {
 
 /** How often a slot must have been seen before it counts as fully familiar. */
 const FAMILIAR_AFTER_OBSERVATIONS = 3;
+
+/** The share of the logistic level (3) in a new model's prediction, and the step size that
+ * learns it from each outcome. */
+const INITIAL_FEATURE_SHARE = 0.5;
+const FEATURE_SHARE_LEARNING_RATE = 0.05;
 
 // ---------------------------------------------------------------------------------------------
 // Features
@@ -215,6 +226,9 @@ interface SerializedPromptQualityModel {
     {
       bias: number;
       biasGradientSum: number;
+      /** The learned share of level 3 and its AdaGrad sum (absent in older snapshots). */
+      featureShare?: number;
+      featureShareGradientSum?: number;
       observations: number;
       scoreSum: number;
       /** `[group, score sum, count]` of the groups with outcomes. */
@@ -234,6 +248,9 @@ export class PromptQualityModel {
   private capacity = 0;
   private biases = new Float64Array(0);
   private biasGradientSums = new Float64Array(0);
+  /** Per model: the share of level 3 in the prediction, and its AdaGrad sum. */
+  private featureShares = new Float64Array(0);
+  private featureShareGradientSums = new Float64Array(0);
   private observationCounts = new Float64Array(0);
   private scoreSums = new Float64Array(0);
   /** Per model and prompt group (`[model * GROUP_SLOTS + group]`): score sums and counts. */
@@ -246,11 +263,18 @@ export class PromptQualityModel {
    */
   private weights = new Float32Array(0);
   private gradientSums = new Float32Array(0);
-  /** How many outcomes (of any model) each slot took part in: how familiar a prompt looks. */
+  /** How many outcomes (of any model) each slot took part in: how familiar a prompt looks, and
+   * how common a word is (its inverse frequency weights it). */
   private readonly slotObservations = new Uint32Array(FEATURE_SLOTS);
-  /** Bumped by every observation, so cached familiarity never outlives what it was computed on. */
+  /** All outcomes of all models. */
+  private totalObservations = 0;
+  /** Bumped by every observation, so cached per-prompt values never outlive what they were
+   * computed on. */
   private version = 0;
   private lastFamiliarity: { features: PromptFeatures; version: number; value: number } | undefined;
+  private lastWeighted:
+    | { features: PromptFeatures; version: number; values: Float64Array }
+    | undefined;
 
   constructor(options: Partial<PromptQualityModelOptions> = {}) {
     this.options = { ...DEFAULT_PROMPT_QUALITY_OPTIONS, ...options };
@@ -261,13 +285,17 @@ export class PromptQualityModel {
   observe(modelKey: string, features: PromptFeatures, score: number): void {
     const target = Math.min(1, Math.max(0, Number.isFinite(score) ? score : 0));
     const model = this.indexOf(modelKey);
-    const error = sigmoid(this.logit(model, features)) - target;
+    const values = this.weightedValues(features);
+    const groupPrediction = sigmoid(this.groupLogit(model, features.group));
+    const featurePrediction = sigmoid(this.logit(model, features, values));
+    this.learnFeatureShare(model, groupPrediction, featurePrediction, target);
+    const error = featurePrediction - target;
     const { learningRate, biasLearningRate, l2 } = this.options;
 
     this.biasGradientSums[model]! += error * error;
     this.biases[model]! -=
       (biasLearningRate * error) / Math.sqrt(this.biasGradientSums[model]! + 1e-6);
-    const { slots, values } = features;
+    const { slots } = features;
     for (let index = 0; index < slots.length; index++) {
       const slot = slots[index]!;
       const cell = slot * this.capacity + model;
@@ -278,6 +306,7 @@ export class PromptQualityModel {
       this.weights[cell] = weight - (learningRate * gradient) / Math.sqrt(sum + 1e-6);
       this.slotObservations[slot]!++;
     }
+    this.totalObservations++;
     this.observationCounts[model]!++;
     this.scoreSums[model]! += target;
     this.groupScoreSums[model * GROUP_SLOTS + features.group]! += target;
@@ -285,15 +314,45 @@ export class PromptQualityModel {
     this.version++;
   }
 
+  /** One AdaGrad step on the squared error of the mixed prediction, made before the model learns
+   * from the outcome, so the share is judged on prompts the model had not seen. */
+  private learnFeatureShare(
+    model: number,
+    groupPrediction: number,
+    featurePrediction: number,
+    target: number,
+  ): void {
+    const share = this.featureShares[model]!;
+    const mixed = (1 - share) * groupPrediction + share * featurePrediction;
+    const gradient = 2 * (mixed - target) * (featurePrediction - groupPrediction);
+    const sum = this.featureShareGradientSums[model]! + gradient * gradient;
+    this.featureShareGradientSums[model] = sum;
+    const next = share - (FEATURE_SHARE_LEARNING_RATE * gradient) / Math.sqrt(sum + 1e-6);
+    this.featureShares[model] = Math.min(1, Math.max(0, next));
+  }
+
   /** Predicts how good `modelKey`'s answer to this prompt will be; undefined when the model has
    * never been observed. */
   predict(modelKey: string, features: PromptFeatures): QualityPrediction | undefined {
     const model = this.indexByKey.get(modelKey);
     if (model === undefined) return undefined;
+    const share = this.featureShares[model]!;
+    const groupPrediction = sigmoid(this.groupLogit(model, features.group));
+    const featurePrediction = sigmoid(this.logit(model, features, this.weightedValues(features)));
     return {
-      mean: sigmoid(this.logit(model, features)),
+      mean: (1 - share) * groupPrediction + share * featurePrediction,
       weight: this.observationCounts[model]! * this.familiarity(features),
     };
+  }
+
+  /** Whether `modelKey` has outcomes (otherwise `predict` answers undefined). */
+  knows(modelKey: string): boolean {
+    return this.indexByKey.has(modelKey);
+  }
+
+  /** How many models have outcomes (0: every prediction is undefined, features are not needed). */
+  get observedModelCount(): number {
+    return this.keys.length;
   }
 
   /** The models that have outcomes, with how many each has. */
@@ -323,6 +382,8 @@ export class PromptQualityModel {
       models[modelKey] = {
         bias: this.biases[model]!,
         biasGradientSum: this.biasGradientSums[model]!,
+        featureShare: this.featureShares[model]!,
+        featureShareGradientSum: this.featureShareGradientSums[model]!,
         observations: this.observationCounts[model]!,
         scoreSum: this.scoreSums[model]!,
         groups,
@@ -346,6 +407,9 @@ export class PromptQualityModel {
     for (const [modelKey, saved] of Object.entries(json.models)) {
       const model = restored.indexOf(modelKey);
       restored.biases[model] = saved.bias;
+      restored.featureShares[model] = saved.featureShare ?? INITIAL_FEATURE_SHARE;
+      restored.featureShareGradientSums[model] = saved.featureShareGradientSum ?? 0;
+      restored.totalObservations += saved.observations;
       restored.biasGradientSums[model] = saved.biasGradientSum;
       restored.observationCounts[model] = saved.observations;
       restored.scoreSums[model] = saved.scoreSum;
@@ -363,9 +427,9 @@ export class PromptQualityModel {
     return restored;
   }
 
-  private logit(model: number, features: PromptFeatures): number {
+  private logit(model: number, features: PromptFeatures, values: Float64Array): number {
     let sum = this.biases[model]! + this.groupLogit(model, features.group);
-    const { slots, values } = features;
+    const { slots } = features;
     const { capacity, weights } = this;
     // Slots are < FEATURE_SLOTS by construction, so every read is in bounds.
     for (let index = 0; index < slots.length; index++) {
@@ -396,6 +460,7 @@ export class PromptQualityModel {
     if (model >= this.capacity) this.grow();
     this.keys.push(modelKey);
     this.indexByKey.set(modelKey, model);
+    this.featureShares[model] = INITIAL_FEATURE_SHARE;
     return model;
   }
 
@@ -413,11 +478,43 @@ export class PromptQualityModel {
     this.gradientSums = gradientSums;
     this.biases = resized(this.biases, capacity);
     this.biasGradientSums = resized(this.biasGradientSums, capacity);
+    this.featureShares = resized(this.featureShares, capacity);
+    this.featureShareGradientSums = resized(this.featureShareGradientSums, capacity);
     this.observationCounts = resized(this.observationCounts, capacity);
     this.scoreSums = resized(this.scoreSums, capacity);
     this.groupScoreSums = resized(this.groupScoreSums, capacity * GROUP_SLOTS);
     this.groupCounts = resized(this.groupCounts, capacity * GROUP_SLOTS);
     this.capacity = capacity;
+  }
+
+  /**
+   * The prompt's feature values weighted by inverse frequency, ln((outcomes + 1) / (outcomes
+   * with the slot + 1)), and scaled back to the unweighted vector's length, so a prompt of common
+   * words and one of rare words move the weights alike. Computed once per prompt and model state:
+   * the router asks for every model with the same features.
+   */
+  private weightedValues(features: PromptFeatures): Float64Array {
+    const cached = this.lastWeighted;
+    if (cached && cached.features === features && cached.version === this.version) {
+      return cached.values;
+    }
+    const { slots, values } = features;
+    const weighted = new Float64Array(slots.length);
+    const total = this.totalObservations + 1;
+    let plainNorm = 0;
+    let weightedNorm = 0;
+    for (let index = 0; index < slots.length; index++) {
+      const value = values[index]!;
+      const inverseFrequency = Math.log(total / (this.slotObservations[slots[index]!]! + 1));
+      const scaled = value * inverseFrequency;
+      weighted[index] = scaled;
+      plainNorm += value * value;
+      weightedNorm += scaled * scaled;
+    }
+    const rescale = weightedNorm > 0 ? Math.sqrt(plainNorm / weightedNorm) : 0;
+    for (let index = 0; index < weighted.length; index++) weighted[index]! *= rescale;
+    this.lastWeighted = { features, version: this.version, values: weighted };
+    return weighted;
   }
 
   /** Share of the prompt's feature mass on slots seen often enough, in [0, 1]. The router asks

@@ -26,6 +26,10 @@ export const DEFAULT_TUNING: RouterTuning = {
   reliabilityPriorWeight: 10,
   feedbackPriorWeight: 10,
   promptQualityPriorWeight: 20,
+  costAversion: 1,
+  learnedQualityGain: 5,
+  learnedEvidenceShare: 0.5,
+  learnedCostScale: 4,
   chainLength: 8,
   gatewayChainLength: 2,
 };
@@ -264,6 +268,10 @@ function taskOutputTokens(task: TaskType, inputTokens: number): number {
 const WORD_COUNT_CUE = /\b(\d{2,5})\s*words\b/;
 const TINY_ANSWER_CUE =
   /\b(?:one word|single word|yes or no|only the letter|single choice|just the number|answer with the letter)\b/;
+/** A multiple-choice question that ends asking for its answer (`A) … B) … Answer:`): the answer
+ * is an option's letter, so the call costs its prompt, not an essay. */
+const OPTION_LINES = /(?:^|\n)\s*\(?[a-h][).:]\s[^\n]*\n\s*\(?[a-h][).:]\s/;
+const ANSWER_PROMPT_AT_END = /\banswer\s*:\s*$/;
 const SHORT_ANSWER_CUE = /\b(?:briefly|brief|short|concise|one sentence|in a sentence|tl;?dr)\b/;
 const LONG_ANSWER_CUE =
   /\b(?:in detail|detailed|comprehensive|thorough|essay|long-form|full report)\b/;
@@ -286,6 +294,9 @@ export function expectOutputTokens(
   } else if (TINY_ANSWER_CUE.test(window)) {
     tokens = 5;
     signal = 'asks for a one-word answer';
+  } else if (ANSWER_PROMPT_AT_END.test(window) && OPTION_LINES.test(window)) {
+    tokens = 5;
+    signal = 'asks for the letter of an option';
   } else if (SHORT_ANSWER_CUE.test(window)) {
     tokens *= 0.5;
     signal = 'asks for a short answer';

@@ -46,21 +46,26 @@ function round(value: number, digits = 3): number {
 }
 
 /** Reasons in words for one candidate's place: what carried its score, its quality against the
- * need, the priority, and any live or per-prompt adjustment. */
+ * need (or, with a learned ranking, that learned quality was weighed against cost), the priority,
+ * and any live or per-prompt adjustment. */
 export function describeCandidate(
   candidate: CandidateScore,
-  explanation: Pick<RouteExplanation, 'analysis'>,
+  explanation: Pick<RouteExplanation, 'analysis'> & Partial<Pick<RouteExplanation, 'learned'>>,
 ): string[] {
   const reasons = topContributions(candidate).map(
     ({ criterion, contribution }) => `${criterion} +${round(contribution)}`,
   );
   const need = explanation.analysis.qualityNeed;
   const quality = round(candidate.qualityEstimate, 2);
-  reasons.push(
-    quality >= need
-      ? `quality ${quality} meets the need ${round(need, 2)}`
-      : `quality ${quality} below the need ${round(need, 2)}`,
-  );
+  if (explanation.learned) {
+    reasons.push(`learned ranking: quality ${quality} weighed in full against the cost at stake`);
+  } else {
+    reasons.push(
+      quality >= need
+        ? `quality ${quality} meets the need ${round(need, 2)}`
+        : `quality ${quality} below the need ${round(need, 2)}`,
+    );
+  }
   if (candidate.priorityMultiplier < 1) {
     reasons.push(`priority ×${round(candidate.priorityMultiplier, 2)}`);
   }

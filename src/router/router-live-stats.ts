@@ -12,6 +12,7 @@
  */
 import type { TaskType } from '../protocol/llm-request';
 import { type PromptFeatures, PromptQualityModel, promptFeatures } from './prompt-quality-model';
+import { analyzeRequest } from './router-analyze';
 import type { LiveEstimate, LiveEvidence } from './router-types';
 
 /** Which model an observation is about. */
@@ -53,12 +54,16 @@ export interface RouterStatsOptions {
   outcomeDecay: number;
   /** The same for feedback. */
   feedbackDecay: number;
+  /** The same for the sizes of rated requests: slower, since the typical size is a yardstick of
+   * the whole workload, not of its latest kind of request. */
+  requestSizeDecay: number;
 }
 
 export const DEFAULT_ROUTER_STATS_OPTIONS: RouterStatsOptions = {
   speedWindow: 50,
   outcomeDecay: 0.97,
   feedbackDecay: 0.99,
+  requestSizeDecay: 0.999,
 };
 
 interface SpeedStats {
@@ -86,6 +91,9 @@ export interface RouterStatsSnapshot {
   models: Record<string, ModelObservations>;
   feedback: Record<string, FeedbackStats>;
   promptQuality?: unknown;
+  /** Decayed sums of the sizes (tokens) of the requests learned from (absent in older
+   * snapshots). */
+  requestTokens?: FeedbackStats;
 }
 
 function keyOf(model: ObservedModel): string {
@@ -120,6 +128,16 @@ export class RouterStats implements LiveEvidence {
   private readonly models = new Map<string, ModelObservations>();
   private readonly feedback = new Map<string, FeedbackStats>();
   private promptModel: PromptQualityModel | undefined;
+  /** Sizes of the requests feedback came with: decayed sum of tokens and count. */
+  private requestTokens: FeedbackStats = { sum: 0, count: 0 };
+  /** The last text sized, so feedback on several models' answers to one request sizes it once. */
+  private lastSized: { text: string; tokens: number } | undefined;
+  private changes = 0;
+
+  /** Bumped by every recorded outcome or feedback (see `LiveEvidence.revision`). */
+  get revision(): number {
+    return this.changes;
+  }
 
   constructor(
     options: Partial<RouterStatsOptions> = {},
@@ -134,14 +152,23 @@ export class RouterStats implements LiveEvidence {
     return this.promptModel;
   }
 
+  /** The mean size (input plus expected output tokens) of the requests feedback came with, the
+   * older ones decayed by `requestSizeDecay`; undefined before any. */
+  get typicalRequestTokens(): number | undefined {
+    const { sum, count } = this.requestTokens;
+    return count > 0 ? sum / count : undefined;
+  }
+
   /** Starts (or replaces) the per-prompt quality model that feedback with text trains. */
   usePromptQuality(model: PromptQualityModel = new PromptQualityModel()): PromptQualityModel {
     this.promptModel = model;
+    this.changes++;
     return model;
   }
 
   /** Records one call's outcome: speed figures when present, and success or failure. */
   recordOutcome(outcome: ObservedOutcome): void {
+    this.changes++;
     const key = keyOf(outcome.model);
     const current = this.models.get(key) ?? { successes: 0, failures: 0 };
     const { outcomeDecay, speedWindow } = this.options;
@@ -168,14 +195,29 @@ export class RouterStats implements LiveEvidence {
    * quality model learns from it too. */
   recordFeedback(feedback: ObservedFeedback): void {
     if (!Number.isFinite(feedback.score)) return;
+    this.changes++;
     const score = Math.min(1, Math.max(0, feedback.score));
     const key = keyOf(feedback.model);
     this.addFeedback(key, score);
     if (feedback.task) this.addFeedback(taskKey(key, feedback.task), score);
+    if (feedback.text !== undefined) this.addRequestSize(feedback.text);
     if (this.promptModel && (feedback.features || feedback.text !== undefined)) {
       const features = feedback.features ?? promptFeatures(feedback.text ?? '');
       this.promptModel.observe(key, features, score);
     }
+  }
+
+  /** Counts a rated request's size once, however many models' answers to it are rated. */
+  private addRequestSize(text: string): void {
+    if (this.lastSized?.text === text) return;
+    const analysis = analyzeRequest({ prompt: text });
+    const tokens = analysis.inputTokens + analysis.expectedOutputTokens;
+    this.lastSized = { text, tokens };
+    const decay = this.options.requestSizeDecay;
+    this.requestTokens = {
+      sum: this.requestTokens.sum * decay + tokens,
+      count: this.requestTokens.count * decay + 1,
+    };
   }
 
   private addFeedback(key: string, score: number): void {
@@ -190,8 +232,11 @@ export class RouterStats implements LiveEvidence {
   /** What has been observed of a model; feedback for `task` when there is any, else overall. */
   estimate(modelKey: string, task: TaskType): LiveEstimate | undefined {
     const observations = this.models.get(modelKey);
-    const feedback = this.feedback.get(taskKey(modelKey, task)) ?? this.feedback.get(modelKey);
-    if (!observations && !feedback) return undefined;
+    // Feedback for a task is always counted for the model too: a model without either has
+    // nothing to report, and most of a catalog is such models — answer them with two lookups.
+    const overall = this.feedback.get(modelKey);
+    if (!observations && !overall) return undefined;
+    const feedback = (overall && this.feedback.get(taskKey(modelKey, task))) ?? overall;
     const timeToFirstToken = observations?.timeToFirstToken;
     const tokensPerSecond = observations?.tokensPerSecond;
     const estimate: LiveEstimate = {
@@ -215,6 +260,7 @@ export class RouterStats implements LiveEvidence {
       feedback: Object.fromEntries(this.feedback),
     };
     if (this.promptModel) snapshot.promptQuality = this.promptModel.toJSON();
+    if (this.requestTokens.count > 0) snapshot.requestTokens = { ...this.requestTokens };
     return snapshot;
   }
 
@@ -232,6 +278,7 @@ export class RouterStats implements LiveEvidence {
     for (const [key, feedback] of Object.entries(json.feedback)) {
       stats.feedback.set(key, { ...feedback });
     }
+    if (json.requestTokens) stats.requestTokens = { ...json.requestTokens };
     return stats;
   }
 }

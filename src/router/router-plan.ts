@@ -13,6 +13,7 @@ import { rankRows, TIE_BREAK_RULE } from './router-rank';
 import {
   createColumns,
   fillRow,
+  learnedWeightRecord,
   type PromptPrediction,
   type RouteContext,
   type ScoreColumns,
@@ -20,6 +21,7 @@ import {
 } from './router-score';
 import type {
   CandidateScore,
+  LearnedRanking,
   LiveEstimate,
   RouteExplanation,
   RoutePlan,
@@ -34,43 +36,55 @@ export interface RuledOutList {
   reason: string[];
 }
 
+/** Rows (ascending) that had live evidence, and that evidence, as the decision read it. */
+export interface LiveRows {
+  rows: number[];
+  estimates: Array<LiveEstimate | undefined>;
+  predictions: Array<PromptPrediction | undefined>;
+}
+
 /** What a route decided on, with the inputs needed to explain it later. */
 export interface RouteDecision {
   compiled: CompiledCatalog;
   context: RouteContext;
-  /** Per candidate row: its catalog index, priority and whether it is via the gateway. */
-  modelIndex: number[];
-  priority: number[];
-  viaGateway: boolean[];
-  /** Per row, when live statistics / a per-prompt model were consulted. */
-  estimates: Array<LiveEstimate | undefined> | undefined;
-  predictions: Array<PromptPrediction | undefined> | undefined;
+  /** How many candidates (rows) there are. */
+  count: number;
+  /** Per row, copied from the route's score table (which the next route reuses), in three runs
+   * of `count`: catalog index, priority, 1 when via the gateway. One allocation per route. */
+  rowInputs: Float64Array;
+  /** The rows with live evidence, with their estimates and per-prompt predictions. */
+  live: LiveRows;
   ruledOut: RuledOutList;
+  /** Set when the candidates were ranked with learned quality. */
+  learned?: LearnedRanking | undefined;
 }
 
 /** Every candidate of a decision scored again, with contributions, in a table of its own. */
 function rescore(decision: RouteDecision): ScoreColumns {
-  const { compiled, context, modelIndex, priority, viaGateway, estimates, predictions } = decision;
-  const columns = createColumns(modelIndex.length);
-  modelIndex.forEach((index, row) => {
+  const { compiled, context, count, rowInputs, live } = decision;
+  const columns = createColumns(count);
+  let next = 0;
+  for (let row = 0; row < count; row++) {
+    const hasLive = live.rows[next] === row;
     fillRow(
       columns,
       row,
-      index,
-      priority[row]!,
-      viaGateway[row]!,
-      estimates?.[row],
-      predictions?.[row],
+      rowInputs[row]!,
+      rowInputs[count + row]!,
+      rowInputs[2 * count + row] === 1,
+      hasLive ? live.estimates[next] : undefined,
+      hasLive ? live.predictions[next] : undefined,
       compiled,
       context,
     );
-  });
-  scoreColumns(columns, modelIndex.length, compiled, context, true);
+    if (hasLive) next++;
+  }
+  scoreColumns(columns, count, compiled, context, decision.learned, true);
   return columns;
 }
 
-function contributionsOf(columns: ScoreColumns, row: number): Record<Criterion, number> {
-  const values = columns.contributions;
+/** Criterion → contribution for one row of a flat table (`CRITERION_COUNT` per row). */
+function contributionsOf(values: Float64Array, row: number): Record<Criterion, number> {
   const start = row * CRITERION_COUNT;
   // Spelled out in CRITERIA order for speed; test/router/router-route.test.ts checks the keys.
   return {
@@ -93,17 +107,20 @@ function contributionsOf(columns: ScoreColumns, row: number): Record<Criterion, 
   };
 }
 
-/** The plan's object for one scored row (the same shape for every candidate). */
+/** The plan's object for one scored row (the same shape for every candidate); `contributions`
+ * is a flat table of `CRITERION_COUNT` per row, read at `contributionRow`. */
 export function candidateOf(
   columns: ScoreColumns,
   row: number,
   compiled: CompiledCatalog,
   rank: number,
+  contributions: Float64Array = columns.contributions,
+  contributionRow: number = row,
 ): CandidateScore {
   const promptWeight = columns.promptWeight[row]!;
   return {
     model: compiled.models[columns.model[row]!]!,
-    contributions: contributionsOf(columns, row),
+    contributions: contributionsOf(contributions, contributionRow),
     baseScore: columns.base[row]!,
     priorityMultiplier: columns.priority[row]! / 100,
     finalScore: columns.final[row]!,
@@ -139,7 +156,7 @@ function buildExplanation(
 ): RouteExplanation {
   const { context, compiled } = decision;
   const columns = rescore(decision);
-  const count = decision.modelIndex.length;
+  const count = decision.count;
   const candidates = [...chain];
   for (const viaGateway of [false, true]) {
     for (const row of rankRows(columns, count, viaGateway, compiled)) {
@@ -148,14 +165,16 @@ function buildExplanation(
       }
     }
   }
+  const { learned } = decision;
   return {
     analysis: context.analysis,
-    weights: context.weightRecord,
+    weights: learned ? learnedWeightRecord(context) : context.weightRecord,
     split: context.split,
     candidates,
     ruledOut: ruledOutCandidates(decision),
     tieBreak: TIE_BREAK_RULE,
     ...(chain[0] ? { expectedCostUsd: chain[0].expectedCostUsd } : {}),
+    ...(learned ? { learned } : {}),
   };
 }
 

@@ -12,23 +12,33 @@ import type { CatalogModel } from '../catalog/catalog-types';
 import { LlmError } from '../protocol/llm-errors';
 import type { LlmRequest } from '../protocol/llm-request';
 import { type CompiledCatalog, compileCatalog } from './router-compiled-catalog';
-import { candidateOf, planOf, type RouteDecision, type RuledOutList } from './router-plan';
+import {
+  candidateOf,
+  type LiveRows,
+  planOf,
+  type RouteDecision,
+  type RuledOutList,
+} from './router-plan';
 import { topRows } from './router-rank';
 import {
   copyRows,
   createColumns,
   createRouteContext,
-  fillRow,
-  type PromptPrediction,
+  fillRow as importedFillRow,
+  learnedRankingOf,
   type RouteContext,
   type ScoreColumns,
   scoreColumns,
 } from './router-score';
-import type { LiveEstimate, RoutePlan, RoutingState, RuleOutConstraint } from './router-types';
+import type { LiveEvidence, RoutePlan, RoutingState, RuleOutConstraint } from './router-types';
 
 export { TIE_BREAK_RULE } from './router-rank';
 
 const CAPABILITY_NAMES = ['vision', 'tools', 'json', 'reasoning'] as const;
+
+// Called once per model: a module-local copy, since some loaders (tsx, CommonJS bundles) read an
+// imported binding through a getter on every call (router-score.ts says more).
+const fillRow = importedFillRow;
 
 function formatUsd(value: number): string {
   if (value >= 0.01) return `$${value.toFixed(2)}`;
@@ -149,8 +159,9 @@ function decide(
   const status = providerStatus(compiled, state);
   const localModels = new Set(state.localModels);
   const hasCooldowns = Object.keys(state.cooldowns).length > 0;
-  const estimates: Array<LiveEstimate | undefined> | undefined = stats ? [] : undefined;
-  const predictions: Array<PromptPrediction | undefined> | undefined = promptModel ? [] : undefined;
+  const known = stats ? modelsKnownTo(stats, compiled) : undefined;
+  // Only rows with live evidence keep it (most of a catalog has none).
+  const live: LiveRows = { rows: [], estimates: [], predictions: [] };
   const ruledOut: RuledOutList = { index: [], constraint: [], reason: [] };
   const ruleOut = (index: number, constraint: RuleOutConstraint, reason: string) => {
     ruledOut.index.push(index);
@@ -202,9 +213,10 @@ function decide(
       );
       continue;
     }
-    const estimate = stats?.estimate(compiled.keys[index]!, analysis.task);
+    const isKnown = known !== undefined && known[index] === 1;
+    const estimate = isKnown ? stats?.estimate(compiled.keys[index]!, analysis.task) : undefined;
     const prediction =
-      promptModel && context.features
+      isKnown && promptModel && context.features
         ? promptModel.predict(compiled.keys[index]!, context.features)
         : undefined;
     const viaGateway = status.viaGateway[compiled.providerIndex[index]!] === 1;
@@ -236,27 +248,59 @@ function decide(
       );
       continue;
     }
-    estimates?.push(estimate);
-    predictions?.push(prediction);
+    if (estimate !== undefined || prediction !== undefined) {
+      live.rows.push(row);
+      live.estimates.push(estimate);
+      live.predictions.push(prediction);
+    }
     row++;
   }
-  return { compiled, context, ...rowInputs(columns, row), estimates, predictions, ruledOut };
+  return { compiled, context, ...rowInputs(columns, row), live, ruledOut };
 }
 
-/** Each row's catalog index, priority and gateway flag, for scoring again in the explanation. */
+/** Per catalog: which models the live evidence knows at all, as of its revision. */
+const knownModelsCache = new WeakMap<
+  CompiledCatalog,
+  { stats: LiveEvidence; revision: number; known: Uint8Array }
+>();
+
+/**
+ * 1 for each catalog model the live evidence knows anything about (observed outcomes, feedback or
+ * per-prompt outcomes), 0 for the rest — whom it need not be asked about. Remembered per catalog
+ * while the evidence's `revision` stays the same (routing far outnumbers feedback); evidence
+ * without a revision is asked about every model every time.
+ */
+function modelsKnownTo(stats: LiveEvidence, compiled: CompiledCatalog): Uint8Array {
+  const revision = stats.revision;
+  const cached = knownModelsCache.get(compiled);
+  if (revision !== undefined && cached?.stats === stats && cached.revision === revision) {
+    return cached.known;
+  }
+  const known = new Uint8Array(compiled.models.length);
+  const promptModel = stats.promptQuality;
+  for (let index = 0; index < known.length; index++) {
+    const key = compiled.keys[index]!;
+    const knows =
+      stats.estimate(key, 'general') !== undefined || (promptModel?.knows(key) ?? false);
+    known[index] = knows ? 1 : 0;
+  }
+  if (revision !== undefined) knownModelsCache.set(compiled, { stats, revision, known });
+  return known;
+}
+
+/** Each row's catalog index, priority and gateway flag, for scoring again in the explanation
+ * (copied: the score table is reused by the next route). */
 function rowInputs(
   columns: ScoreColumns,
   count: number,
-): Pick<RouteDecision, 'modelIndex' | 'priority' | 'viaGateway'> {
-  const modelIndex = new Array<number>(count);
-  const priority = new Array<number>(count);
-  const viaGateway = new Array<boolean>(count);
+): Pick<RouteDecision, 'count' | 'rowInputs'> {
+  const inputs = new Float64Array(3 * count);
   for (let row = 0; row < count; row++) {
-    modelIndex[row] = columns.model[row]!;
-    priority[row] = columns.priority[row]!;
-    viaGateway[row] = columns.gateway[row] === 1;
+    inputs[row] = columns.model[row]!;
+    inputs[count + row] = columns.priority[row]!;
+    inputs[2 * count + row] = columns.gateway[row]!;
   }
-  return { modelIndex, priority, viaGateway };
+  return { count, rowInputs: inputs };
 }
 
 /**
@@ -272,8 +316,10 @@ export function planRoute(
   const context = createRouteContext(request, state);
   const columns = scratchFor(compiled.models.length);
   const decision = decide(request, compiled, context, columns);
-  const count = decision.modelIndex.length;
-  scoreColumns(columns, count, compiled, context, false);
+  const count = decision.count;
+  const learned = learnedRankingOf(columns, count, compiled, context);
+  decision.learned = learned;
+  scoreColumns(columns, count, compiled, context, learned, false);
   const { tuning } = context;
   const chainRows = [
     ...topRows(columns, count, false, tuning.chainLength, compiled),
@@ -283,7 +329,7 @@ export function planRoute(
   if (chainScratch.capacity < chainRows.length) chainScratch = createColumns(chainRows.length);
   const chainColumns = chainScratch;
   copyRows(columns, chainRows, chainColumns);
-  scoreColumns(chainColumns, chainRows.length, compiled, context, true);
+  scoreColumns(chainColumns, chainRows.length, compiled, context, learned, true);
   const chain = chainRows.map((_, position) =>
     candidateOf(chainColumns, position, compiled, position + 1),
   );

@@ -4,14 +4,18 @@
  * prompt), live evidence and per-prompt predictions blended in, and the quality need applied so
  * that quality above what the request needs counts little (DESIGN.md §4, docs/router.md).
  *
- * Candidates are scored column by column — one criterion at a time over all of them, in typed
- * arrays — so routing over hundreds of models is a few tight loops with no allocation per model.
- * The chain and the explanation are scored by the same code (on their own rows), so every number
- * a plan shows is the number the decision used.
+ * Once the user's own outcomes predict quality for the candidates (feedback means, per-prompt
+ * predictions), scoring switches to the learned ranking: quality counts in full, with more weight
+ * (`learnedQualityGain`), instead of through the need — see `learnedRankingOf`.
+ *
+ * Candidates live in a table of typed columns (one row each, reused between routes) and are scored
+ * in one pass over the rows, so routing over hundreds of models is a tight loop with no allocation
+ * per model. The chain and the explanation are scored by the same code (on their own rows), so
+ * every number a plan shows is the number the decision used.
  */
 import {
-  costEfficiencyFromPrice,
-  latencyScore,
+  BLENDED_PRICE_RANGE,
+  TIME_TO_FIRST_TOKEN_RANGE_MS,
   throughputScore,
   tokensPerSecondScore,
 } from '../catalog/catalog-scoring';
@@ -21,11 +25,17 @@ import { type PromptFeatures, promptFeatures } from './prompt-quality-model';
 import { analyzeRequest, DEFAULT_TUNING, requestText } from './router-analyze';
 import {
   type CompiledCatalog,
-  CRITERION_COUNT,
   CRITERION_INDEX,
   capabilityMask,
+  CRITERION_COUNT as IMPORTED_CRITERION_COUNT,
 } from './router-compiled-catalog';
-import type { LiveEstimate, RequestAnalysis, RouterTuning, RoutingState } from './router-types';
+import type {
+  LearnedRanking,
+  LiveEstimate,
+  RequestAnalysis,
+  RouterTuning,
+  RoutingState,
+} from './router-types';
 import { criterionWeights, QUALITY_CRITERIA, type WeightSplit } from './router-weights';
 
 /** A per-prompt prediction as the scorer uses it. */
@@ -33,6 +43,18 @@ export interface PromptPrediction {
   mean: number;
   weight: number;
 }
+
+// A module-local copy of what the hot loops read: CommonJS builds (tsx when a CommonJS script
+// imports this module, some bundles) read an imported binding through a getter on every access.
+const CRITERION_COUNT = IMPORTED_CRITERION_COUNT;
+
+// The log scales of `costEfficiencyFromPrice` and `latencyScore` (catalog-scoring.ts), computed
+// inline in the scoring loop with the same operations (so to the same bits): a call that is not
+// inlined returns its double boxed, one allocation per model and criterion.
+const LOG_PRICE_LOW = Math.log(BLENDED_PRICE_RANGE[0]);
+const LOG_PRICE_SPAN = Math.log(BLENDED_PRICE_RANGE[1]) - LOG_PRICE_LOW;
+const LOG_FIRST_TOKEN_LOW = Math.log(TIME_TO_FIRST_TOKEN_RANGE_MS[0]);
+const LOG_FIRST_TOKEN_SPAN = Math.log(TIME_TO_FIRST_TOKEN_RANGE_MS[1]) - LOG_FIRST_TOKEN_LOW;
 
 const LATENCY = CRITERION_INDEX.latency;
 const THROUGHPUT = CRITERION_INDEX.throughput;
@@ -69,6 +91,8 @@ export interface RouteContext {
   features: PromptFeatures | undefined;
   /** Whether live statistics can change scores (otherwise their columns are not read). */
   hasLiveEvidence: boolean;
+  /** The weights of the learned ranking (`learnedWeightsOf`), computed on first use. */
+  learnedWeights?: readonly number[];
 }
 
 /** Analyzes the request once and derives everything scoring needs from it. */
@@ -76,7 +100,7 @@ export function createRouteContext(request: LlmRequest, state: RoutingState): Ro
   const tuning = state.tuning ? { ...DEFAULT_TUNING, ...state.tuning } : DEFAULT_TUNING;
   const text = requestText(request);
   const analysis = analyzeRequest(request, tuning, text);
-  const { weights: weightRecord, split } = criterionWeights(analysis, request);
+  const { weights: weightRecord, split } = criterionWeights(analysis, request, tuning.costAversion);
   const weights = CRITERIA.map((criterion) => weightRecord[criterion]);
   const qualityIndexes = QUALITY_CRITERIA.map((criterion) => CRITERION_INDEX[criterion]).filter(
     (index) => weights[index]! > 0,
@@ -98,7 +122,8 @@ export function createRouteContext(request: LlmRequest, state: RoutingState): Ro
       request.constraints?.minContextTokens ?? 0,
       analysis.inputTokens + analysis.expectedOutputTokens,
     ),
-    features: state.stats?.promptQuality ? promptFeatures(text) : undefined,
+    // A model without outcomes predicts nothing, so its features would go unused.
+    features: state.stats?.promptQuality?.observedModelCount ? promptFeatures(text) : undefined,
     hasLiveEvidence: state.stats !== undefined,
   };
 }
@@ -114,12 +139,45 @@ export function blendLog(
   return Math.exp((weight * Math.log(prior) + count * Math.log(observed)) / (weight + count));
 }
 
-/** Above the need, extra quality counts only `headroomSlope` per unit; below it, the shortfall
- * costs `shortfallPenalty` more — so easy requests stop paying for quality they do not use. */
+/**
+ * Above the need, extra quality counts only `headroomSlope` per unit — so easy requests stop
+ * paying for quality they do not use. Below it, the shortfall costs more: the slope at the need
+ * is 1 + `shortfallPenalty`, and the value falls toward score / (1 + shortfallPenalty) without
+ * reaching zero, so candidates far below a high need still rank by their quality (a clamp at zero
+ * made them tie, and the tie went to the cheapest — the opposite of what a high need asks for).
+ */
 export function applyNeed(score: number, need: number, tuning: RouterTuning): number {
   if (score >= need) return need + tuning.headroomSlope * (score - need);
-  const penalized = score - tuning.shortfallPenalty * (need - score);
-  return Math.max(penalized, 0);
+  return score / (1 + (tuning.shortfallPenalty * (need - score)) / need);
+}
+
+/**
+ * The weights of the learned ranking, in `CRITERIA` order: the quality criteria weigh
+ * `learnedQualityGain` times their share, then all weights are normalized to sum to 1 again.
+ * Predicted quality is a probability of a good answer, whose differences between models are
+ * small next to the catalog scores' spread; the gain turns them back into the preset's trade-off
+ * against cost and speed. Computed once per request.
+ */
+export function learnedWeightsOf(context: RouteContext): readonly number[] {
+  if (context.learnedWeights) return context.learnedWeights;
+  const gain = context.tuning.learnedQualityGain;
+  const weights = context.weights.slice();
+  for (const index of context.qualityIndexes) weights[index] = gain * weights[index]!;
+  let total = 0;
+  for (const weight of weights) total += weight;
+  for (let index = 0; index < weights.length; index++) {
+    weights[index] = total > 0 ? weights[index]! / total : 0;
+  }
+  context.learnedWeights = weights;
+  return weights;
+}
+
+/** The learned ranking's weights by criterion, for the explanation. */
+export function learnedWeightRecord(context: RouteContext): Record<Criterion, number> {
+  const weights = learnedWeightsOf(context);
+  return Object.fromEntries(
+    CRITERIA.map((criterion, index) => [criterion, weights[index]!]),
+  ) as Record<Criterion, number>;
 }
 
 /**
@@ -149,6 +207,9 @@ export interface ScoreColumns {
   readonly promptShare: Float64Array;
   readonly promptMean: Float64Array;
   readonly promptWeight: Float64Array;
+  /** How much of the row's quality rests on learned evidence: 1 − (1 − feedback share) × (1 −
+   * per-prompt share), in [0, 1]. */
+  readonly evidence: Float64Array;
   /** Results: base score, final score, final score quantized for ranking, quality estimate. */
   readonly base: Float64Array;
   readonly final: Float64Array;
@@ -177,6 +238,7 @@ export function createColumns(capacity: number): ScoreColumns {
     promptShare: new Float64Array(capacity),
     promptMean: new Float64Array(capacity),
     promptWeight: new Float64Array(capacity),
+    evidence: new Float64Array(capacity),
     base: new Float64Array(capacity),
     final: new Float64Array(capacity),
     rankKey: new Float64Array(capacity),
@@ -205,6 +267,7 @@ export function copyRows(from: ScoreColumns, rows: readonly number[], to: ScoreC
     to.promptShare[position] = from.promptShare[row]!;
     to.promptMean[position] = from.promptMean[row]!;
     to.promptWeight[position] = from.promptWeight[row]!;
+    to.evidence[position] = from.evidence[row]!;
   }
 }
 
@@ -260,6 +323,7 @@ export function fillRow(
   } else {
     columns.live[row] = 0;
     columns.promptWeight[row] = 0;
+    columns.evidence[row] = 0;
   }
 }
 
@@ -307,100 +371,213 @@ function fillLiveEvidence(
     columns.promptMean[row] = prediction.mean;
     columns.promptWeight[row] = prediction.weight;
   }
+  columns.evidence[row] = 1 - (1 - columns.feedbackShare[row]!) * (1 - columns.promptShare[row]!);
   columns.live[row] = live ? 1 : 0;
 }
 
+/** A quality criterion's value for a row: the catalog score blended with the row's feedback mean
+ * and per-prompt prediction (each with its share; no share, no blend). */
+function blendedValue(columns: ScoreColumns, row: number, prior: number): number {
+  let value = prior;
+  const fromFeedback = columns.feedbackShare[row]!;
+  if (fromFeedback > 0)
+    value = (1 - fromFeedback) * value + fromFeedback * columns.feedbackMean[row]!;
+  const fromPrompt = columns.promptShare[row]!;
+  if (fromPrompt > 0) value = (1 - fromPrompt) * value + fromPrompt * columns.promptMean[row]!;
+  return value;
+}
+
 /**
- * Scores rows 0…count−1: base score (weighted criteria, the need applied to quality), final score
- * (× priority / 100), its ranking key and the quality estimate; with `withContributions`, also
- * each criterion's contribution. Criteria are summed in one fixed order, so the same row scores
- * to the same bits in any table.
+ * Whether a decision ranks with learned quality, and how (docs/router.md §5). It does when at
+ * least two candidates' quality rests at least `learnedEvidenceShare` on learned evidence; then:
+ *
+ * - the prior shift is the mean, over those candidates, of (quality − prior quality) / evidence
+ *   share — the gap between what was learned and what the catalog said — added to the prior part
+ *   of every candidate's quality;
+ * - the reference is the candidate with evidence and the highest quality (on ties the cheaper),
+ *   and the cost scale is `learnedCostScale` × its expected cost for a request of the typical
+ *   size learned from: a request twice as large puts twice the dollars at stake.
+ *
+ * Undefined: rank by priors and the need, as without statistics.
+ */
+export function learnedRankingOf(
+  columns: ScoreColumns,
+  count: number,
+  compiled: CompiledCatalog,
+  context: RouteContext,
+): LearnedRanking | undefined {
+  if (!context.hasLiveEvidence) return undefined;
+  const threshold = context.tuning.learnedEvidenceShare;
+  const { evidence, model, cost } = columns;
+  let candidatesWithEvidence = 0;
+  for (let row = 0; row < count; row++) if (evidence[row]! >= threshold) candidatesWithEvidence++;
+  if (candidatesWithEvidence < 2) return undefined;
+  const { weights, qualityIndexes, qualityWeight } = context;
+  const scores = compiled.scores;
+  let gapSum = 0;
+  let reference = -1;
+  let referenceQuality = Number.NEGATIVE_INFINITY;
+  for (let row = 0; row < count; row++) {
+    const share = evidence[row]!;
+    if (share < threshold) continue;
+    let quality = 0;
+    let gap = 0;
+    for (const criterion of qualityIndexes) {
+      const prior = scores[model[row]! * CRITERION_COUNT + criterion]!;
+      const value = blendedValue(columns, row, prior);
+      quality += weights[criterion]! * value;
+      gap += weights[criterion]! * (value - prior);
+    }
+    if (qualityWeight > 0) gapSum += gap / qualityWeight / share;
+    if (
+      quality > referenceQuality ||
+      (quality === referenceQuality && cost[row]! < cost[reference]!)
+    ) {
+      reference = row;
+      referenceQuality = quality;
+    }
+  }
+  const { inputTokens, expectedOutputTokens } = context.analysis;
+  const requestTokens = inputTokens + expectedOutputTokens;
+  const typicalTokens = context.state.stats?.typicalRequestTokens ?? requestTokens;
+  const sizeRatio = requestTokens > 0 ? typicalTokens / requestTokens : 1;
+  return {
+    candidatesWithEvidence,
+    priorShift: gapSum / candidatesWithEvidence,
+    referenceModel: compiled.keys[model[reference]!]!,
+    costScaleUsd: context.tuning.learnedCostScale * cost[reference]! * sizeRatio,
+  };
+}
+
+/**
+ * Scores rows 0…count−1: base score (weighted criteria, the need applied to quality — or, with a
+ * learned ranking, quality in full at the learned weights), final score (× priority / 100), its
+ * ranking key and the quality estimate; with `withContributions`, also each criterion's
+ * contribution. Criteria are summed in one fixed order, so the same row scores to the same bits
+ * in any table. One pass over the rows, every criterion of a row at once.
  */
 export function scoreColumns(
   columns: ScoreColumns,
   count: number,
   compiled: CompiledCatalog,
   context: RouteContext,
+  learned: LearnedRanking | undefined,
   withContributions: boolean,
 ): void {
-  const { analysis, tuning, weights } = context;
-  const { model, base, quality, contributions } = columns;
-  const scores = compiled.scores;
-  base.fill(0, 0, count);
-  quality.fill(0, 0, count);
+  const { analysis, tuning, qualityIndexes, plainIndexes } = context;
+  const estimateWeights = context.weights;
+  const weights = learned ? learnedWeightsOf(context) : estimateWeights;
+  const { model, base, quality, contributions, evidence } = columns;
+  const { feedbackShare, feedbackMean, promptShare, promptMean } = columns;
+  const { cost, firstToken, speedScore, throughputScore, reliabilityScore } = columns;
+  const { priority, final, rankKey } = columns;
+  const { scores, reasoningTokens, prefillTokensPerSecond } = compiled;
   if (withContributions) contributions.fill(0, 0, count * CRITERION_COUNT);
 
   const need = analysis.qualityNeed;
-  const { feedbackShare, feedbackMean, promptShare, promptMean } = columns;
+  const shortfallPerUnit = tuning.shortfallPenalty / need;
+  const headroomSlope = tuning.headroomSlope;
   const blend = context.hasLiveEvidence;
-  for (const criterion of context.qualityIndexes) {
-    const weight = weights[criterion]!;
-    for (let row = 0; row < count; row++) {
-      let value = scores[model[row]! * CRITERION_COUNT + criterion]!;
-      if (blend) {
-        const fromFeedback = feedbackShare[row]!;
-        if (fromFeedback > 0) {
-          value = (1 - fromFeedback) * value + fromFeedback * feedbackMean[row]!;
-        }
-        const fromPrompt = promptShare[row]!;
-        if (fromPrompt > 0) value = (1 - fromPrompt) * value + fromPrompt * promptMean[row]!;
-      }
-      quality[row] = quality[row]! + weight * value;
-      const weighted = weight * applyNeed(value, need, tuning);
-      base[row] = base[row]! + weighted;
-      if (withContributions) contributions[row * CRITERION_COUNT + criterion] = weighted;
-    }
-  }
-  for (const criterion of context.plainIndexes) {
-    const weight = weights[criterion]!;
-    for (let row = 0; row < count; row++) {
-      const weighted = weight * scores[model[row]! * CRITERION_COUNT + criterion]!;
-      base[row] = base[row]! + weighted;
-      if (withContributions) contributions[row * CRITERION_COUNT + criterion] = weighted;
-    }
-  }
-
+  const priorShift = learned ? learned.priorShift : 0;
+  const qualityCount = qualityIndexes.length;
+  const plainCount = plainIndexes.length;
+  const qualityWeight = context.qualityWeight;
   const costWeight = weights[COST_EFFICIENCY]!;
   const latencyWeight = weights[LATENCY]!;
   const speedWeight = weights[TOKENS_PER_SECOND]!;
   const throughputWeight = weights[THROUGHPUT]!;
   const reliabilityWeight = weights[RELIABILITY]!;
   const { inputTokens, expectedOutputTokens } = analysis;
-  const { cost, firstToken, speedScore, throughputScore, reliabilityScore } = columns;
-  const { priority, final, rankKey } = columns;
-  const qualityWeight = context.qualityWeight;
+  // Learned ranking weighs the dollars at stake; otherwise cost efficiency is the log-scale
+  // price score (with a free reference, every candidate counts as free: the price score again).
+  const costScale = learned ? learned.costScaleUsd : 0;
+
   for (let row = 0; row < count; row++) {
     const index = model[row]!;
     const scoreRow = index * CRITERION_COUNT;
-    const billedTokens = inputTokens + expectedOutputTokens + compiled.reasoningTokens[index]!;
-    const prefillMs = (inputTokens / compiled.prefillTokensPerSecond[index]!) * 1000;
-    const liveSpeed = blend ? speedScore[row]! : Number.NaN;
-    const liveThroughput = blend ? throughputScore[row]! : Number.NaN;
-    const liveReliability = blend ? reliabilityScore[row]! : Number.NaN;
-    const costPart = costWeight * costEfficiencyFromPrice((cost[row]! / billedTokens) * 1e6);
-    const latencyPart = latencyWeight * latencyScore(firstToken[row]! + prefillMs);
-    const speedPart =
-      speedWeight * (!Number.isNaN(liveSpeed) ? liveSpeed : scores[scoreRow + TOKENS_PER_SECOND]!);
-    const throughputPart =
-      throughputWeight *
-      (!Number.isNaN(liveThroughput) ? liveThroughput : scores[scoreRow + THROUGHPUT]!);
-    const reliabilityPart =
-      reliabilityWeight *
-      (!Number.isNaN(liveReliability) ? liveReliability : scores[scoreRow + RELIABILITY]!);
-    const baseScore =
-      base[row]! + costPart + latencyPart + speedPart + throughputPart + reliabilityPart;
+    const contributionRow = row * CRITERION_COUNT;
+    let fromFeedback = 0;
+    let fromPrompt = 0;
+    if (blend) {
+      fromFeedback = feedbackShare[row]!;
+      fromPrompt = promptShare[row]!;
+    }
+    const shift = learned ? (1 - evidence[row]!) * priorShift : 0;
+    let baseScore = 0;
+    let qualitySum = 0;
+    for (let position = 0; position < qualityCount; position++) {
+      const criterion = qualityIndexes[position]!;
+      // `blendedValue`, `applyNeed` and a clamp spelled out: calls returning doubles that are
+      // not inlined allocate (see LOG_PRICE_LOW).
+      let value = scores[scoreRow + criterion]!;
+      if (fromFeedback > 0) value = (1 - fromFeedback) * value + fromFeedback * feedbackMean[row]!;
+      if (fromPrompt > 0) value = (1 - fromPrompt) * value + fromPrompt * promptMean[row]!;
+      qualitySum += estimateWeights[criterion]! * value;
+      let counted: number;
+      if (learned) {
+        counted = value + shift;
+        counted = counted < 0 ? 0 : counted > 1 ? 1 : counted;
+      } else if (value >= need) {
+        counted = need + headroomSlope * (value - need);
+      } else {
+        counted = value / (1 + shortfallPerUnit * (need - value));
+      }
+      const weighted = weights[criterion]! * counted;
+      baseScore += weighted;
+      if (withContributions) contributions[contributionRow + criterion] = weighted;
+    }
+    for (let position = 0; position < plainCount; position++) {
+      const criterion = plainIndexes[position]!;
+      const weighted = weights[criterion]! * scores[scoreRow + criterion]!;
+      baseScore += weighted;
+      if (withContributions) contributions[contributionRow + criterion] = weighted;
+    }
+
+    let costValue: number;
+    if (costScale > 0) {
+      costValue = costScale / (costScale + cost[row]!);
+    } else {
+      const billedTokens = inputTokens + expectedOutputTokens + reasoningTokens[index]!;
+      const usdPerMTok = (cost[row]! / billedTokens) * 1e6;
+      if (usdPerMTok <= 0) {
+        costValue = 1;
+      } else {
+        const scaled = (Math.log(usdPerMTok) - LOG_PRICE_LOW) / LOG_PRICE_SPAN;
+        costValue = 1 - (scaled < 0 ? 0 : Math.min(scaled, 1));
+      }
+    }
+    const costPart = costWeight * costValue;
+    const prefillMs = (inputTokens / prefillTokensPerSecond[index]!) * 1000;
+    const firstTokenMs = Math.max(firstToken[row]! + prefillMs, 1);
+    const latencyScaled = (Math.log(firstTokenMs) - LOG_FIRST_TOKEN_LOW) / LOG_FIRST_TOKEN_SPAN;
+    const latencyPart = latencyWeight * (1 - (latencyScaled < 0 ? 0 : Math.min(latencyScaled, 1)));
+    // Live speed and reliability scores replace the catalog's (NaN: none observed).
+    let speed = scores[scoreRow + TOKENS_PER_SECOND]!;
+    let throughput = scores[scoreRow + THROUGHPUT]!;
+    let reliability = scores[scoreRow + RELIABILITY]!;
+    if (blend) {
+      const liveSpeed = speedScore[row]!;
+      const liveThroughput = throughputScore[row]!;
+      const liveReliability = reliabilityScore[row]!;
+      if (!Number.isNaN(liveSpeed)) speed = liveSpeed;
+      if (!Number.isNaN(liveThroughput)) throughput = liveThroughput;
+      if (!Number.isNaN(liveReliability)) reliability = liveReliability;
+    }
+    const speedPart = speedWeight * speed;
+    const throughputPart = throughputWeight * throughput;
+    const reliabilityPart = reliabilityWeight * reliability;
+    baseScore = baseScore + costPart + latencyPart + speedPart + throughputPart + reliabilityPart;
     base[row] = baseScore;
     const finalScore = baseScore * (priority[row]! / 100);
     final[row] = finalScore;
     rankKey[row] = Math.round(finalScore * SCORE_QUANTUM);
-    quality[row] = qualityWeight > 0 ? quality[row]! / qualityWeight : 0;
+    quality[row] = qualityWeight > 0 ? qualitySum / qualityWeight : 0;
     if (withContributions) {
-      const offset = row * CRITERION_COUNT;
-      contributions[offset + COST_EFFICIENCY] = costPart;
-      contributions[offset + LATENCY] = latencyPart;
-      contributions[offset + TOKENS_PER_SECOND] = speedPart;
-      contributions[offset + THROUGHPUT] = throughputPart;
-      contributions[offset + RELIABILITY] = reliabilityPart;
+      contributions[contributionRow + COST_EFFICIENCY] = costPart;
+      contributions[contributionRow + LATENCY] = latencyPart;
+      contributions[contributionRow + TOKENS_PER_SECOND] = speedPart;
+      contributions[contributionRow + THROUGHPUT] = throughputPart;
+      contributions[contributionRow + RELIABILITY] = reliabilityPart;
     }
   }
 }

@@ -54,6 +54,12 @@ export interface LiveEvidence {
   estimate(modelKey: string, task: TaskType): LiveEstimate | undefined;
   /** A per-prompt quality model trained on feedback, when one is kept. */
   readonly promptQuality?: PromptQualityModel | undefined;
+  /** The typical size of the requests learned from (input plus expected output tokens), when
+   * known: learned ranking weighs a request's cost against a request of this size. */
+  readonly typicalRequestTokens?: number | undefined;
+  /** Changes whenever anything recorded changes. When present, the router remembers per catalog
+   * which models the evidence knows at all, and asks only about those until it changes. */
+  readonly revision?: number | undefined;
 }
 
 /** The constants of the scoring rules, documented in docs/router.md. */
@@ -71,6 +77,26 @@ export interface RouterTuning {
   feedbackPriorWeight: number;
   /** Evidence weight at which a per-prompt prediction counts as much as the prior scores. */
   promptQualityPriorWeight: number;
+  /**
+   * Multiplies the cost share of the cost / quality / latency split before the split is
+   * normalized again: 1 keeps the preset's (or task's) own split, 2 weighs cost twice as much, 0
+   * ignores cost. The one continuous knob between cheaper and better answers; the replay
+   * benchmark sweeps it to trace the router's own cost/quality curve.
+   */
+  costAversion: number;
+  /**
+   * Learned ranking (docs/router.md §5): once quality is predicted from the user's own outcomes
+   * — a probability of a good answer — the quality criteria count in full (no need, no headroom
+   * discount) and weigh this many times their share before the weights are normalized again.
+   */
+  learnedQualityGain: number;
+  /** Learned ranking applies when at least two candidates' quality rests at least this much on
+   * learned evidence (feedback means and per-prompt predictions, as blend shares in [0, 1]). */
+  learnedEvidenceShare: number;
+  /** Learned ranking scores cost as s / (s + expected cost), s being this many times what a
+   * typical request costs with the best-predicted candidate: about linear in the dollars at
+   * stake for ordinary requests, never negative for extraordinary ones. */
+  learnedCostScale: number;
   /** How many direct candidates the fallback chain holds, best first. */
   chainLength: number;
   /** How many of the gateway's candidates close the chain. */
@@ -140,8 +166,26 @@ export interface RuledOutCandidate {
   constraint: RuleOutConstraint;
 }
 
+/** How a decision ranked with learned quality (present only when it did). */
+export interface LearnedRanking {
+  /** Candidates whose quality rests at least `RouterTuning.learnedEvidenceShare` on learned
+   * evidence. */
+  candidatesWithEvidence: number;
+  /** The mean gap between learned and prior quality over those candidates. It is added to the
+   * prior part of every candidate's quality, so models without evidence compete on the learned
+   * scale rather than on the catalog's. */
+  priorShift: number;
+  /** The candidate with evidence predicted best (`provider/id`): its price sets the cost scale. */
+  referenceModel: string;
+  /** s of the cost criterion s / (s + expected cost), USD: `learnedCostScale` × the reference
+   * model's expected cost for a request of the typical size learned from (this request's size
+   * when none is known). */
+  costScaleUsd: number;
+}
+
 export interface RouteExplanation {
   analysis: RequestAnalysis;
+  /** The criterion weights the scores used (with learned ranking: after its quality gain). */
   weights: Record<Criterion, number>;
   /** The cost / quality / latency split the weights came from (before support criteria). */
   split: { cost: number; quality: number; latency: number };
@@ -151,6 +195,8 @@ export interface RouteExplanation {
   expectedCostUsd?: number;
   /** How ties were broken (the documented stable rule). */
   tieBreak: string;
+  /** Present when the candidates were ranked with learned quality (docs/router.md §5). */
+  learned?: LearnedRanking;
 }
 
 export interface RoutePlan {

@@ -132,14 +132,15 @@ const OUTPUT_SHARE_FULL_AT_TOKENS = 8_000;
 /** Above this many expected output tokens, streaming speed matters more than the first token. */
 const LONG_ANSWER_TOKENS = 1_000;
 
-/** The cost / quality / latency split: the preset's (or the task's), stretched by the hints. */
-export function weightSplit(task: TaskType, request: LlmRequest): WeightSplit {
+/** The cost / quality / latency split: the preset's (or the task's), stretched by the hints and
+ * by `costAversion` (`RouterTuning.costAversion`: 1 leaves the split as it is). */
+export function weightSplit(task: TaskType, request: LlmRequest, costAversion = 1): WeightSplit {
   const preset = request.hints?.preset;
   const base = preset ? PRESET_SPLITS[preset] : TASK_PROFILES[task].split;
   const qualityHint = request.hints?.quality;
   const speedHint = request.hints?.speed;
   const qualityFactors = QUALITY_HINT_FACTORS[qualityHint ?? 'medium'];
-  const cost = base.cost * qualityFactors.cost;
+  const cost = base.cost * qualityFactors.cost * Math.max(0, costAversion);
   const quality = base.quality * qualityFactors.quality;
   const latency = base.latency * (speedHint ? SPEED_HINT_FACTOR[speedHint] : 1);
   const total = cost + quality + latency;
@@ -171,8 +172,9 @@ function zeroWeights(): Record<Criterion, number> {
 export function criterionWeights(
   analysis: RequestAnalysis,
   request: LlmRequest,
+  costAversion = 1,
 ): { weights: Record<Criterion, number>; split: WeightSplit } {
-  const split = weightSplit(analysis.task, request);
+  const split = weightSplit(analysis.task, request, costAversion);
   const contextShare =
     CONTEXT_SHARE_MAX * Math.min(1, analysis.inputTokens / CONTEXT_SHARE_FULL_AT_TOKENS);
   const outputShare =

@@ -13,13 +13,21 @@ import {
 } from '../../bench/replay/replay-data';
 import {
   figuresOf,
+  foldRows,
   learnPerTaskBaseline,
   oracleChoices,
   perTaskChoices,
   referenceOf,
   splitRows,
 } from '../../bench/replay/replay-metrics';
-import { parseArguments, runReplay, summaryJson } from '../../bench/routing-replay';
+import {
+  COST_AVERSION_SWEEP,
+  foldsJson,
+  formatFolds,
+  parseArguments,
+  runReplay,
+  summaryJson,
+} from '../../bench/routing-replay';
 
 // A small workload with two kinds of prompts: a cheap model is as good as the dear one on the
 // multiple-choice questions and useless on coding; the dear one is good at both.
@@ -173,6 +181,15 @@ describe('replay metrics', () => {
     expect(first.train.length / many.length).toBeLessThan(0.7);
   });
 
+  it('cuts folds by prompt hash that report every row exactly once', () => {
+    const many = parseReplayDataset(perfCostCsv(200)).rows;
+    const folds = [0, 1, 2, 3, 4].map((index) => foldRows(many, index, 5));
+    const reported = folds.flatMap((fold) => fold.test.map((row) => row.id));
+    expect(new Set(reported).size).toBe(many.length);
+    expect(reported).toHaveLength(many.length);
+    for (const fold of folds) expect(fold.train.length + fold.test.length).toBe(many.length);
+  });
+
   it('builds catalog entries from public facts, with their sources', () => {
     const catalog = buildReplayCatalog(dataset);
     expect(catalog.models.map((model) => model.provider)).toEqual([
@@ -227,6 +244,33 @@ describe('runReplay', () => {
       (point) => point.figures.qualityRatio >= 0.99 && point.figures.costRatio < 0.6,
     );
     expect(cheapAndRight).toBeDefined();
+    // So does the router itself, on its own cost-aversion curve…
+    expect(report.knobSweep).toHaveLength(COST_AVERSION_SWEEP.length);
+    const routerCheapAndRight = report.knobSweep.find(
+      (point) => point.figures.qualityRatio >= 0.99 && point.figures.costRatio < 0.6,
+    );
+    expect(routerCheapAndRight).toBeDefined();
+    // …and the knob chosen on the training rows alone, which the summary reports.
+    expect(report.chosenKnob?.figures.qualityRatio).toBeGreaterThanOrEqual(0.97);
+    expect(summaryJson(report).knob).toMatchObject({ preset: 'balanced' });
+  });
+
+  it('the quality preset keeps its quality when the router learns', () => {
+    const priors = runReplay({ file: perfFile, mode: 'priors' });
+    const learned = runReplay({ file: perfFile, mode: 'learn' });
+    expect(learned.presets.quality.qualityRatio).toBeGreaterThanOrEqual(
+      priors.presets.quality.qualityRatio,
+    );
+  });
+
+  it('cross-validates over folds and prints their means', () => {
+    const reports = [0, 1, 2].map((index) =>
+      runReplay({ file: perfFile, mode: 'learn', fold: { index, count: 3 } }),
+    );
+    expect(reports.reduce((rows, report) => rows + report.testRows.length, 0)).toBe(120);
+    const lines = formatFolds(reports);
+    expect(lines.at(-1)).toMatch(/^mean/);
+    expect(foldsJson(reports)).toMatchObject({ mode: 'folds', folds: 3 });
   });
 
   it('trains on another file and reports on all of this one', () => {
@@ -258,6 +302,12 @@ describe('the command line', () => {
       mode: 'train',
       trainFile: 'o.csv.gz',
     });
+    expect(parseArguments(['f.csv.gz', '--folds', '5'])).toEqual({
+      file: 'f.csv.gz',
+      mode: 'learn',
+      folds: 5,
+    });
+    expect(() => parseArguments(['f.csv.gz', '--folds', '1'])).toThrow(/--folds/);
     expect(() => parseArguments([])).toThrow(/usage/);
     expect(() => parseArguments(['f.csv.gz', '--train'])).toThrow(/needs a file/);
     expect(() => parseArguments(['f.csv.gz', '--fast'])).toThrow(/unknown option/);

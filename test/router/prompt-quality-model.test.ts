@@ -119,16 +119,39 @@ describe('PromptQualityModel', () => {
     expect(trainedOnCodingOnly(10).toJSON()).toEqual(trainedOnCodingOnly(10).toJSON());
   });
 
-  it('keeps earlier models’ predictions when many more models are added', () => {
+  it('keeps earlier models’ weights when many more models are added', () => {
     const model = trainedOnCodingOnly(10);
-    const features = promptFeatures(codingPrompt(99));
-    const before = model.predict('acme/coder', features);
+    const before = model.toJSON().models['acme/coder'];
     for (let other = 0; other < 40; other++) {
       model.observe(`acme/other-${other}`, promptFeatures(quizPrompt(other)), other % 2);
     }
-    const after = model.predict('acme/coder', features);
-    expect(after?.mean).toBe(before?.mean);
+    // The tables grew (slot-major, so every slot's cells moved); the coder's own weights did not.
+    expect(model.toJSON().models['acme/coder']).toEqual(before);
     expect(model.observedModels()).toHaveLength(41);
+    expect(model.observedModelCount).toBe(41);
+  });
+
+  it('learns how far to trust the words: little where they are noise, more where they tell', () => {
+    // One template, so every prompt is in one group. For the noisy model, outcomes are a fixed
+    // pseudo-random pattern unrelated to the words; for the telling model, the word decides.
+    const template = (word: string) => `Please answer the question below carefully: ${word}`;
+    const words = ['granite', 'basalt', 'zeolite', 'quartz', 'marble', 'shale', 'slate', 'flint'];
+    const model = new PromptQualityModel();
+    for (let index = 0; index < 400; index++) {
+      const word = words[index % words.length]!;
+      const features = promptFeatures(template(`${word} ${index}`));
+      model.observe('acme/noisy', features, (index * 7919) % 13 < 6 ? 1 : 0);
+      model.observe('acme/telling', features, word === 'zeolite' ? 1 : 0);
+    }
+    const saved = model.toJSON().models;
+    expect(saved['acme/noisy']?.featureShare).toBeLessThan(0.5);
+    expect(saved['acme/telling']?.featureShare).toBeGreaterThan(0.5);
+    const probes = words.map((word) => promptFeatures(template(word)));
+    const noisy = probes.map((features) => model.predict('acme/noisy', features)!.mean);
+    expect(Math.max(...noisy) - Math.min(...noisy)).toBeLessThan(0.05);
+    const telling = probes.map((features) => model.predict('acme/telling', features)!.mean);
+    const [zeolite] = telling.splice(2, 1);
+    expect(zeolite).toBeGreaterThan(Math.max(...telling) + 0.1);
   });
 
   it('survives a JSON round trip with identical predictions', () => {

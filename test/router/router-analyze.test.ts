@@ -91,6 +91,23 @@ describe('tokens', () => {
     });
     expect(translation.expectedOutputTokens).toBeGreaterThan(translation.inputTokens * 0.9);
   });
+
+  it('expects a letter for a multiple-choice question that ends asking for its answer', () => {
+    const choice = analyzeRequest({
+      prompt:
+        'A completely submerged object always displaces its own\nA. weight of fluid.\nB. volume of fluid.\nC. density of fluid.\nD. All of these.\nAnswer:',
+    });
+    expect(choice.expectedOutputTokens).toBe(5);
+    expect(choice.signals).toContain('asks for the letter of an option');
+    // Options alone, or an "Answer:" without options, are not enough.
+    const discuss = analyzeRequest({
+      prompt: 'Compare these designs:\nA. a queue\nB. a log\nWhich scales better, and why?',
+    });
+    expect(discuss.expectedOutputTokens).toBeGreaterThan(5);
+    expect(
+      analyzeRequest({ prompt: 'Question: why is the sky blue?\nAnswer:' }).expectedOutputTokens,
+    ).toBeGreaterThan(5);
+  });
 });
 
 describe('difficulty', () => {

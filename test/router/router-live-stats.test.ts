@@ -115,6 +115,39 @@ describe('feedback', () => {
     ).toBeCloseTo((1 - 0.99 ** 30) / 0.01, 9);
   });
 
+  it('learns the typical request size once per rated request, however many answers are rated', () => {
+    const stats = new RouterStats();
+    expect(stats.typicalRequestTokens).toBeUndefined();
+    const short = 'Is 7 prime?';
+    const long = `Summarize this report. ${'The quarter closed with higher sales. '.repeat(100)}`;
+    stats.recordFeedback({ model: haiku, score: 1, text: short });
+    stats.recordFeedback({
+      model: { provider: 'openai', id: 'gpt-5-mini' },
+      score: 1,
+      text: short,
+    });
+    const afterShort = stats.typicalRequestTokens!;
+    stats.recordFeedback({ model: haiku, score: 1, text: long });
+    const afterLong = stats.typicalRequestTokens!;
+    expect(afterLong).toBeGreaterThan(afterShort);
+    // Two requests, the short one counted once: the mean of the two sizes (with decay 0.999).
+    const sizeOf = (text: string) => {
+      const analysis = route({ prompt: text }, catalog, seedState()).explanation.analysis;
+      return analysis.inputTokens + analysis.expectedOutputTokens;
+    };
+    expect(afterLong).toBeCloseTo((0.999 * sizeOf(short) + sizeOf(long)) / 1.999, 9);
+  });
+
+  it('changes its revision with every outcome or feedback, and only then', () => {
+    const stats = new RouterStats();
+    const start = stats.revision;
+    stats.estimate('anthropic/claude-haiku-4-5', 'qa');
+    expect(stats.revision).toBe(start);
+    stats.recordOutcome({ model: haiku, ok: true });
+    stats.recordFeedback({ model: haiku, score: 0.5 });
+    expect(stats.revision).toBe(start + 2);
+  });
+
   it('clamps scores into [0, 1] and ignores non-numbers', () => {
     const stats = new RouterStats();
     stats.recordFeedback({ model: haiku, score: 7 });
@@ -134,6 +167,7 @@ describe('persistence', () => {
     stats.recordFeedback({ model: haiku, score: 1, text: 'Summarize this' });
     const restored = RouterStats.fromJSON(JSON.parse(JSON.stringify(stats)));
     expect(restored.toJSON()).toEqual(stats.toJSON());
+    expect(restored.typicalRequestTokens).toBe(stats.typicalRequestTokens);
     expect(candidate(seedState({ stats: restored }), 'anthropic/claude-haiku-4-5')).toEqual(
       candidate(seedState({ stats }), 'anthropic/claude-haiku-4-5'),
     );
