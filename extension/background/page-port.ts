@@ -118,8 +118,17 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
       post({ kind: 'parts', id, parts: batch });
       batch = [];
     };
+    let sentFirst = false;
     const emit = (part: LlmStreamPart) => {
       batch.push(part);
+      // The first parts go at once (time to first token); the rest of a burst that a fast
+      // stream parses in one go travels together when the worker next yields.
+      if (!sentFirst && part.type === 'text-delta') {
+        sentFirst = true;
+        clearTimeout(flushTimer);
+        flush();
+        return;
+      }
       flushTimer ??= setTimeout(flush, 0);
     };
     try {
