@@ -107,7 +107,9 @@ export async function runChain(
     attempts.push(result.attempt);
     if (result.attempt.outcome !== 'skipped') tried++;
     if (result.answer) return { answer: result.answer, attempts };
-    const failed = (failures.get(model.provider) ?? 0) + 1;
+    // A provider that is not set up was skipped, not tried: it does not count as a failure.
+    const failed =
+      (failures.get(model.provider) ?? 0) + (result.attempt.outcome === 'skipped' ? 0 : 1);
     failures.set(model.provider, failed);
     if (result.kind && PROVIDER_WIDE.has(result.kind)) {
       providersOut.set(model.provider, result.attempt.error ?? '');

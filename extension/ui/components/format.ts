@@ -1,4 +1,10 @@
-/** How numbers and times read on the extension's pages. */
+/** How numbers and times read on the extension's pages, and how typed amounts are read back. */
+
+/** A typed dollar amount: a finite number of zero or more, or undefined for anything else. */
+export function parseUsd(text: string): number | undefined {
+  const amount = Number(text);
+  return text.trim() !== '' && Number.isFinite(amount) && amount >= 0 ? amount : undefined;
+}
 
 const usd = new Intl.NumberFormat('en-US', {
   style: 'currency',

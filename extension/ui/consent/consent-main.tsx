@@ -7,6 +7,7 @@ import '../components/broker-ui.css';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '../../../src/protocol/llm-request';
+import { parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { useLoader } from '../components/ui-kit';
 import { PRIVACY_LABELS } from '../options/preferences-view';
@@ -27,23 +28,21 @@ function ConsentApp() {
     document.title = `Allow ${new URL(prompt.origin).host} to use your models?`;
   }, [prompt]);
 
-  const budgetValue = Number(budget);
-  const budgetValid = budget.trim() !== '' && Number.isFinite(budgetValue) && budgetValue >= 0;
+  const budgetValue = parseUsd(budget);
 
   async function decide(allow: boolean) {
-    if (!prompt || (allow && !budgetValid)) return;
+    if (!prompt) return;
+    if (allow && budgetValue === undefined) return;
     setDeciding(true);
-    await uiCall('decideConsent', {
-      promptId,
-      allow,
-      ...(allow && {
-        limits: {
-          monthlyBudgetUsd: budgetValue,
-          privacy,
-          rateLimitPerMinute: prompt.defaults.rateLimitPerMinute,
-        },
-      }),
-    });
+    const limits =
+      allow && budgetValue !== undefined
+        ? {
+            monthlyBudgetUsd: budgetValue,
+            privacy,
+            rateLimitPerMinute: prompt.defaults.rateLimitPerMinute,
+          }
+        : undefined;
+    await uiCall('decideConsent', { promptId, allow, ...(limits && { limits }) });
     window.close();
   }
 
@@ -92,7 +91,7 @@ function ConsentApp() {
           min="0"
           step="0.5"
           value={budget}
-          aria-invalid={budgetValid ? undefined : 'true'}
+          aria-invalid={budgetValue === undefined ? 'true' : undefined}
           onInput={(event) => setBudget(event.currentTarget.value)}
         />
       </label>
@@ -117,7 +116,7 @@ function ConsentApp() {
         <button
           type="button"
           class="primary"
-          disabled={deciding || !budgetValid}
+          disabled={deciding || budgetValue === undefined}
           onClick={() => void decide(true)}
         >
           Allow

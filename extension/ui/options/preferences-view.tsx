@@ -3,7 +3,7 @@ import type { PrivacyLevel } from '../../../src/protocol/llm-request';
 import { DEFAULT_PROVIDER_PRIORITY } from '../../../src/storage/storage-settings';
 import type { BrokerSettings } from '../../../src/storage/storage-types';
 import type { Overview } from '../../messaging/ui-channel';
-import { formatUsd } from '../components/format';
+import { formatUsd, parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { BudgetMeter, useToast } from '../components/ui-kit';
 
@@ -12,11 +12,6 @@ export const PRIVACY_LABELS: Record<PrivacyLevel, string> = {
   'no-training': 'No training — only providers that do not train on prompts',
   any: 'Any provider',
 };
-
-function parseMoney(value: string): number | undefined {
-  const amount = Number(value);
-  return value.trim() !== '' && Number.isFinite(amount) && amount >= 0 ? amount : undefined;
-}
 
 export function PreferencesView(props: { overview: Overview; reload(): Promise<void> }) {
   const { settings, providers, month } = props.overview;
@@ -28,8 +23,8 @@ export function PreferencesView(props: { overview: Overview; reload(): Promise<v
   const [priorities, setPriorities] = useState<Record<string, number>>(settings.providerPriorities);
   const [saving, setSaving] = useState(false);
 
-  const monthly = parseMoney(monthlyBudget);
-  const perSite = parseMoney(siteBudget);
+  const monthly = parseUsd(monthlyBudget);
+  const perSite = parseUsd(siteBudget);
   const rate =
     Number.isInteger(Number(rateLimit)) && Number(rateLimit) > 0 ? Number(rateLimit) : undefined;
   const valid = monthly !== undefined && perSite !== undefined && rate !== undefined;

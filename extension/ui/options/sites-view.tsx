@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { PrivacyLevel } from '../../../src/protocol/llm-request';
 import type { Overview, SiteListing } from '../../messaging/ui-channel';
-import { formatUsd, formatWhen } from '../components/format';
+import { formatUsd, formatWhen, parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { BudgetMeter, EmptyState, useToast } from '../components/ui-kit';
 
@@ -15,8 +15,7 @@ function SiteRow(props: { site: SiteListing; reload(): Promise<void> }) {
   const { site } = props;
   const toast = useToast();
   const [budget, setBudget] = useState(String(site.monthlyBudgetUsd));
-  const budgetValue = Number(budget);
-  const budgetValid = budget.trim() !== '' && Number.isFinite(budgetValue) && budgetValue >= 0;
+  const budgetValue = parseUsd(budget);
 
   async function update(limits: Parameters<typeof uiCall<'updateSite'>>[1]['limits']) {
     try {
@@ -58,7 +57,7 @@ function SiteRow(props: { site: SiteListing; reload(): Promise<void> }) {
           class="row"
           onSubmit={(event) => {
             event.preventDefault();
-            if (budgetValid) void update({ monthlyBudgetUsd: budgetValue });
+            if (budgetValue !== undefined) void update({ monthlyBudgetUsd: budgetValue });
           }}
         >
           <label class="visually-hidden" for={`budget-${site.origin}`}>
@@ -71,10 +70,13 @@ function SiteRow(props: { site: SiteListing; reload(): Promise<void> }) {
             step="0.5"
             style={{ width: '90px' }}
             value={budget}
-            aria-invalid={budgetValid ? undefined : 'true'}
+            aria-invalid={budgetValue === undefined ? 'true' : undefined}
             onInput={(event) => setBudget(event.currentTarget.value)}
           />
-          <button type="submit" disabled={!budgetValid || budgetValue === site.monthlyBudgetUsd}>
+          <button
+            type="submit"
+            disabled={budgetValue === undefined || budgetValue === site.monthlyBudgetUsd}
+          >
             Set
           </button>
         </form>
