@@ -3,7 +3,12 @@
  * computed once per catalog array and memoized by its identity. Treat catalogs as immutable —
  * after a refresh, pass a new array (e.g. from `mergeCatalogs`) and it is compiled anew.
  */
-import { timeToFirstTokenFromScore, tokensPerSecondFromScore } from '../catalog/catalog-scoring';
+import {
+  costEfficiencyFromPrice,
+  latencyScore,
+  timeToFirstTokenFromScore,
+  tokensPerSecondFromScore,
+} from '../catalog/catalog-scoring';
 import { type CatalogModel, CRITERIA, type Criterion } from '../catalog/catalog-types';
 import type { Capability } from '../protocol/llm-request';
 
@@ -44,6 +49,15 @@ export interface CompiledCatalog {
   readonly outputTokensPerSecond: Float64Array;
   readonly prefillTokensPerSecond: Float64Array;
   readonly reasoningTokens: Float64Array;
+  /**
+   * Upper bounds of two request-dependent criterion values, for skipping the exact computation
+   * (two logarithms per model) where a model cannot reach the chain anyway: the cost-efficiency
+   * value at the lower of the model's two per-token prices (any request's blended price lies
+   * between them) and the latency value at the prior time to first token (reading a prompt only
+   * adds to it).
+   */
+  readonly costValueBound: Float64Array;
+  readonly latencyValueBound: Float64Array;
 }
 
 const compiledCatalogs = new WeakMap<readonly CatalogModel[], CompiledCatalog>();
@@ -61,6 +75,8 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
   const outputTokensPerSecond = new Float64Array(count);
   const prefillTokensPerSecond = new Float64Array(count);
   const reasoningTokens = new Float64Array(count);
+  const costValueBound = new Float64Array(count);
+  const latencyValueBound = new Float64Array(count);
   const keys: string[] = [];
   const providers: string[] = [];
   const providerPositions = new Map<string, number>();
@@ -95,6 +111,10 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
     prefillTokensPerSecond[index] =
       performance?.prefillTokensPerSecond ?? (model.location === 'local' ? 400 : 5_000);
     reasoningTokens[index] = performance?.reasoningTokensPerRequest ?? 0;
+    costValueBound[index] = costEfficiencyFromPrice(
+      Math.min(model.pricing.inputPerMTok, model.pricing.outputPerMTok),
+    );
+    latencyValueBound[index] = latencyScore(timeToFirstTokenMs[index]!);
   });
   return {
     models,
@@ -112,6 +132,8 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
     outputTokensPerSecond,
     prefillTokensPerSecond,
     reasoningTokens,
+    costValueBound,
+    latencyValueBound,
   };
 }
 

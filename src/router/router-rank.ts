@@ -42,7 +42,10 @@ export function topRows(
   if (limit <= 0) return best;
   const wanted = viaGateway ? 1 : 0;
   for (let row = 0; row < count; row++) {
-    if (columns.gateway[row] !== wanted) continue;
+    // Rows that scoring left unscored cannot be among the best (`scoreColumns`' limits).
+    if (columns.gateway[row] !== wanted || columns.rankKey[row] === Number.NEGATIVE_INFINITY) {
+      continue;
+    }
     if (best.length === limit && compareRows(columns, row, best[limit - 1]!, compiled) >= 0) {
       continue;
     }

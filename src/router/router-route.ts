@@ -319,8 +319,11 @@ export function planRoute(
   const count = decision.count;
   const learned = learnedRankingOf(columns, count, compiled, context);
   decision.learned = learned;
-  scoreColumns(columns, count, compiled, context, learned, false);
   const { tuning } = context;
+  scoreColumns(columns, count, compiled, context, learned, false, {
+    direct: tuning.chainLength,
+    gateway: tuning.gatewayChainLength,
+  });
   const chainRows = [
     ...topRows(columns, count, false, tuning.chainLength, compiled),
     ...topRows(columns, count, true, tuning.gatewayChainLength, compiled),

@@ -449,12 +449,59 @@ export function learnedRankingOf(
   };
 }
 
+/** Which rows must be scored exactly: those that can be among the best `direct` rows served
+ * directly and the best `gateway` rows served through the gateway. */
+export interface ScoreLimits {
+  direct: number;
+  gateway: number;
+}
+
+/**
+ * The best ranking keys scored so far in one group (direct or gateway), highest first, at most
+ * `limit` of them: once full, its last key is a floor the group's final `limit`-th best key can
+ * only rise above.
+ */
+class KeyFloor {
+  readonly limit: number;
+  readonly keys: Float64Array;
+  size = 0;
+  constructor(limit: number) {
+    this.limit = limit;
+    this.keys = new Float64Array(Math.max(limit, 1));
+  }
+  /** Whether a row whose key is at most `key` cannot be among the best `limit`. */
+  excludes(key: number): boolean {
+    return this.limit <= 0 || (this.size === this.limit && key < this.keys[this.limit - 1]!);
+  }
+  add(key: number): void {
+    let position: number;
+    if (this.size < this.limit) position = this.size++;
+    else if (this.limit > 0 && key > this.keys[this.limit - 1]!) position = this.limit - 1;
+    else return;
+    while (position > 0 && this.keys[position - 1]! < key) {
+      this.keys[position] = this.keys[position - 1]!;
+      position--;
+    }
+    this.keys[position] = key;
+  }
+}
+
+const PRICE_SCALE = 1 / LOG_PRICE_SPAN;
+const FIRST_TOKEN_SCALE = 1 / LOG_FIRST_TOKEN_SPAN;
+
 /**
  * Scores rows 0…count−1: base score (weighted criteria, the need applied to quality — or, with a
  * learned ranking, quality in full at the learned weights), final score (× priority / 100), its
  * ranking key and the quality estimate; with `withContributions`, also each criterion's
  * contribution. Criteria are summed in one fixed order, so the same row scores to the same bits
  * in any table. One pass over the rows, every criterion of a row at once.
+ *
+ * With `limits`, a row is scored exactly only if it can still be among the best `limits.direct`
+ * direct (or `limits.gateway` gateway) rows: an upper bound of its score — its cost and latency
+ * values at their bounds (`CompiledCatalog.costValueBound`, `latencyValueBound`) — is compared
+ * with the best keys scored so far, and a row that cannot reach them is left unscored (ranking
+ * key −∞, scores NaN) without computing its two logarithms. The best rows come out exactly as
+ * without limits; `topRows` skips unscored rows.
  */
 export function scoreColumns(
   columns: ScoreColumns,
@@ -463,15 +510,17 @@ export function scoreColumns(
   context: RouteContext,
   learned: LearnedRanking | undefined,
   withContributions: boolean,
+  limits?: ScoreLimits,
 ): void {
   const { analysis, tuning, qualityIndexes, plainIndexes } = context;
   const estimateWeights = context.weights;
   const weights = learned ? learnedWeightsOf(context) : estimateWeights;
-  const { model, base, quality, contributions, evidence } = columns;
+  const { model, base, quality, contributions, evidence, gateway } = columns;
   const { feedbackShare, feedbackMean, promptShare, promptMean } = columns;
   const { cost, firstToken, speedScore, throughputScore, reliabilityScore } = columns;
   const { priority, final, rankKey } = columns;
   const { scores, reasoningTokens, prefillTokensPerSecond } = compiled;
+  const { timeToFirstTokenMs, costValueBound, latencyValueBound } = compiled;
   if (withContributions) contributions.fill(0, 0, count * CRITERION_COUNT);
 
   const need = analysis.qualityNeed;
@@ -491,6 +540,8 @@ export function scoreColumns(
   // Learned ranking weighs the dollars at stake; otherwise cost efficiency is the log-scale
   // price score (with a free reference, every candidate counts as free: the price score again).
   const costScale = learned ? learned.costScaleUsd : 0;
+  const direct = limits ? new KeyFloor(limits.direct) : undefined;
+  const viaGateway = limits ? new KeyFloor(limits.gateway) : undefined;
 
   for (let row = 0; row < count; row++) {
     const index = model[row]!;
@@ -503,7 +554,7 @@ export function scoreColumns(
       fromPrompt = promptShare[row]!;
     }
     const shift = learned ? (1 - evidence[row]!) * priorShift : 0;
-    let baseScore = 0;
+    let known = 0;
     let qualitySum = 0;
     for (let position = 0; position < qualityCount; position++) {
       const criterion = qualityIndexes[position]!;
@@ -523,34 +574,15 @@ export function scoreColumns(
         counted = value / (1 + shortfallPerUnit * (need - value));
       }
       const weighted = weights[criterion]! * counted;
-      baseScore += weighted;
+      known += weighted;
       if (withContributions) contributions[contributionRow + criterion] = weighted;
     }
     for (let position = 0; position < plainCount; position++) {
       const criterion = plainIndexes[position]!;
       const weighted = weights[criterion]! * scores[scoreRow + criterion]!;
-      baseScore += weighted;
+      known += weighted;
       if (withContributions) contributions[contributionRow + criterion] = weighted;
     }
-
-    let costValue: number;
-    if (costScale > 0) {
-      costValue = costScale / (costScale + cost[row]!);
-    } else {
-      const billedTokens = inputTokens + expectedOutputTokens + reasoningTokens[index]!;
-      const usdPerMTok = (cost[row]! / billedTokens) * 1e6;
-      if (usdPerMTok <= 0) {
-        costValue = 1;
-      } else {
-        const scaled = (Math.log(usdPerMTok) - LOG_PRICE_LOW) / LOG_PRICE_SPAN;
-        costValue = 1 - (scaled < 0 ? 0 : Math.min(scaled, 1));
-      }
-    }
-    const costPart = costWeight * costValue;
-    const prefillMs = (inputTokens / prefillTokensPerSecond[index]!) * 1000;
-    const firstTokenMs = Math.max(firstToken[row]! + prefillMs, 1);
-    const latencyScaled = (Math.log(firstTokenMs) - LOG_FIRST_TOKEN_LOW) / LOG_FIRST_TOKEN_SPAN;
-    const latencyPart = latencyWeight * (1 - (latencyScaled < 0 ? 0 : Math.min(latencyScaled, 1)));
     // Live speed and reliability scores replace the catalog's (NaN: none observed).
     let speed = scores[scoreRow + TOKENS_PER_SECOND]!;
     let throughput = scores[scoreRow + THROUGHPUT]!;
@@ -566,12 +598,51 @@ export function scoreColumns(
     const speedPart = speedWeight * speed;
     const throughputPart = throughputWeight * throughput;
     const reliabilityPart = reliabilityWeight * reliability;
-    baseScore = baseScore + costPart + latencyPart + speedPart + throughputPart + reliabilityPart;
-    base[row] = baseScore;
-    const finalScore = baseScore * (priority[row]! / 100);
-    final[row] = finalScore;
-    rankKey[row] = Math.round(finalScore * SCORE_QUANTUM);
+    known = known + speedPart + throughputPart + reliabilityPart;
+    const multiplier = priority[row]! / 100;
     quality[row] = qualityWeight > 0 ? qualitySum / qualityWeight : 0;
+
+    let costValue = Number.NaN;
+    if (costScale > 0) costValue = costScale / (costScale + cost[row]!);
+    const floor = gateway[row] === 1 ? viaGateway : direct;
+    if (floor) {
+      // The bound: cost and latency values at their best (a live first-token time may be faster
+      // than the prior, so such a row takes the largest latency value, 1), one key of margin for
+      // rounding.
+      const costBound = costScale > 0 ? costValue : costValueBound[index]!;
+      const latencyBound =
+        firstToken[row] === timeToFirstTokenMs[index] ? latencyValueBound[index]! : 1;
+      const bound = (known + costWeight * costBound + latencyWeight * latencyBound) * multiplier;
+      if (floor.excludes(Math.round(bound * SCORE_QUANTUM) + 1)) {
+        base[row] = Number.NaN;
+        final[row] = Number.NaN;
+        rankKey[row] = Number.NEGATIVE_INFINITY;
+        continue;
+      }
+    }
+
+    if (costScale <= 0) {
+      const billedTokens = inputTokens + expectedOutputTokens + reasoningTokens[index]!;
+      const usdPerMTok = (cost[row]! / billedTokens) * 1e6;
+      if (usdPerMTok <= 0) {
+        costValue = 1;
+      } else {
+        const scaled = (Math.log(usdPerMTok) - LOG_PRICE_LOW) * PRICE_SCALE;
+        costValue = 1 - (scaled < 0 ? 0 : Math.min(scaled, 1));
+      }
+    }
+    const costPart = costWeight * costValue;
+    const prefillMs = (inputTokens / prefillTokensPerSecond[index]!) * 1000;
+    const firstTokenMs = Math.max(firstToken[row]! + prefillMs, 1);
+    const latencyScaled = (Math.log(firstTokenMs) - LOG_FIRST_TOKEN_LOW) * FIRST_TOKEN_SCALE;
+    const latencyPart = latencyWeight * (1 - (latencyScaled < 0 ? 0 : Math.min(latencyScaled, 1)));
+    const baseScore = known + costPart + latencyPart;
+    base[row] = baseScore;
+    const finalScore = baseScore * multiplier;
+    final[row] = finalScore;
+    const key = Math.round(finalScore * SCORE_QUANTUM);
+    rankKey[row] = key;
+    floor?.add(key);
     if (withContributions) {
       contributions[contributionRow + COST_EFFICIENCY] = costPart;
       contributions[contributionRow + LATENCY] = latencyPart;
