@@ -50,8 +50,10 @@ export interface RouteDecision {
   /** How many candidates (rows) there are. */
   count: number;
   /** Per row, copied from the route's score table (which the next route reuses), in three runs
-   * of `count`: catalog index, priority, 1 when via the gateway. One allocation per route. */
-  rowInputs: Float64Array;
+   * of `count`: catalog index, priority, 1 when via the gateway. One plain array per route (a
+   * typed array this size lives outside the JavaScript heap and costs more to allocate than the
+   * rest of the copy). */
+  rowInputs: readonly number[];
   /** The rows with live evidence, with their estimates and per-prompt predictions. */
   live: LiveRows;
   ruledOut: RuledOutList;

@@ -294,7 +294,7 @@ function rowInputs(
   columns: ScoreColumns,
   count: number,
 ): Pick<RouteDecision, 'count' | 'rowInputs'> {
-  const inputs = new Float64Array(3 * count);
+  const inputs: number[] = new Array(3 * count).fill(0);
   for (let row = 0; row < count; row++) {
     inputs[row] = columns.model[row]!;
     inputs[count + row] = columns.priority[row]!;
