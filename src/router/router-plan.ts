@@ -43,17 +43,35 @@ export interface LiveRows {
   predictions: Array<PromptPrediction | undefined>;
 }
 
+/** What the routing state said about each provider of the catalog, as the decision read it:
+ * the priority of its cloud and of its local models, and 1 for the gateway. */
+export interface RowSettings {
+  priorities: Float64Array;
+  localPriorities: Float64Array;
+  viaGateway: Uint8Array;
+}
+
+/** The priority (0–100) a catalog model routes with. */
+export function rowPriority(
+  index: number,
+  compiled: CompiledCatalog,
+  settings: RowSettings,
+): number {
+  const provider = compiled.providerIndex[index]!;
+  return compiled.isLocal[index] === 1
+    ? settings.localPriorities[provider]!
+    : settings.priorities[provider]!;
+}
+
 /** What a route decided on, with the inputs needed to explain it later. */
 export interface RouteDecision {
   compiled: CompiledCatalog;
   context: RouteContext;
   /** How many candidates (rows) there are. */
   count: number;
-  /** Per row, copied from the route's score table (which the next route reuses), in three runs
-   * of `count`: catalog index, priority, 1 when via the gateway. One plain array per route (a
-   * typed array this size lives outside the JavaScript heap and costs more to allocate than the
-   * rest of the copy). */
-  rowInputs: readonly number[];
+  /** Per provider, the priorities and gateway flag the rows were scored with. The rows are the
+   * catalog's models in catalog order, less the ruled-out ones. */
+  settings: RowSettings;
   /** The rows with live evidence, with their estimates and per-prompt predictions. */
   live: LiveRows;
   ruledOut: RuledOutList;
@@ -63,23 +81,30 @@ export interface RouteDecision {
 
 /** Every candidate of a decision scored again, with contributions, in a table of its own. */
 function rescore(decision: RouteDecision): ScoreColumns {
-  const { compiled, context, count, rowInputs, live } = decision;
+  const { compiled, context, count, settings, live, ruledOut } = decision;
   const columns = createColumns(count);
-  let next = 0;
-  for (let row = 0; row < count; row++) {
-    const hasLive = live.rows[next] === row;
+  let nextLive = 0;
+  let nextRuledOut = 0;
+  let index = 0;
+  for (let row = 0; row < count; row++, index++) {
+    // The row's model: the next catalog index that was not ruled out (both ascend).
+    while (ruledOut.index[nextRuledOut] === index) {
+      nextRuledOut++;
+      index++;
+    }
+    const hasLive = live.rows[nextLive] === row;
     fillRow(
       columns,
       row,
-      rowInputs[row]!,
-      rowInputs[count + row]!,
-      rowInputs[2 * count + row] === 1,
-      hasLive ? live.estimates[next] : undefined,
-      hasLive ? live.predictions[next] : undefined,
+      index,
+      rowPriority(index, compiled, settings),
+      settings.viaGateway[compiled.providerIndex[index]!] === 1,
+      hasLive ? live.estimates[nextLive] : undefined,
+      hasLive ? live.predictions[nextLive] : undefined,
       compiled,
       context,
     );
-    if (hasLive) next++;
+    if (hasLive) nextLive++;
   }
   scoreColumns(columns, count, compiled, context, decision.learned, true);
   return columns;

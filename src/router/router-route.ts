@@ -17,7 +17,9 @@ import {
   type LiveRows,
   planOf,
   type RouteDecision,
+  type RowSettings,
   type RuledOutList,
+  rowPriority,
 } from './router-plan';
 import { topRows } from './router-rank';
 import {
@@ -64,27 +66,27 @@ function localEntry(model: CatalogModel, state: RoutingState) {
   return state.providers[model.provider] ?? state.providers.local;
 }
 
-/** Per provider of the catalog: why its cloud models are unavailable, and its priority. */
-interface ProviderStatus {
+/** Per provider of the catalog: why its cloud models are unavailable, the priorities of its
+ * models, and whether it is the gateway. */
+interface ProviderStatus extends RowSettings {
   problems: Array<string | undefined>;
-  priorities: Float64Array;
-  /** 1 for the configured gateway. */
-  viaGateway: Uint8Array;
 }
 
 function providerStatus(compiled: CompiledCatalog, state: RoutingState): ProviderStatus {
   const problems: Array<string | undefined> = [];
   const priorities = new Float64Array(compiled.providers.length);
+  const localPriorities = new Float64Array(compiled.providers.length);
   const viaGateway = new Uint8Array(compiled.providers.length);
   compiled.providers.forEach((provider, position) => {
     const entry = state.providers[provider];
     priorities[position] = clampPriority(entry?.priority);
+    localPriorities[position] = clampPriority((entry ?? state.providers.local)?.priority);
     viaGateway[position] = provider === state.gateway ? 1 : 0;
     if (state.gateway !== undefined && provider === state.gateway) problems.push(undefined);
     else if (entry === undefined) problems.push(`no API key for ${provider}`);
     else problems.push(entry.available ? undefined : `${provider} is turned off`);
   });
-  return { problems, priorities, viaGateway };
+  return { problems, priorities, localPriorities, viaGateway };
 }
 
 /** Why a model cannot be used at all (no key, not downloaded, turned off), or undefined. */
@@ -104,18 +106,6 @@ function availabilityProblem(
     localModels.has(compiled.keys[index]!) ||
     localModels.has(model.providerModelId);
   return ready ? undefined : `not downloaded / installed locally (${model.provider})`;
-}
-
-function priorityOf(
-  index: number,
-  compiled: CompiledCatalog,
-  status: ProviderStatus,
-  state: RoutingState,
-): number {
-  if (compiled.isLocal[index] === 1) {
-    return clampPriority(localEntry(compiled.models[index]!, state)?.priority);
-  }
-  return status.priorities[compiled.providerIndex[index]!]!;
 }
 
 function cooldownUntil(index: number, compiled: CompiledCatalog, state: RoutingState): number {
@@ -176,7 +166,7 @@ function decide(
       ruleOut(index, 'availability', unavailable);
       continue;
     }
-    const priority = priorityOf(index, compiled, status, state);
+    const priority = rowPriority(index, compiled, status);
     if (priority <= 0) {
       ruleOut(index, 'priority', 'priority 0: switched off in the provider priorities');
       continue;
@@ -255,7 +245,7 @@ function decide(
     }
     row++;
   }
-  return { compiled, context, ...rowInputs(columns, row), live, ruledOut };
+  return { compiled, context, count: row, settings: status, live, ruledOut };
 }
 
 /** Per catalog: which models the live evidence knows at all, as of its revision. */
@@ -286,21 +276,6 @@ function modelsKnownTo(stats: LiveEvidence, compiled: CompiledCatalog): Uint8Arr
   }
   if (revision !== undefined) knownModelsCache.set(compiled, { stats, revision, known });
   return known;
-}
-
-/** Each row's catalog index, priority and gateway flag, for scoring again in the explanation
- * (copied: the score table is reused by the next route). */
-function rowInputs(
-  columns: ScoreColumns,
-  count: number,
-): Pick<RouteDecision, 'count' | 'rowInputs'> {
-  const inputs: number[] = new Array(3 * count).fill(0);
-  for (let row = 0; row < count; row++) {
-    inputs[row] = columns.model[row]!;
-    inputs[count + row] = columns.priority[row]!;
-    inputs[2 * count + row] = columns.gateway[row]!;
-  }
-  return { count, rowInputs: inputs };
 }
 
 /**
