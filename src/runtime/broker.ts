@@ -20,7 +20,7 @@ import type {
 } from '../protocol/llm-result';
 import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
 import { mergeCatalogs, route } from '../router';
-import type { CandidateScore, RoutePlan, RoutingState } from '../router/router-types';
+import type { RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage } from '../storage/storage-broker';
 import { providerPriorityOf } from '../storage/storage-settings';
 import type { BrokerSettings, ProviderAccountSummary, SiteGrant } from '../storage/storage-types';
@@ -31,7 +31,7 @@ import { RateLimiter } from './rate-limiter';
 import { isCacheable, responseCacheKey } from './response-cache-key';
 import { RouterLearning } from './router-learning';
 import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
-import { modelRef, runChain } from './run-chain';
+import { candidatesInOrder, modelRef, runChain } from './run-chain';
 
 export interface BrokerOptions {
   storage: BrokerStorage;
@@ -72,21 +72,6 @@ function stricterPrivacy(a: PrivacyLevel, b: PrivacyLevel | undefined): PrivacyL
 
 function formatUsd(value: number): string {
   return value >= 0.01 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`;
-}
-
-/**
- * The chain, then every other qualifying model by rank: when a whole provider drops out (a rate
- * limit, a bad key), the chain's remaining models of that provider are skipped and the ranking
- * goes on past the chain rather than giving up.
- */
-function withRemainingCandidates(plan: RoutePlan): CandidateScore[] {
-  const inChain = new Set(plan.chain.map(({ model }) => `${model.provider}/${model.id}`));
-  return [
-    ...plan.chain,
-    ...plan.explanation.candidates.filter(
-      ({ model }) => !inChain.has(`${model.provider}/${model.id}`),
-    ),
-  ];
 }
 
 interface AccountRead {
@@ -273,7 +258,7 @@ export class Broker {
 
     const stats = await this.learning.current();
     const outcome = await runChain(
-      withRemainingCandidates(plan),
+      candidatesInOrder(plan),
       request,
       {
         findProvider: this.options.findProvider,

@@ -15,7 +15,7 @@ import type {
   ProviderErrorKind,
 } from '../providers/provider-types';
 import type { RouterStats } from '../router';
-import type { CandidateScore } from '../router/router-types';
+import type { CandidateScore, RoutePlan } from '../router/router-types';
 import { costOfUsage } from './cost';
 import { withPromptCaching } from './prompt-caching';
 import type { ProviderHealth } from './provider-health';
@@ -67,8 +67,24 @@ export function modelRef(model: CatalogModel): ModelRef {
   return { provider: model.provider, id: model.id, location: model.location };
 }
 
+/**
+ * The chain, then every other qualifying model by rank: when a whole provider drops out (a rate
+ * limit, a bad key), the chain's remaining models of that provider are skipped and the ranking
+ * goes on past the chain rather than giving up. The ranking past the chain is the explanation,
+ * built only if the chain runs out.
+ */
+export function* candidatesInOrder(plan: RoutePlan): Generator<CandidateScore> {
+  yield* plan.chain;
+  const inChain = new Set(plan.chain.map(({ model }) => `${model.provider}/${model.id}`));
+  for (const candidate of plan.explanation.candidates) {
+    const { model } = candidate;
+    if (!inChain.has(`${model.provider}/${model.id}`)) yield candidate;
+  }
+}
+
+/** Runs down `chain` (read lazily: what lies past an answer is never computed). */
 export async function runChain(
-  chain: readonly CandidateScore[],
+  chain: Iterable<CandidateScore>,
   request: LlmRequest,
   dependencies: ChainDependencies,
   context: ChainContext,
