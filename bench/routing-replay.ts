@@ -16,6 +16,7 @@ import type { RouterStats } from '../src/router/router-live-stats';
 import { PRESET_SPLITS } from '../src/router/router-weights';
 import { buildReplayCatalog, type ReplayCatalog } from './replay/replay-catalog';
 import { loadReplayDataset, type ReplayDataset, type ReplayRow } from './replay/replay-data';
+import { type Headroom, headroom } from './replay/replay-headroom';
 import {
   bestSingleColumn,
   type Choices,
@@ -147,6 +148,9 @@ export interface ReplayReport {
   /** With learning: the same rule with each preset's cost weight (`presetCostWeight`), i.e. what
    * `route()` would give if it ranked candidates that have predictions this way. */
   qualityModelPresets?: Record<Preset, UtilityPoint>;
+  /** With learning on the same models: how much per-prompt signal the quality model has on the
+   * reported rows, and how much a router would need (`replay/replay-headroom.ts`). */
+  headroom?: Headroom;
   cheapestMatchingPreset?: Preset;
 }
 
@@ -248,6 +252,9 @@ export function runReplay(options: ReplayOptions): ReplayReport {
     const byPreset = {} as Record<Preset, UtilityPoint>;
     for (const preset of PRESETS) byPreset[preset] = utilityPoint(presetCostWeight(preset));
     report.qualityModelPresets = byPreset;
+    if (sameModels) {
+      report.headroom = headroom(trainRows, testRows, table, reference, MATCH_QUALITY_RATIO);
+    }
   }
   if (options.mode === 'learn') {
     const trainReference = referenceOf(trainRows, bestColumn);
@@ -529,6 +536,7 @@ export function formatReport(report: ReplayReport, trainFile?: string): string[]
       );
     }
   }
+  if (report.headroom) lines.push('', ...formatHeadroom(report.headroom));
   if (report.presetsOnTrainRows) {
     lines.push('', 'Train vs test (the same learned router on the rows it trained on):');
     lines.push(TABLE_HEADER);
@@ -547,6 +555,17 @@ export function formatReport(report: ReplayReport, trainFile?: string): string[]
     );
   }
   return lines;
+}
+
+function formatHeadroom(headroom: Headroom): string[] {
+  const auc = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(3));
+  return [
+    'Per-prompt signal (replay/replay-headroom.ts): within each task label, the AUC of the quality',
+    `model's prediction against right/wrong answers on the reported rows: mean ${auc(headroom.meanAuc)}`,
+    `  (per model: ${headroom.modelAuc.map(auc).join(', ')}; 0.5 = nothing beyond the label).`,
+    `  A label-aware router with a simulated per-prompt signal of each AUC, cheapest cost at ≥ ${percent(headroom.qualityRatio)}:`,
+    `  ${headroom.needed.map((point) => `AUC ${point.auc.toFixed(2)} → ${point.costRatio === undefined ? 'not reached' : percent(point.costRatio)}`).join(', ')}`,
+  ];
 }
 
 function jsonFigures(figures: PolicyFigures) {
@@ -627,6 +646,17 @@ export function summaryJson(report: ReplayReport): Record<string, unknown> {
             ]),
           )
         : {}),
+    };
+  }
+  if (report.headroom) {
+    summary.headroom = {
+      meanAuc: report.headroom.meanAuc === undefined ? null : round(report.headroom.meanAuc),
+      costRatioAt97ByAuc: Object.fromEntries(
+        report.headroom.needed.map((point) => [
+          point.auc.toFixed(2),
+          point.costRatio === undefined ? null : round(point.costRatio),
+        ]),
+      ),
     };
   }
   return summary;

@@ -253,6 +253,9 @@ describe('runReplay', () => {
     // …and the knob chosen on the training rows alone, which the summary reports.
     expect(report.chosenKnob?.figures.qualityRatio).toBeGreaterThanOrEqual(0.97);
     expect(summaryJson(report).knob).toMatchObject({ preset: 'balanced' });
+    // The per-prompt signal it learned, and what a stronger one would give.
+    expect(report.headroom?.meanAuc).toBeGreaterThan(0.5);
+    expect(summaryJson(report).headroom).toMatchObject({ costRatioAt97ByAuc: expect.any(Object) });
   });
 
   it('the quality preset keeps its quality when the router learns', () => {
