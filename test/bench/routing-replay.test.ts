@@ -253,8 +253,10 @@ describe('runReplay', () => {
     // …and the knob chosen on the training rows alone, which the summary reports.
     expect(report.chosenKnob?.figures.qualityRatio).toBeGreaterThanOrEqual(0.97);
     expect(summaryJson(report).knob).toMatchObject({ preset: 'balanced' });
-    // The per-prompt signal it learned, and what a stronger one would give.
-    expect(report.headroom?.meanAuc).toBeGreaterThan(0.5);
+    // What a per-prompt signal would give (within a label here every model is always right or
+    // always wrong, so there is no signal to measure).
+    expect(report.headroom?.meanAuc).toBeUndefined();
+    expect(report.headroom?.needed[0]?.costRatio).toBeLessThan(0.6);
     expect(summaryJson(report).headroom).toMatchObject({ costRatioAt97ByAuc: expect.any(Object) });
   });
 
