@@ -4,7 +4,8 @@
  * gated by trust before it works: pages need a grant (page-port.ts), extension pages are checked
  * by sender URL here.
  */
-import { LlmError, toLlmErrorData } from '../../src/protocol/llm-errors';
+import { LlmError, type LlmErrorData, toLlmErrorData } from '../../src/protocol/llm-errors';
+import { VaultLockedError, WrongPassphraseError } from '../../src/storage/storage-errors';
 import { PAGE_PORT_NAME } from '../messaging/page-channel';
 import { UI_CHANNEL, type UiRequest, type UiResponse } from '../messaging/ui-channel';
 import { browser, isExtensionPage, type Runtime } from '../platform/browser-api';
@@ -44,15 +45,27 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
     try {
       return { ok: true, value: (await handler(request.params)) as never };
     } catch (error) {
-      if (!(error instanceof LlmError)) console.error('LLM Broker: settings call failed', error);
-      // Storage validation errors (RangeError, TypeError) carry messages meant for people.
-      const readable = error instanceof RangeError || error instanceof TypeError;
-      return {
-        ok: false,
-        error: readable
-          ? { name: 'TypeError', message: (error as Error).message }
-          : toLlmErrorData(error),
-      };
+      const data = uiErrorData(error);
+      if (data === undefined) console.error('LLM Broker: settings call failed', error);
+      return { ok: false, error: data ?? toLlmErrorData(error) };
     }
   })();
 });
+
+/**
+ * Errors raised on purpose, whose messages are meant for people: the broker's own, storage
+ * validation (RangeError, TypeError) and the passphrase lock's. Undefined for anything else.
+ */
+function uiErrorData(error: unknown): LlmErrorData | undefined {
+  if (error instanceof LlmError) return error.toData();
+  if (error instanceof RangeError || error instanceof TypeError) {
+    return { name: 'TypeError', message: error.message };
+  }
+  if (error instanceof WrongPassphraseError) {
+    return { name: 'NotAllowedError', message: error.message };
+  }
+  if (error instanceof VaultLockedError) {
+    return { name: 'InvalidStateError', message: error.message };
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@ import { Broker } from '../../src/runtime/broker';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { ConsentPrompts } from './consent-prompts';
 import { PageEvents } from './page-events';
+import { sessionUnlockKeeper } from './unlock-keeper';
 
 export interface BackgroundServices {
   storage: BrokerStorage;
@@ -17,7 +18,7 @@ let services: BackgroundServices | undefined;
 
 export function backgroundServices(): BackgroundServices {
   if (services) return services;
-  const storage = createBrokerStorage();
+  const storage = createBrokerStorage(undefined, { unlockKeeper: sessionUnlockKeeper });
   // A reservation older than this worker belongs to a request the previous worker never
   // finished (it was stopped mid-answer): give the money back.
   void storage.ledger

@@ -3,6 +3,7 @@ import { LlmError } from '../../src/protocol/llm-errors';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
+import { createLockHandlers } from './lock-handlers';
 import { localModelHostStatus } from './offscreen-host';
 
 /** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
@@ -139,5 +140,6 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       const { plan } = await broker.plan(PLAYGROUND_ORIGIN, request, assume);
       return plan;
     },
+    ...createLockHandlers(services),
   };
 }

@@ -81,6 +81,16 @@ export interface UiMethods {
    * `everyProvider`, providers without a key count as set up, to show what they would change.
    */
   explainRoute: { params: { request: LlmRequest; everyProvider: boolean }; result: RoutePlan };
+  // The passphrase lock (docs/security.md). Each answers with the lock's state afterwards.
+  getLockStatus: { params: null; result: LockStatus };
+  /** Sets a passphrase, or changes it: then `currentPassphrase` is required. */
+  setPassphrase: {
+    params: { passphrase: string; currentPassphrase?: string };
+    result: LockStatus;
+  };
+  removePassphrase: { params: { currentPassphrase: string }; result: LockStatus };
+  unlock: { params: { passphrase: string }; result: LockStatus };
+  lock: { params: null; result: LockStatus };
 }
 export type UiMethod = keyof UiMethods;
 

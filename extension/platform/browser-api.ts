@@ -19,6 +19,16 @@ export function isExtensionPage(sender: { id?: string; url?: string }): boolean 
 }
 
 /**
+ * The browser's session storage area: held in memory only and cleared when the browser quits
+ * (or the extension is reloaded). By default only the extension's own pages and worker can read
+ * it, not content scripts; nothing here calls `setAccessLevel` to widen that.
+ * https://developer.chrome.com/docs/extensions/reference/api/storage#property-session
+ */
+export function sessionStorage(): typeof browser.storage.session {
+  return browser.storage.session;
+}
+
+/**
  * Chrome's offscreen documents (no Firefox equivalent: there, extension pages have WebGPU
  * themselves). Undefined where the API does not exist.
  * https://developer.chrome.com/docs/extensions/reference/api/offscreen

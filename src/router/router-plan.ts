@@ -215,6 +215,7 @@ export function planOf(
   let explanation: RouteExplanation | undefined;
   return {
     chain,
+    analysis: decision.context.analysis,
     get explanation(): RouteExplanation {
       explanation ??= buildExplanation(decision, chain, new Set(chainRows));
       return explanation;

@@ -61,6 +61,10 @@ function clampPriority(priority: number | undefined): number {
   return value < 0 ? 0 : Math.min(value, 100);
 }
 
+function unavailableReason(provider: string, entry: RoutingState['providers'][string]): string {
+  return entry.unavailableReason ?? `${provider} is turned off`;
+}
+
 /** The state entry that governs a local model: its own provider's, else the `local` entry. */
 function localEntry(model: CatalogModel, state: RoutingState) {
   return state.providers[model.provider] ?? state.providers.local;
@@ -84,7 +88,7 @@ function providerStatus(compiled: CompiledCatalog, state: RoutingState): Provide
     viaGateway[position] = provider === state.gateway ? 1 : 0;
     if (state.gateway !== undefined && provider === state.gateway) problems.push(undefined);
     else if (entry === undefined) problems.push(`no API key for ${provider}`);
-    else problems.push(entry.available ? undefined : `${provider} is turned off`);
+    else problems.push(entry.available ? undefined : unavailableReason(provider, entry));
   });
   return { problems, priorities, localPriorities, viaGateway };
 }
@@ -100,7 +104,7 @@ function availabilityProblem(
   if (compiled.isLocal[index] === 0) return status.problems[compiled.providerIndex[index]!];
   const model = compiled.models[index]!;
   const entry = localEntry(model, state);
-  if (entry && !entry.available) return `${model.provider} is turned off`;
+  if (entry && !entry.available) return unavailableReason(model.provider, entry);
   const ready =
     localModels.has(model.id) ||
     localModels.has(compiled.keys[index]!) ||

@@ -11,7 +11,15 @@ export interface RoutingState {
   /** Per provider id: whether it can be used (key set / server configured) and its priority 0–100.
    * The pseudo-provider `local` sets availability and priority of every local model whose own
    * provider (`webllm`, `ollama`) has no entry. */
-  providers: Record<string, { available: boolean; priority: number }>;
+  providers: Record<
+    string,
+    {
+      available: boolean;
+      priority: number;
+      /** Why an unavailable provider is unavailable (default: it is turned off). */
+      unavailableReason?: string;
+    }
+  >;
   /** Local (WebLLM / local-server) model ids that are downloaded and ready (`id`,
    * `provider/id` or the provider's own model id). */
   localModels: string[];
@@ -204,6 +212,9 @@ export interface RoutePlan {
    * It holds the best `RouterTuning.chainLength` candidates (then the gateway's best); the
    * explanation ranks every candidate. */
   chain: CandidateScore[];
+  /** The request as the router understood it (the explanation's `analysis`, without building
+   * the explanation). */
+  analysis: RequestAnalysis;
   /** Built when first read (an own enumerable getter, so JSON and structured clone include it). */
   explanation: RouteExplanation;
 }

@@ -7,7 +7,7 @@
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { CatalogModel } from '../catalog/catalog-types';
-import { LlmError } from '../protocol/llm-errors';
+import { LlmError, type LlmErrorName } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../protocol/llm-request';
 import { parseLlmRequest } from '../protocol/llm-request-schema';
@@ -22,6 +22,7 @@ import type { ProviderAccount, ProviderDefinition } from '../providers/provider-
 import { mergeCatalogs, route } from '../router';
 import type { RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage } from '../storage/storage-broker';
+import { VaultLockedError } from '../storage/storage-errors';
 import { providerPriorityOf } from '../storage/storage-settings';
 import type { BrokerSettings, ProviderAccountSummary, SiteGrant } from '../storage/storage-types';
 import { worstCaseCost } from './cost';
@@ -31,7 +32,7 @@ import { RateLimiter } from './rate-limiter';
 import { isCacheable, responseCacheKey } from './response-cache-key';
 import { RouterLearning } from './router-learning';
 import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
-import { candidatesInOrder, modelRef, runChain } from './run-chain';
+import { type ChainOutcome, candidatesInOrder, modelRef, runChain } from './run-chain';
 
 export interface BrokerOptions {
   storage: BrokerStorage;
@@ -77,7 +78,16 @@ function formatUsd(value: number): string {
 interface AccountRead {
   summary: ProviderAccountSummary;
   account: ProviderAccount;
+  /** A key is stored but locked behind the passphrase: the account cannot be used yet. */
+  locked: boolean;
 }
+
+/** Why a provider whose key is locked behind the passphrase cannot be routed to. */
+const LOCKED_KEY_REASON = 'its API key is locked until you unlock LLM Broker';
+
+/** What a page is told when only locked keys could have answered: what to do about it. */
+const LOCKED_MESSAGE =
+  'LLM Broker is locked: unlock it (its toolbar button → Settings) so that cloud models can answer.';
 
 export class Broker {
   readonly health: ProviderHealth;
@@ -173,6 +183,17 @@ export class Broker {
     try {
       return { request, plan: route(request, this.catalog, state) };
     } catch (error) {
+      // Nothing fits because the keys are locked: unlocking is what helps, so that is the error.
+      const lockBound =
+        error instanceof LlmError &&
+        error.ruledOut?.some((model) => model.reason.endsWith(LOCKED_KEY_REASON));
+      if (lockBound) {
+        throw new LlmError({
+          name: 'InvalidStateError',
+          message: LOCKED_MESSAGE,
+          ...(error.ruledOut && { ruledOut: error.ruledOut }),
+        });
+      }
       // Nothing fits because of money: that is the budget's error, not a missing capability.
       const budgetBound =
         error instanceof LlmError && error.ruledOut?.some((model) => /budget/i.test(model.reason));
@@ -277,22 +298,9 @@ export class Broker {
 
     const answer = outcome.answer;
     if (!answer) {
-      const aborted = context.signal.aborted;
-      await this.close(
-        requestId,
-        origin,
-        request,
-        outcome.attempts,
-        startedAt,
-        aborted ? 'aborted' : 'failed',
-      );
-      if (aborted) throw new LlmError({ name: 'AbortError', message: 'The request was aborted.' });
-      const count = outcome.attempts.length;
-      throw new LlmError({
-        name: 'NetworkError',
-        message: `No model could answer (${count} attempt${count === 1 ? '' : 's'}): ${outcome.attempts.at(-1)?.error ?? 'unknown failure'}`,
-        attempts: outcome.attempts,
-      });
+      const error = this.unanswered(outcome, context.signal.aborted);
+      await this.close(requestId, origin, request, outcome.attempts, startedAt, error.name);
+      throw error;
     }
     const result: LlmResult = {
       requestId,
@@ -334,14 +342,16 @@ export class Broker {
     for (const summary of accounts) {
       const definition = this.options.findProvider(summary.provider);
       if (!definition) continue;
-      const available = summary.hasKey || !definition.requiresKey;
+      const read = accountReads.get(summary.provider);
+      const locked = read?.locked === true;
+      const available = (summary.hasKey || !definition.requiresKey) && !locked;
       providers[summary.provider] = {
         available,
         priority: providerPriorityOf(settings, summary.provider),
+        ...(locked && { unavailableReason: `${definition.name}: ${LOCKED_KEY_REASON}` }),
       };
-      if (available && definition.listModels) {
-        const account = accountReads.get(summary.provider)?.account;
-        if (account) localServers.push({ provider: definition, account });
+      if (available && definition.listModels && read) {
+        localServers.push({ provider: definition, account: read.account });
       }
     }
     for (const provider of assume) {
@@ -367,7 +377,7 @@ export class Broker {
 
   /** Any model of the chain may end up answering; hold the dearest one's worst case. */
   private reservationFor(request: LlmRequest, plan: RoutePlan): number {
-    const inputTokens = plan.explanation.analysis.inputTokens;
+    const inputTokens = plan.analysis.inputTokens;
     const allowance = request.maxOutputTokens ?? DEFAULT_OUTPUT_ALLOWANCE;
     return Math.max(
       0,
@@ -375,27 +385,56 @@ export class Broker {
     );
   }
 
-  private async account(provider: string): Promise<ProviderAccount | undefined> {
-    return (await this.accounts()).get(provider)?.account;
+  /**
+   * Why no model answered. When a model was passed over for a locked key, unlocking is what
+   * would help, so that is what the page hears (with every attempt, as for a NetworkError).
+   */
+  private unanswered(outcome: ChainOutcome, aborted: boolean): LlmError {
+    if (aborted) return new LlmError({ name: 'AbortError', message: 'The request was aborted.' });
+    const { attempts } = outcome;
+    if (outcome.keysLocked) {
+      return new LlmError({ name: 'InvalidStateError', message: LOCKED_MESSAGE, attempts });
+    }
+    const count = attempts.length;
+    return new LlmError({
+      name: 'NetworkError',
+      message: `No model could answer (${count} attempt${count === 1 ? '' : 's'}): ${attempts.at(-1)?.error ?? 'unknown failure'}`,
+      attempts,
+    });
+  }
+
+  private async account(provider: string): Promise<ProviderAccount | 'locked' | undefined> {
+    const read = (await this.accounts()).get(provider);
+    return read?.locked ? 'locked' : read?.account;
+  }
+
+  /** The stored key, or `locked` while the passphrase lock holds it (not an error: see run-chain). */
+  private async apiKeyOf(provider: string): Promise<string | 'locked' | undefined> {
+    try {
+      return await this.storage.accounts.getApiKey(provider);
+    } catch (error) {
+      if (error instanceof VaultLockedError) return 'locked';
+      throw error;
+    }
   }
 
   private accounts(): Promise<Map<string, AccountRead>> {
     this.accountsRead ??= (async () => {
       const reads = new Map<string, AccountRead>();
       for (const summary of await this.storage.accounts.list()) {
-        const apiKey = summary.hasKey
-          ? await this.storage.accounts.getApiKey(summary.provider)
-          : undefined;
+        const apiKey = summary.hasKey ? await this.apiKeyOf(summary.provider) : undefined;
+        const locked = apiKey === 'locked';
         const account: ProviderAccount = {
           provider: summary.provider,
-          ...(apiKey && { apiKey }),
+          ...(apiKey && !locked && { apiKey }),
           ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
         };
-        reads.set(summary.provider, { summary, account });
+        reads.set(summary.provider, { summary, account, locked });
       }
       return reads;
     })();
-    // A failed read (a locked vault, a database error) is not kept: the next request tries again.
+    // A failed read (a database error) is not kept: the next request tries again. A locked key
+    // is kept as locked: unlocking calls `accountsChanged()`.
     this.accountsRead.catch(() => {
       this.accountsRead = undefined;
     });
@@ -468,20 +507,25 @@ export class Broker {
     request: LlmRequest,
     attempts: Attempt[],
     startedAt: number,
-    outcome: 'failed' | 'aborted',
+    errorName: LlmErrorName,
   ): Promise<void> {
+    const aborted = errorName === 'AbortError';
     await this.recordAttempts(requestId, attempts);
     await this.storage.ledger.release(
       requestId,
-      outcome === 'aborted' ? 'aborted' : 'every model failed',
+      aborted
+        ? 'aborted'
+        : errorName === 'InvalidStateError'
+          ? 'keys locked'
+          : 'every model failed',
     );
     await this.storage.requestLog.append({
       requestId,
       origin,
       createdAt: this.now(),
-      outcome,
+      outcome: aborted ? 'aborted' : 'failed',
       ...(request.task && { task: request.task }),
-      errorName: outcome === 'aborted' ? 'AbortError' : 'NetworkError',
+      errorName,
       attemptCount: attempts.length,
       inputTokens: 0,
       outputTokens: 0,

@@ -24,8 +24,11 @@ import { AttemptFailure, type AttemptLimits, type AttemptOutput, runAttempt } fr
 
 export interface ChainDependencies {
   findProvider(id: string): ProviderDefinition | undefined;
-  /** The account with its decrypted key; undefined when the provider is not set up. */
-  account(provider: string): Promise<ProviderAccount | undefined>;
+  /**
+   * The account with its decrypted key; undefined when the provider is not set up, `locked`
+   * while its key is locked behind the passphrase.
+   */
+  account(provider: string): Promise<ProviderAccount | 'locked' | undefined>;
   fetch?: FetchFunction;
   health: ProviderHealth;
   stats: RouterStats;
@@ -52,10 +55,18 @@ export interface ChainAnswer extends AttemptOutput {
 export interface ChainOutcome {
   answer?: ChainAnswer;
   attempts: Attempt[];
+  /** Whether a model was passed over because its key is locked behind the passphrase. */
+  keysLocked: boolean;
 }
 
 /** Failures that say the whole provider is unusable right now, not just this model. */
-const PROVIDER_WIDE: ReadonlySet<string> = new Set(['rate-limit', 'key', 'forbidden', 'billing']);
+const PROVIDER_WIDE: ReadonlySet<string> = new Set([
+  'rate-limit',
+  'key',
+  'forbidden',
+  'billing',
+  'locked',
+]);
 
 /** Failures of one provider after which a request stops trying its other models. */
 const FAILURES_PER_PROVIDER = 2;
@@ -94,6 +105,7 @@ export async function runChain(
   const providersOut = new Map<string, string>();
   const failures = new Map<string, number>();
   let restartFrom: ModelRef | undefined;
+  let keysLocked = false;
 
   let tried = 0;
   for (const { model } of chain) {
@@ -122,7 +134,8 @@ export async function runChain(
     const result = await attemptModel(model, request, dependencies, context);
     attempts.push(result.attempt);
     if (result.attempt.outcome !== 'skipped') tried++;
-    if (result.answer) return { answer: result.answer, attempts };
+    if (result.answer) return { answer: result.answer, attempts, keysLocked };
+    if (result.kind === 'locked') keysLocked = true;
     // A provider that is not set up was skipped, not tried: it does not count as a failure.
     const failed =
       (failures.get(model.provider) ?? 0) + (result.attempt.outcome === 'skipped' ? 0 : 1);
@@ -138,13 +151,13 @@ export async function runChain(
       restartFrom = ref;
     }
   }
-  return { attempts };
+  return { attempts, keysLocked };
 }
 
 interface ModelAttempt {
   attempt: Attempt;
   answer?: ChainAnswer;
-  kind?: ProviderErrorKind | 'timeout';
+  kind?: ProviderErrorKind | 'timeout' | 'locked';
   /** Whether text reached the page before the failure. */
   streamed: boolean;
 }
@@ -162,6 +175,14 @@ async function attemptModel(
     const error = `${provider?.name ?? model.provider} is not set up.`;
     return {
       attempt: { model: ref, outcome: 'skipped', error, durationMs: 0, costUsd: 0 },
+      streamed: false,
+    };
+  }
+  if (account === 'locked') {
+    const error = `${provider.name}: its API key is locked until you unlock LLM Broker.`;
+    return {
+      attempt: { model: ref, outcome: 'skipped', error, durationMs: 0, costUsd: 0 },
+      kind: 'locked',
       streamed: false,
     };
   }

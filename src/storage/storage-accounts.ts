@@ -3,15 +3,17 @@
  *
  * Without a passphrase, keys are sealed under a non-extractable device key kept in IndexedDB.
  * With one, they are sealed under a key derived from it (PBKDF2) that lives only in this
- * object's memory between `unlock()` and `lock()`; the passphrase and derived key are never
- * stored. docs/security.md says what each protects against.
+ * object's memory between `unlock()` and `lock()` — and, given an `UnlockKeeper`, in the
+ * browser's session memory, so a restarted service worker stays unlocked. The passphrase and the
+ * derived key are never written to disk. docs/security.md says what each protects against.
  */
 
 import {
   bytesEqual,
   DEFAULT_PASSPHRASE_ITERATIONS,
-  derivePassphraseKey,
+  derivePassphraseBits,
   generateDeviceKey,
+  importPassphraseKey,
   randomSalt,
   seal,
   unseal,
@@ -27,6 +29,7 @@ import type {
   ProviderAccountSummary,
   SealedBy,
   SealedSecret,
+  UnlockKeeper,
 } from './storage-types';
 
 export interface AccountsRepository {
@@ -45,27 +48,35 @@ export interface AccountsRepository {
    * VaultLockedError while locked.
    */
   getApiKey(provider: string): Promise<string | undefined>;
+  /** Restores a kept unlock (`UnlockKeeper`) first, so a restarted worker reports it. */
   lockStatus(): Promise<LockStatus>;
   /**
-   * Sets the passphrase (at least 8 characters), or changes it — then `currentPassphrase` is
+   * Sets the passphrase (8 to 1,024 characters), or changes it — then `currentPassphrase` is
    * required. Re-encrypts every stored key in one transaction and leaves the keys unlocked.
    */
   setPassphrase(passphrase: string, currentPassphrase?: string): Promise<void>;
   /** Goes back to the device key alone; re-encrypts every stored key. */
   removePassphrase(currentPassphrase: string): Promise<void>;
-  /** Makes the keys usable until `lock()` or until this storage object is gone. */
+  /**
+   * Makes the keys usable until `lock()`, or until this storage object is gone and no
+   * `UnlockKeeper` kept the unlock.
+   */
   unlock(passphrase: string): Promise<void>;
-  /** Forgets the derived key; keys are unusable until the next `unlock()`. */
-  lock(): void;
+  /** Forgets the derived key, here and in the keeper; keys are unusable until `unlock()`. */
+  lock(): Promise<void>;
 }
 
 export interface AccountsOptions {
   now: () => number;
   /** PBKDF2 iterations for a new passphrase; tests lower it to stay fast. */
   passphraseIterations?: number;
+  /** Where an unlock is kept across restarts of the holder (the background service worker). */
+  unlockKeeper?: UnlockKeeper;
 }
 
 export const MIN_PASSPHRASE_LENGTH = 8;
+/** Far above any real passphrase; keeps PBKDF2's input (and a message carrying it) small. */
+export const MAX_PASSPHRASE_LENGTH = 1024;
 
 const DEVICE_KEY_ID = 'device';
 const PASSPHRASE_ROW_ID = 'passphrase';
@@ -98,14 +109,23 @@ export function createAccountsRepository(
 ): AccountsRepository {
   const { accounts, keyring } = database;
   const iterations = options.passphraseIterations ?? DEFAULT_PASSPHRASE_ITERATIONS;
+  const keeper = options.unlockKeeper;
   let unlocked: SealingKey | undefined;
+  /** Counts changes of `unlocked`, so a restore that read the keeper before a lock cannot undo it. */
+  let unlockChanges = 0;
+  let restoring: Promise<void> | undefined;
   let deviceKeyPromise: Promise<CryptoKey> | undefined;
   let writes: Promise<unknown> = Promise.resolve();
 
+  const setUnlocked = (key: SealingKey | undefined) => {
+    unlocked = key;
+    unlockChanges += 1;
+  };
+
   /**
-   * Runs account writes of this object one at a time. A re-encryption must not start over for
-   * every save that lands meanwhile (a steady stream of saves would starve it); the snapshot
-   * check in `resealAll` still guards against writes from other connections.
+   * Runs account writes and unlocks of this object one at a time. A re-encryption must not start
+   * over for every save that lands meanwhile (a steady stream of saves would starve it); the
+   * snapshot check in `resealAll` still guards against writes from other connections.
    */
   const oneAtATime = <T>(write: () => Promise<T>): Promise<T> => {
     const run = writes.then(write, write);
@@ -130,8 +150,44 @@ export function createAccountsRepository(
   const unlockedFor = (row: PassphraseRow | undefined) =>
     row && unlocked?.salt && bytesEqual(unlocked.salt, row.salt) ? unlocked : undefined;
 
+  /** The passphrase key of `row` made from raw bits, if they open its check value. */
+  const keyFromBits = async (
+    row: PassphraseRow,
+    bits: Uint8Array<ArrayBuffer>,
+  ): Promise<SealingKey | undefined> => {
+    try {
+      const key = await importPassphraseKey(bits);
+      await unseal(key, row.check, PASSPHRASE_CHECK_CONTEXT);
+      return { sealedBy: 'passphrase', key, salt: row.salt };
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * Once per storage object (a service-worker life): takes up the unlock the keeper kept, if it
+   * still opens the stored passphrase's check value; a stale or damaged one is dropped.
+   */
+  const restoreKeptUnlock = () => {
+    restoring ??= (async () => {
+      if (!keeper) return;
+      const changesBefore = unlockChanges;
+      const bits = await keeper.get();
+      if (!bits) return;
+      const row = await passphraseRow();
+      const key = row && (await keyFromBits(row, bits));
+      if (unlockChanges !== changesBefore) return;
+      if (key) setUnlocked(key);
+      else await keeper.clear();
+    })()
+      // A keeper that cannot be read leaves the keys locked: the person unlocks once more.
+      .catch(() => undefined);
+    return restoring;
+  };
+
   /** The key new secrets are sealed under right now. */
   const sealingKey = async (): Promise<SealingKey> => {
+    await restoreKeptUnlock();
     const row = await passphraseRow();
     if (!row) return { sealedBy: 'device', key: await deviceKey() };
     const key = unlockedFor(row);
@@ -141,6 +197,7 @@ export function createAccountsRepository(
 
   const openingKey = async (sealedBy: SealedBy): Promise<CryptoKey> => {
     if (sealedBy === 'device') return deviceKey();
+    await restoreKeptUnlock();
     const key = unlockedFor(await passphraseRow());
     if (!key) throw new VaultLockedError();
     return key.key;
@@ -153,15 +210,15 @@ export function createAccountsRepository(
     return row !== undefined && key.salt !== undefined && bytesEqual(row.salt, key.salt);
   };
 
-  /** Derives the key of `passphrase` for the stored passphrase row, or throws if it is wrong. */
-  const verifyPassphrase = async (row: PassphraseRow, passphrase: string): Promise<SealingKey> => {
-    const key = await derivePassphraseKey(passphrase, row.salt, row.iterations);
-    try {
-      await unseal(key, row.check, PASSPHRASE_CHECK_CONTEXT);
-    } catch {
-      throw new WrongPassphraseError();
-    }
-    return { sealedBy: 'passphrase', key, salt: row.salt };
+  /**
+   * Derives the key of `passphrase` for the stored passphrase row, with its raw bits for the
+   * keeper, or throws if the passphrase is wrong.
+   */
+  const verifyPassphrase = async (row: PassphraseRow, passphrase: string) => {
+    const bits = await derivePassphraseBits(passphrase, row.salt, row.iterations);
+    const key = await keyFromBits(row, bits);
+    if (!key) throw new WrongPassphraseError();
+    return { key, bits };
   };
 
   /** Encrypts an API key under the current key, with the fields an account row keeps of it. */
@@ -246,7 +303,7 @@ export function createAccountsRepository(
     if (currentPassphrase === undefined) {
       throw new WrongPassphraseError('Enter the current passphrase.');
     }
-    return { row, key: await verifyPassphrase(row, currentPassphrase) };
+    return { row, key: (await verifyPassphrase(row, currentPassphrase)).key };
   };
 
   /** Re-encrypts every key under a new passphrase and leaves them unlocked. */
@@ -254,7 +311,8 @@ export function createAccountsRepository(
     validPassphrase(passphrase);
     const current = await currentKeyWith(currentPassphrase);
     const salt = randomSalt();
-    const key = await derivePassphraseKey(passphrase, salt, iterations);
+    const bits = await derivePassphraseBits(passphrase, salt, iterations);
+    const key = await importPassphraseKey(bits);
     const row: PassphraseRow = {
       id: 'passphrase',
       salt,
@@ -263,10 +321,13 @@ export function createAccountsRepository(
       createdAt: options.now(),
     };
     const target: SealingKey = { sealedBy: 'passphrase', key, salt };
-    const useTarget = () => {
-      unlocked = target;
-    };
-    await resealAll(current, target, () => keyring.put(row), useTarget);
+    await resealAll(
+      current,
+      target,
+      () => keyring.put(row),
+      () => setUnlocked(target),
+    );
+    await keeper?.set(bits);
   };
 
   /** Re-encrypts every key under the device key and forgets the passphrase. */
@@ -274,10 +335,9 @@ export function createAccountsRepository(
     const current = await currentKeyWith(currentPassphrase);
     if (!current.row) return;
     const target: SealingKey = { sealedBy: 'device', key: await deviceKey() };
-    const forgetPassphraseKey = () => {
-      unlocked = undefined;
-    };
-    await resealAll(current, target, () => keyring.delete(PASSPHRASE_ROW_ID), forgetPassphraseKey);
+    const forget = () => setUnlocked(undefined);
+    await resealAll(current, target, () => keyring.delete(PASSPHRASE_ROW_ID), forget);
+    await keeper?.clear();
   };
 
   return {
@@ -294,6 +354,7 @@ export function createAccountsRepository(
       return unseal(await openingKey(row.sealedBy), row.sealedKey, apiKeyContext(provider));
     },
     lockStatus: async () => {
+      await restoreKeptUnlock();
       const row = await passphraseRow();
       if (!row) return 'none';
       return unlockedFor(row) ? 'unlocked' : 'locked';
@@ -302,12 +363,17 @@ export function createAccountsRepository(
       oneAtATime(() => retryOnStale(() => protectWith(passphrase, currentPassphrase))),
     removePassphrase: (currentPassphrase) =>
       oneAtATime(() => retryOnStale(() => unprotect(currentPassphrase))),
-    unlock: async (passphrase) => {
-      const row = await passphraseRow();
-      if (row) unlocked = await verifyPassphrase(row, passphrase);
-    },
-    lock: () => {
-      unlocked = undefined;
+    unlock: (passphrase) =>
+      oneAtATime(async () => {
+        const row = await passphraseRow();
+        if (!row) return;
+        const { key, bits } = await verifyPassphrase(row, passphrase);
+        setUnlocked(key);
+        await keeper?.set(bits);
+      }),
+    lock: async () => {
+      setUnlocked(undefined);
+      await keeper?.clear();
     },
   };
 }
@@ -424,5 +490,10 @@ function validBaseUrl(baseUrl: string): string {
 function validPassphrase(passphrase: string): void {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new RangeError(`The passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+  }
+  if (passphrase.length > MAX_PASSPHRASE_LENGTH) {
+    throw new RangeError(
+      `The passphrase can have at most ${MAX_PASSPHRASE_LENGTH.toLocaleString('en-US')} characters.`,
+    );
   }
 }

@@ -14,12 +14,15 @@ import {
 } from './storage-response-cache';
 import { createRouterStatsRepository, type RouterStatsRepository } from './storage-router-stats';
 import { createSettingsRepository, type SettingsRepository } from './storage-settings';
+import type { UnlockKeeper } from './storage-types';
 
 export interface BrokerStorageOptions {
   /** The clock every stored time comes from (epoch ms); tests pass their own. */
   now?: () => number;
   /** PBKDF2 iterations for a new passphrase (default 600,000); tests lower it to stay fast. */
   passphraseIterations?: number;
+  /** Keeps an unlock across restarts of the holder; only the background passes one. */
+  unlockKeeper?: UnlockKeeper;
 }
 
 export interface BrokerStorage {
@@ -47,6 +50,7 @@ export function createBrokerStorage(
     accounts: createAccountsRepository(database, {
       now,
       passphraseIterations: options.passphraseIterations,
+      unlockKeeper: options.unlockKeeper,
     }),
     grants: createGrantsRepository(database, now),
     ledger: createLedgerRepository(database, now),

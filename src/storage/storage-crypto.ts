@@ -8,6 +8,7 @@ import type { SealedSecret } from './storage-types';
 /** 96-bit IVs are what AES-GCM is specified for (NIST SP 800-38D §8.2). */
 const IV_BYTES = 12;
 const SALT_BYTES = 16;
+const PASSPHRASE_KEY_BITS = 256;
 
 /**
  * OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. The count is stored with the salt, so it
@@ -34,26 +35,37 @@ export function generateDeviceKey(): Promise<CryptoKey> {
   return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
-/** The AES-256-GCM key a passphrase stands for (PBKDF2-HMAC-SHA256), itself non-extractable. */
-export async function derivePassphraseKey(
+/**
+ * The 256 key bits a passphrase stands for (PBKDF2-HMAC-SHA256). Raw bits rather than a key, so
+ * an unlock can be kept in the browser's session memory across service-worker restarts
+ * (`UnlockKeeper`); `importPassphraseKey` turns them into the key that seals API keys.
+ */
+export async function derivePassphraseBits(
   passphrase: string,
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
-): Promise<CryptoKey> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const material = await crypto.subtle.importKey(
     'raw',
     textEncoder.encode(passphrase),
     'PBKDF2',
     false,
-    ['deriveKey'],
+    ['deriveBits'],
   );
-  return crypto.subtle.deriveKey(
+  const bits = await crypto.subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
     material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
+    PASSPHRASE_KEY_BITS,
   );
+  return new Uint8Array(bits);
+}
+
+/**
+ * The AES-256-GCM key of `derivePassphraseBits`' bits, non-extractable. The same key PBKDF2's
+ * `deriveKey` gives for AES-GCM-256, so passphrases set either way open alike.
+ */
+export function importPassphraseKey(bits: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', bits, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
 /**

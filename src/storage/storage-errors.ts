@@ -13,7 +13,7 @@ export class VaultLockedError extends Error {
 export class WrongPassphraseError extends Error {
   override readonly name = 'WrongPassphraseError';
 
-  constructor(message = 'The passphrase is not correct.') {
+  constructor(message = 'Wrong passphrase.') {
     super(message);
   }
 }

@@ -103,6 +103,17 @@ export type KeyringRow = DeviceKeyRow | PassphraseRow;
 /** `none`: no passphrase set, keys usable; `locked`: a passphrase is set and not entered yet. */
 export type LockStatus = 'none' | 'locked' | 'unlocked';
 
+/**
+ * Keeps the raw bits of the unlocked passphrase key somewhere that outlives this storage object
+ * but not the browser session, so a restarted service worker is still unlocked. The extension
+ * implements it over `chrome.storage.session` (memory only); the core never persists the bits.
+ */
+export interface UnlockKeeper {
+  get(): Promise<Uint8Array<ArrayBuffer> | undefined>;
+  set(bits: Uint8Array<ArrayBuffer>): Promise<void>;
+  clear(): Promise<void>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Site grants
 

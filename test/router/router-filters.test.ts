@@ -37,6 +37,18 @@ describe('availability', () => {
     expect(ruledOut(prompt, state, 'openai/gpt-4o').reason).toBe('openai is turned off');
   });
 
+  it('a provider unavailable for a reason the state gives (a locked key)', () => {
+    const reason = 'OpenAI: its API key is locked until you unlock LLM Broker';
+    const state = seedState({
+      providers: {
+        ...seedState().providers,
+        openai: { available: false, priority: 60, unavailableReason: reason },
+      },
+    });
+    const entry = ruledOut(prompt, state, 'openai/gpt-4o');
+    expect(entry).toMatchObject({ constraint: 'availability', reason });
+  });
+
   it('a local model that is not downloaded', () => {
     const entry = ruledOut(prompt, seedState(), 'webllm/Qwen2.5-7B-Instruct-q4f32_1-MLC');
     expect(entry.constraint).toBe('availability');

@@ -64,7 +64,10 @@ function createBroker(storage: BrokerStorage, health?: ProviderHealthOptions): B
 }
 
 export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
-  const storage = createBrokerStorage(`broker-world-${++worldCount}-${Date.now()}`);
+  // PBKDF2 at a tenth of a percent of its real cost, for tests that set a passphrase.
+  const storage = createBrokerStorage(`broker-world-${++worldCount}-${Date.now()}`, {
+    passphraseIterations: 1000,
+  });
   const servers: Record<string, ProviderServer> = {};
   for (const [provider, priority] of Object.entries(options.providers)) {
     const wire = WIRE[provider];

@@ -18,6 +18,7 @@ function countingPlan(): { plan: RoutePlan; reads: () => number } {
   let reads = 0;
   const plan: RoutePlan = {
     chain: real.chain,
+    analysis: real.analysis,
     get explanation() {
       reads++;
       return real.explanation;

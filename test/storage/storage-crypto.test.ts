@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  derivePassphraseKey,
+  derivePassphraseBits,
   generateDeviceKey,
+  importPassphraseKey,
   randomSalt,
   seal,
   unseal,
@@ -33,15 +34,43 @@ describe('storage crypto', () => {
   });
 
   it('derives the same non-extractable key from the same passphrase and salt only', async () => {
+    const derive = async (passphrase: string, salt: Uint8Array<ArrayBuffer>) =>
+      importPassphraseKey(await derivePassphraseBits(passphrase, salt, 1000));
     const salt = randomSalt();
-    const key = await derivePassphraseKey('a long passphrase', salt, 1000);
+    const key = await derive('a long passphrase', salt);
     expect(key.extractable).toBe(false);
     const sealed = await seal(key, SECRET, 'context');
-    const again = await derivePassphraseKey('a long passphrase', salt, 1000);
+    const again = await derive('a long passphrase', salt);
     expect(await unseal(again, sealed, 'context')).toBe(SECRET);
-    const otherSalt = await derivePassphraseKey('a long passphrase', randomSalt(), 1000);
+    const otherSalt = await derive('a long passphrase', randomSalt());
     await expect(unseal(otherSalt, sealed, 'context')).rejects.toThrow();
-    const otherPassphrase = await derivePassphraseKey('a long passphrasf', salt, 1000);
+    const otherPassphrase = await derive('a long passphrasf', salt);
     await expect(unseal(otherPassphrase, sealed, 'context')).rejects.toThrow();
+  });
+
+  it("opens what PBKDF2's deriveKey sealed: passphrases set before the raw-bits change still work", async () => {
+    const salt = randomSalt();
+    const material = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode('a long passphrase'),
+      'PBKDF2',
+      false,
+      ['deriveKey'],
+    );
+    const derivedKey = await crypto.subtle.deriveKey(
+      { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1000 },
+      material,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['encrypt', 'decrypt'],
+    );
+    const sealed = await seal(derivedKey, SECRET, 'context');
+    const bits = await derivePassphraseBits('a long passphrase', salt, 1000);
+    expect(bits).toHaveLength(32);
+    expect(await unseal(await importPassphraseKey(bits), sealed, 'context')).toBe(SECRET);
+  });
+
+  it('refuses raw bits of the wrong length', async () => {
+    await expect(importPassphraseKey(new Uint8Array(31))).rejects.toThrow();
   });
 });

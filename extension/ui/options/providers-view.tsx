@@ -3,6 +3,7 @@ import type { Overview, ProviderListing } from '../../messaging/ui-channel';
 import { browser } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
 import { ConfirmDialog, useLoader, useToast } from '../components/ui-kit';
+import { PassphraseLockCard } from './passphrase-lock-card';
 
 interface ViewProps {
   overview: Overview;
@@ -239,6 +240,7 @@ export function ProvidersView(props: ViewProps) {
           a website.
         </p>
       </div>
+      <PassphraseLockCard lock={props.overview.lock} reload={props.reload} />
       {connected.length === 0 && (
         <div class="notice">
           No provider yet: add one key below and sites you allow can start asking for answers.

@@ -44,6 +44,14 @@ function PopupApp() {
           to start.
         </div>
       )}
+      {data?.overview.lock === 'locked' && (
+        <div class="notice warn small" id="popup-locked">
+          <strong>Locked</strong> — cloud providers are refused until you unlock.{' '}
+          <button type="button" class="link" onClick={() => openSettings('providers')}>
+            Unlock in settings
+          </button>
+        </div>
+      )}
       {data?.site ? (
         <div class="card stack">
           <div class="spread">
