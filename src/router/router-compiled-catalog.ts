@@ -11,6 +11,7 @@ import {
 } from '../catalog/catalog-scoring';
 import { type CatalogModel, CRITERIA, type Criterion } from '../catalog/catalog-types';
 import type { Capability } from '../protocol/llm-request';
+import { QUALITY_CRITERIA } from './router-weights';
 
 export const CRITERION_COUNT = CRITERIA.length;
 
@@ -58,6 +59,9 @@ export interface CompiledCatalog {
    */
   readonly costValueBound: Float64Array;
   readonly latencyValueBound: Float64Array;
+  /** The highest of each model's quality-criterion scores: with the weights of any request, its
+   * quality part is at most the quality weight times this score counted as the need counts it. */
+  readonly qualityScoreBound: Float64Array;
 }
 
 const compiledCatalogs = new WeakMap<readonly CatalogModel[], CompiledCatalog>();
@@ -77,6 +81,7 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
   const reasoningTokens = new Float64Array(count);
   const costValueBound = new Float64Array(count);
   const latencyValueBound = new Float64Array(count);
+  const qualityScoreBound = new Float64Array(count);
   const keys: string[] = [];
   const providers: string[] = [];
   const providerPositions = new Map<string, number>();
@@ -115,6 +120,9 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
       Math.min(model.pricing.inputPerMTok, model.pricing.outputPerMTok),
     );
     latencyValueBound[index] = latencyScore(timeToFirstTokenMs[index]!);
+    qualityScoreBound[index] = Math.max(
+      ...QUALITY_CRITERIA.map((criterion) => model.scores[criterion]),
+    );
   });
   return {
     models,
@@ -134,6 +142,7 @@ function compile(models: readonly CatalogModel[]): CompiledCatalog {
     reasoningTokens,
     costValueBound,
     latencyValueBound,
+    qualityScoreBound,
   };
 }
 

@@ -486,6 +486,14 @@ class KeyFloor {
   }
 }
 
+/** A row scoring skipped: it cannot reach the best rows (`topRows` skips it). */
+function leaveUnscored(columns: ScoreColumns, row: number): void {
+  columns.base[row] = Number.NaN;
+  columns.final[row] = Number.NaN;
+  columns.quality[row] = Number.NaN;
+  columns.rankKey[row] = Number.NEGATIVE_INFINITY;
+}
+
 const PRICE_SCALE = 1 / LOG_PRICE_SPAN;
 const FIRST_TOKEN_SCALE = 1 / LOG_FIRST_TOKEN_SPAN;
 
@@ -520,7 +528,7 @@ export function scoreColumns(
   const { cost, firstToken, speedScore, throughputScore, reliabilityScore } = columns;
   const { priority, final, rankKey } = columns;
   const { scores, reasoningTokens, prefillTokensPerSecond } = compiled;
-  const { timeToFirstTokenMs, costValueBound, latencyValueBound } = compiled;
+  const { timeToFirstTokenMs, costValueBound, latencyValueBound, qualityScoreBound } = compiled;
   if (withContributions) contributions.fill(0, 0, count * CRITERION_COUNT);
 
   const need = analysis.qualityNeed;
@@ -543,6 +551,11 @@ export function scoreColumns(
   const direct = limits ? new KeyFloor(limits.direct) : undefined;
   const viaGateway = limits ? new KeyFloor(limits.gateway) : undefined;
 
+  let qualityWeightSum = 0;
+  for (let position = 0; position < qualityCount; position++) {
+    qualityWeightSum += weights[qualityIndexes[position]!]!;
+  }
+
   for (let row = 0; row < count; row++) {
     const index = model[row]!;
     const scoreRow = index * CRITERION_COUNT;
@@ -554,7 +567,67 @@ export function scoreColumns(
       fromPrompt = promptShare[row]!;
     }
     const shift = learned ? (1 - evidence[row]!) * priorShift : 0;
-    let known = 0;
+
+    // The parts that cost a few reads: the plain criteria, speed, throughput, reliability.
+    let plainSum = 0;
+    for (let position = 0; position < plainCount; position++) {
+      const criterion = plainIndexes[position]!;
+      const weighted = weights[criterion]! * scores[scoreRow + criterion]!;
+      plainSum += weighted;
+      if (withContributions) contributions[contributionRow + criterion] = weighted;
+    }
+    // Live speed and reliability scores replace the catalog's (NaN: none observed).
+    let speed = scores[scoreRow + TOKENS_PER_SECOND]!;
+    let throughput = scores[scoreRow + THROUGHPUT]!;
+    let reliability = scores[scoreRow + RELIABILITY]!;
+    if (blend) {
+      const liveSpeed = speedScore[row]!;
+      const liveThroughput = throughputScore[row]!;
+      const liveReliability = reliabilityScore[row]!;
+      if (!Number.isNaN(liveSpeed)) speed = liveSpeed;
+      if (!Number.isNaN(liveThroughput)) throughput = liveThroughput;
+      if (!Number.isNaN(liveReliability)) reliability = liveReliability;
+    }
+    const speedPart = speedWeight * speed;
+    const throughputPart = throughputWeight * throughput;
+    const reliabilityPart = reliabilityWeight * reliability;
+    const cheapParts = plainSum + speedPart + throughputPart + reliabilityPart;
+    const multiplier = priority[row]! / 100;
+
+    let costValue = Number.NaN;
+    if (costScale > 0) costValue = costScale / (costScale + cost[row]!);
+    const floor = gateway[row] === 1 ? viaGateway : direct;
+    // Bounds of what the row can still score: cost and latency values at their best (a live
+    // first-token time may beat the prior, so such a row takes the largest latency value, 1).
+    let costAndLatencyBound = 0;
+    if (floor) {
+      const costBound = costScale > 0 ? costValue : costValueBound[index]!;
+      const latencyBound =
+        firstToken[row] === timeToFirstTokenMs[index] ? latencyValueBound[index]! : 1;
+      costAndLatencyBound = costWeight * costBound + latencyWeight * latencyBound;
+      // First without the quality criteria: at most their weight times the model's best quality
+      // score (a blend with learned means at most the largest of them) counted as they count.
+      let best = qualityScoreBound[index]!;
+      if (fromFeedback > 0 && feedbackMean[row]! > best) best = feedbackMean[row]!;
+      if (fromPrompt > 0 && promptMean[row]! > best) best = promptMean[row]!;
+      let counted: number;
+      if (learned) {
+        counted = best + shift;
+        counted = counted < 0 ? 0 : counted > 1 ? 1 : counted;
+      } else if (best >= need) {
+        counted = need + headroomSlope * (best - need);
+      } else {
+        counted = best / (1 + shortfallPerUnit * (need - best));
+      }
+      const bound = (cheapParts + qualityWeightSum * counted + costAndLatencyBound) * multiplier;
+      // One key of margin for rounding.
+      if (floor.excludes(Math.round(bound * SCORE_QUANTUM) + 1)) {
+        leaveUnscored(columns, row);
+        continue;
+      }
+    }
+
+    let qualityPart = 0;
     let qualitySum = 0;
     for (let position = 0; position < qualityCount; position++) {
       const criterion = qualityIndexes[position]!;
@@ -574,49 +647,16 @@ export function scoreColumns(
         counted = value / (1 + shortfallPerUnit * (need - value));
       }
       const weighted = weights[criterion]! * counted;
-      known += weighted;
+      qualityPart += weighted;
       if (withContributions) contributions[contributionRow + criterion] = weighted;
     }
-    for (let position = 0; position < plainCount; position++) {
-      const criterion = plainIndexes[position]!;
-      const weighted = weights[criterion]! * scores[scoreRow + criterion]!;
-      known += weighted;
-      if (withContributions) contributions[contributionRow + criterion] = weighted;
-    }
-    // Live speed and reliability scores replace the catalog's (NaN: none observed).
-    let speed = scores[scoreRow + TOKENS_PER_SECOND]!;
-    let throughput = scores[scoreRow + THROUGHPUT]!;
-    let reliability = scores[scoreRow + RELIABILITY]!;
-    if (blend) {
-      const liveSpeed = speedScore[row]!;
-      const liveThroughput = throughputScore[row]!;
-      const liveReliability = reliabilityScore[row]!;
-      if (!Number.isNaN(liveSpeed)) speed = liveSpeed;
-      if (!Number.isNaN(liveThroughput)) throughput = liveThroughput;
-      if (!Number.isNaN(liveReliability)) reliability = liveReliability;
-    }
-    const speedPart = speedWeight * speed;
-    const throughputPart = throughputWeight * throughput;
-    const reliabilityPart = reliabilityWeight * reliability;
-    known = known + speedPart + throughputPart + reliabilityPart;
-    const multiplier = priority[row]! / 100;
+    const known = qualityPart + cheapParts;
     quality[row] = qualityWeight > 0 ? qualitySum / qualityWeight : 0;
-
-    let costValue = Number.NaN;
-    if (costScale > 0) costValue = costScale / (costScale + cost[row]!);
-    const floor = gateway[row] === 1 ? viaGateway : direct;
     if (floor) {
-      // The bound: cost and latency values at their best (a live first-token time may be faster
-      // than the prior, so such a row takes the largest latency value, 1), one key of margin for
-      // rounding.
-      const costBound = costScale > 0 ? costValue : costValueBound[index]!;
-      const latencyBound =
-        firstToken[row] === timeToFirstTokenMs[index] ? latencyValueBound[index]! : 1;
-      const bound = (known + costWeight * costBound + latencyWeight * latencyBound) * multiplier;
+      // Then with them: only the two logarithms are left to compute.
+      const bound = (known + costAndLatencyBound) * multiplier;
       if (floor.excludes(Math.round(bound * SCORE_QUANTUM) + 1)) {
-        base[row] = Number.NaN;
-        final[row] = Number.NaN;
-        rankKey[row] = Number.NEGATIVE_INFINITY;
+        leaveUnscored(columns, row);
         continue;
       }
     }

@@ -54,6 +54,11 @@ const PROMPTS = [
   'Translate into German: the invoice is due next Tuesday.',
   `Classify the sentiment of this review as positive or negative: ${'great value, '.repeat(40)}`,
 ];
+/** Prompts no statistics are learned on (their words are unfamiliar to the per-prompt model). */
+const UNSEEN_PROMPTS = [
+  'Describe the history of the printing press in two paragraphs.',
+  'Which volcano erupted in 1815 and what followed?',
+];
 const PRESETS = [undefined, 'economy', 'balanced', 'quality', 'fast'] as const;
 const QUALITY: ReadonlyArray<QualityHint | undefined> = [undefined, 'low', 'high', 'best'];
 const SPEED: ReadonlyArray<SpeedHint | undefined> = [undefined, 'fast', 'normal'];
@@ -66,7 +71,7 @@ function randomRequest(random: () => number): LlmRequest {
   const maxLatencyMs = random() < 0.15 ? 2_000 + random() * 20_000 : undefined;
   const privacy = random() < 0.1 ? ('no-training' as const) : undefined;
   return {
-    prompt: pick(random, PROMPTS),
+    prompt: pick(random, [...PROMPTS, ...UNSEEN_PROMPTS]),
     hints: {
       ...(preset ? { preset } : {}),
       ...(quality ? { quality } : {}),
@@ -171,6 +176,31 @@ function learnedStats(models: readonly CatalogModel[]): RouterStats {
   return stats;
 }
 
+/**
+ * Statistics where learned means lift weak models above their catalog scores in both ways: the
+ * weakest twelve are rated good on one kind of prompt and bad on the rest (for that kind their
+ * per-prompt prediction is the highest of their figures), the next twelve bad on one kind and
+ * good on the rest (for that kind their average rating is).
+ */
+function promptSpecificStats(models: readonly CatalogModel[], perPrompt = true): RouterStats {
+  const stats = new RouterStats();
+  if (perPrompt) stats.usePromptQuality();
+  const weakest = [...models].sort((a, b) => a.scores.overallQuality - b.scores.overallQuality);
+  for (let round = 0; round < 40; round++) {
+    for (const [position, text] of PROMPTS.entries()) {
+      for (const [index, model] of weakest.slice(0, 24).entries()) {
+        const ownKind = index % PROMPTS.length === position;
+        stats.recordFeedback({
+          model: { provider: model.provider, id: model.id },
+          score: index < 12 ? (ownKind ? 1 : 0) : ownKind ? 0 : 1,
+          text,
+        });
+      }
+    }
+  }
+  return stats;
+}
+
 describe('scoring only the rows that can reach the chain', () => {
   it('gives the chain that scoring every candidate gives (bundled catalog)', () => {
     const random = generator(1);
@@ -190,6 +220,30 @@ describe('scoring only the rows that can reach the chain', () => {
         randomRequest(random),
         bigCatalog,
         randomState(random, bigCatalog),
+      );
+    }
+  });
+
+  it('gives the chain that scoring every candidate gives when learned means lift weak models', () => {
+    const random = generator(4);
+    const stats = promptSpecificStats(bigCatalog);
+    for (let trial = 0; trial < 100; trial++) {
+      expectChainIsTopOfFullRanking(
+        randomRequest(random),
+        bigCatalog,
+        randomState(random, bigCatalog, stats),
+      );
+    }
+  });
+
+  it('gives the chain that scoring every candidate gives when feedback means alone lift them', () => {
+    const random = generator(5);
+    const stats = promptSpecificStats(bigCatalog, false);
+    for (let trial = 0; trial < 100; trial++) {
+      expectChainIsTopOfFullRanking(
+        randomRequest(random),
+        bigCatalog,
+        randomState(random, bigCatalog, stats),
       );
     }
   });
