@@ -1,7 +1,7 @@
 /** Small building blocks shared by the extension's pages. */
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useId, useRef, useState } from 'preact/hooks';
 
 export function EmptyState(props: {
   title: string;
@@ -108,6 +108,8 @@ export function ConfirmDialog(props: {
   onCancel(): void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  // Several dialogs may share a page: each names itself by its own heading.
+  const titleId = useId();
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
@@ -115,9 +117,9 @@ export function ConfirmDialog(props: {
     if (!props.open && element.open) element.close();
   }, [props.open]);
   return (
-    <dialog ref={dialog} onCancel={props.onCancel} aria-labelledby="confirm-title">
+    <dialog ref={dialog} onCancel={props.onCancel} aria-labelledby={titleId}>
       <div class="stack">
-        <h2 id="confirm-title">{props.title}</h2>
+        <h2 id={titleId}>{props.title}</h2>
         <div class="muted">{props.children}</div>
         <div class="row" style={{ justifyContent: 'flex-end' }}>
           <button type="button" onClick={props.onCancel}>
