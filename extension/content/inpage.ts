@@ -23,6 +23,7 @@ import {
   type PageToBackground,
   type RelayAck,
 } from '../messaging/page-channel';
+import { installLanguageModel } from './language-model';
 
 interface PendingCall {
   resolve(value: unknown): void;
@@ -281,6 +282,8 @@ function install(): void {
   if (!('llm' in window)) {
     Object.defineProperty(window, 'llm', { value: broker, enumerable: true });
   }
+  // The W3C Prompt API over the same broker, only where the browser has none of its own.
+  installLanguageModel(broker);
 }
 
 install();

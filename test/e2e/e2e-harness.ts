@@ -110,3 +110,27 @@ export async function launchBroker(options: { extraArgs?: string[] } = {}): Prom
     },
   };
 }
+
+/**
+ * The globals the extension adds to `index.html`: its names with the extension, less those of the
+ * same page in the same browser (same `extraArgs`) without it, less the test page's own.
+ */
+export async function globalsAdded(
+  broker: BrokerBrowser,
+  extraArgs: string[] = [],
+): Promise<{ added: string[]; baseline: Set<string> }> {
+  const plain = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: chromiumArgs(undefined, extraArgs),
+  });
+  const blank = await plain.newPage();
+  await blank.goto(`${broker.pagesUrl}/index.html`);
+  const baseline = new Set(await blank.evaluate(() => Object.getOwnPropertyNames(window)));
+  await plain.close();
+  const page = await broker.openTestPage();
+  const names = await page.evaluate(() => Object.getOwnPropertyNames(window));
+  await page.close();
+  const testPageGlobals = new Set(['__llmAtStart', '__announced', 'settle']);
+  const added = names.filter((name) => !baseline.has(name) && !testPageGlobals.has(name));
+  return { added: added.sort(), baseline };
+}

@@ -19,30 +19,48 @@ export async function saveProviderAccount(
 }
 
 /**
- * Calls `requestPermission()` from `site` and clicks Allow in the consent window; `inspect` looks
- * at the window first. Resolves with the permission state the page received.
+ * Starts `ask` (a page call that opens the consent window), clicks `button` there once `inspect`
+ * has looked at the window, and resolves with what `ask` resolved with.
  */
-export async function allowSite(
+export async function answerConsent<T>(
   broker: BrokerBrowser,
-  site: Page,
+  button: 'Allow' | 'Deny',
+  ask: () => Promise<T>,
   inspect?: (consent: Page) => Promise<void>,
-): Promise<PermissionState> {
+): Promise<T> {
   const consentOpened = broker.context.waitForEvent('page', {
     predicate: (page) => page.url().includes('consent.html'),
   });
-  const permission = site.evaluate(() => window.llm.requestPermission());
+  const answer = ask();
   const consent = await consentOpened;
-  await consent.getByRole('button', { name: 'Allow' }).waitFor();
+  await consent.getByRole('button', { name: button }).waitFor();
   await inspect?.(consent);
   // The window closes itself once the decision is recorded, which can cut the click short.
   await Promise.all([
     consent.waitForEvent('close'),
     consent
-      .getByRole('button', { name: 'Allow' })
+      .getByRole('button', { name: button })
       .click()
       .catch((error) => {
         if (!consent.isClosed()) throw error;
       }),
   ]);
-  return permission;
+  return answer;
+}
+
+/**
+ * Calls `requestPermission()` from `site` and clicks Allow in the consent window; `inspect` looks
+ * at the window first. Resolves with the permission state the page received.
+ */
+export function allowSite(
+  broker: BrokerBrowser,
+  site: Page,
+  inspect?: (consent: Page) => Promise<void>,
+): Promise<PermissionState> {
+  return answerConsent(
+    broker,
+    'Allow',
+    () => site.evaluate(() => window.llm.requestPermission()),
+    inspect,
+  );
 }
