@@ -2,19 +2,43 @@
  * What the extension costs a page, measured in one Chromium run with the built extension:
  * 1. a trivial `window.llm` round trip (page → relay → service worker → back);
  * 2. the same SSE answer streamed through the extension versus fetched by the page directly
- *    from the loopback provider server: time to first token and chunks per second.
+ *    from the loopback provider server: time to first token and chunks per second;
+ * 3. loading a blank page with the extension's content scripts (they run on every page, at
+ *    document_start) versus the same page in the same Chromium without the extension.
  * Prints figures; asserts nothing. Run: `npm run bench` (builds first).
  */
 
-import { launchBroker } from '../test/e2e/e2e-harness';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumArgs, launchBroker } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
 import { startProviderServer } from '../test/fixtures/provider-server';
 import { printTable, summarize } from './bench-stats';
 
 const ROUND_TRIPS = 1_000;
 const STREAM_RUNS = 15;
+const PAGE_LOADS = 150;
 const ANSWER_TOKENS = 2_000;
 const API_KEY = 'sk-bench-0000000000000000';
+
+/** One load of `url`: ms from navigation start to the page's first script (which runs after
+ * every document_start content script) and to the end of DOMContentLoaded. */
+async function loadTimes(
+  page: Page,
+  url: string,
+): Promise<{ firstScript: number; loaded: number }> {
+  await page.goto(url);
+  return page.evaluate(() => {
+    const [entry] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    const start = entry?.startTime ?? 0;
+    return {
+      firstScript: (window as unknown as { firstScriptAt: number }).firstScriptAt - start,
+      loaded: (entry?.domContentLoadedEventEnd ?? Number.NaN) - start,
+    };
+  });
+}
 
 interface StreamSample {
   firstTokenMs: number;
@@ -121,6 +145,32 @@ try {
     );
   }
 
+  // 3. Page loads, with the extension and in the same kind of browser without it (a persistent
+  // context on a fresh profile), alternating between the two so drifts in the machine's speed
+  // fall on both alike.
+  const blankUrl = `${broker.pagesUrl}/blank.html`;
+  const profile = mkdtempSync(join(tmpdir(), 'llm-broker-bench-plain-'));
+  const plain = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: chromiumArgs(),
+  });
+  const withExtension: Array<{ firstScript: number; loaded: number }> = [];
+  const withoutExtension: Array<{ firstScript: number; loaded: number }> = [];
+  try {
+    const [extensionPage, plainPage] = [await broker.context.newPage(), await plain.newPage()];
+    for (let load = 0; load < PAGE_LOADS + 10; load++) {
+      const timesWith = await loadTimes(extensionPage, blankUrl);
+      const timesWithout = await loadTimes(plainPage, blankUrl);
+      if (load < 10) continue; // warm-up
+      withExtension.push(timesWith);
+      withoutExtension.push(timesWithout);
+    }
+  } finally {
+    await plain.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+
   const trip = summarize(roundTrips);
   const viaTtft = summarize(throughExtension.map((sample) => sample.firstTokenMs));
   const directTtft = summarize(direct.map((sample) => sample.firstTokenMs));
@@ -151,9 +201,32 @@ try {
       ],
     ],
   );
+  const firstWith = summarize(withExtension.map((times) => times.firstScript));
+  const firstWithout = summarize(withoutExtension.map((times) => times.firstScript));
+  const loadWith = summarize(withExtension.map((times) => times.loaded));
+  const loadWithout = summarize(withoutExtension.map((times) => times.loaded));
+  console.log(
+    `\nLoading a blank page (${PAGE_LOADS} loads each, alternating, after 10 warm-up loads; medians)`,
+  );
+  printTable(
+    ['', "page's first script ms", 'DOMContentLoaded ms'],
+    [
+      ['without the extension', firstWithout.median.toFixed(2), loadWithout.median.toFixed(2)],
+      ['with the extension', firstWith.median.toFixed(2), loadWith.median.toFixed(2)],
+      [
+        'added by its content scripts',
+        (firstWith.median - firstWithout.median).toFixed(2),
+        (loadWith.median - loadWithout.median).toFixed(2),
+      ],
+    ],
+  );
   console.log(
     JSON.stringify({
       bench: 'bridge-overhead',
+      pageLoadMs: {
+        firstScript: { without: firstWithout.median, with: firstWith.median },
+        domContentLoaded: { without: loadWithout.median, with: loadWith.median },
+      },
       roundTripMs: { median: trip.median, p99: trip.p99 },
       firstTokenMs: {
         direct: directTtft.median,
