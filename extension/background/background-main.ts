@@ -8,7 +8,8 @@ import { LlmError, type LlmErrorData, toLlmErrorData } from '../../src/protocol/
 import { VaultLockedError, WrongPassphraseError } from '../../src/storage/storage-errors';
 import { PAGE_PORT_NAME } from '../messaging/page-channel';
 import { UI_CHANNEL, type UiRequest, type UiResponse } from '../messaging/ui-channel';
-import { browser, isExtensionPage, type Runtime } from '../platform/browser-api';
+import { alarms, browser, isExtensionPage, type Runtime } from '../platform/browser-api';
+import { AUTO_LOCK_ALARM } from './auto-lock';
 import { backgroundServices } from './background-services';
 import { createPageHandlers } from './page-handlers';
 import { servePagePort } from './page-port';
@@ -24,6 +25,14 @@ browser.runtime.onConnect.addListener((port) => {
     },
     onOpen: (origin, post) => services.pageEvents.add(origin, post),
   });
+});
+
+// The automatic lock's alarm: it wakes a stopped worker, which then locks or re-arms.
+alarms().onAlarm.addListener((alarm) => {
+  if (alarm.name !== AUTO_LOCK_ALARM) return;
+  backgroundServices()
+    .autoLock.sync()
+    .catch((error) => console.error('LLM Broker: the automatic lock failed', error));
 });
 
 let uiHandlers: Record<string, (params: unknown) => Promise<unknown>> | undefined;

@@ -6,6 +6,7 @@
 import { LlmError } from '../../src/protocol/llm-errors';
 import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from '../../src/storage/storage-accounts';
 import type { UiMethods } from '../messaging/ui-channel';
+import type { AutoLock } from './auto-lock';
 import type { BackgroundServices } from './background-services';
 
 type LockMethod = 'getLockStatus' | 'setPassphrase' | 'removePassphrase' | 'unlock' | 'lock';
@@ -34,20 +35,38 @@ function passphraseField(params: unknown, field: string, kind: 'new' | 'entered'
   return value;
 }
 
+/**
+ * The change itself succeeded; an alarm that could not be set is logged, not reported as its
+ * failure. The next use of a key still checks the deadline (auto-lock.ts).
+ */
+export async function syncAutoLock(autoLock: Pick<AutoLock, 'sync'> | undefined): Promise<void> {
+  try {
+    await autoLock?.sync();
+  } catch (error) {
+    console.error('LLM Broker: arming the automatic lock failed', error);
+  }
+}
+
 function hasField(params: unknown, field: string): boolean {
   return params !== null && typeof params === 'object' && field in params;
 }
 
 export function createLockHandlers(
-  services: Pick<BackgroundServices, 'storage' | 'broker'>,
+  services: Pick<BackgroundServices, 'storage' | 'broker'> & {
+    autoLock?: Pick<AutoLock, 'sync'>;
+  },
 ): LockHandlers {
-  const { storage, broker } = services;
+  const { storage, broker, autoLock } = services;
   const { accounts } = storage;
 
-  /** Runs a change, then has the broker read the keys afresh and reports the new state. */
+  /**
+   * Runs a change, then has the broker read the keys afresh, arms or clears the automatic lock's
+   * alarm, and reports the new state.
+   */
   const changed = async (change: Promise<void>) => {
     await change;
     broker.accountsChanged();
+    await syncAutoLock(autoLock);
     return accounts.lockStatus();
   };
 

@@ -3,7 +3,7 @@ import { LlmError } from '../../src/protocol/llm-errors';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
-import { createLockHandlers } from './lock-handlers';
+import { createLockHandlers, syncAutoLock } from './lock-handlers';
 import { localModelHostStatus } from './offscreen-host';
 
 /** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
@@ -14,7 +14,7 @@ type UiHandlers = {
 };
 
 export function createUiHandlers(services: BackgroundServices): UiHandlers {
-  const { storage, broker, consent, pageEvents } = services;
+  const { storage, broker, consent, pageEvents, autoLock } = services;
 
   const siteChanged = async (origin: string) =>
     pageEvents.permissionChanged(await broker.permissionOf(origin));
@@ -50,6 +50,8 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     async saveSettings(changes) {
       const settings = await storage.settings.update(changes);
       broker.settingsChanged();
+      // A new automatic-lock period counts at once, from the last use.
+      await syncAutoLock(autoLock);
       return settings;
     },
     async saveAccount(input) {
@@ -69,6 +71,8 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       const provider = findProvider(id);
       const summary = await storage.accounts.get(id);
       if (!provider || !summary) return { ok: false, message: 'Save the account first.' };
+      // Testing a key is a use of it, like a request's.
+      if (summary.hasKey) await autoLock.beforeKeyUse();
       const apiKey = summary.hasKey ? await storage.accounts.getApiKey(id) : undefined;
       return provider.checkKey({
         provider: id,

@@ -29,6 +29,15 @@ export function sessionStorage(): typeof browser.storage.session {
 }
 
 /**
+ * Alarms: unlike timers, they outlive the service worker (MV3 stops it when idle) and wake it
+ * when they fire. A packed extension's alarm fires 30 s after it is set at the soonest.
+ * https://developer.chrome.com/docs/extensions/reference/api/alarms
+ */
+export function alarms(): typeof browser.alarms {
+  return browser.alarms;
+}
+
+/**
  * Chrome's offscreen documents (no Firefox equivalent: there, extension pages have WebGPU
  * themselves). Undefined where the API does not exist.
  * https://developer.chrome.com/docs/extensions/reference/api/offscreen

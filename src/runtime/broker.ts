@@ -48,6 +48,11 @@ export interface BrokerOptions {
   health?: ProviderHealth;
   /** How long learned statistics may wait before they are written (coalesces writes). */
   statsSaveDelayMs?: number;
+  /**
+   * Awaited before a stored API key is handed to a provider: the passphrase lock's automatic
+   * lock counts it as use, or — idle too long — locks first (and calls `accountsChanged()`).
+   */
+  beforeKeyUse?: () => Promise<void>;
 }
 
 export interface RunContext {
@@ -404,7 +409,12 @@ export class Broker {
   }
 
   private async account(provider: string): Promise<ProviderAccount | 'locked' | undefined> {
-    const read = (await this.accounts()).get(provider);
+    let read = (await this.accounts()).get(provider);
+    if (read?.account.apiKey !== undefined && this.options.beforeKeyUse) {
+      await this.options.beforeKeyUse();
+      // It may have locked the keys: read them again rather than use what was read before.
+      read = (await this.accounts()).get(provider);
+    }
     return read?.locked ? 'locked' : read?.account;
   }
 

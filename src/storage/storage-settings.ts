@@ -1,5 +1,6 @@
 /** The user's global settings: one row, defaults filled in on read. */
 import { PRIVACY_LEVELS } from '../protocol/llm-request';
+import { AUTO_LOCK_MINUTES, isAutoLockSetting } from './storage-auto-lock';
 import type { BrokerDatabase } from './storage-database';
 import type { BrokerSettings } from './storage-types';
 import { definedFields, isAmount, isCount, isPriority } from './storage-values';
@@ -14,6 +15,7 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   responseCacheTtlMs: 60 * 60 * 1000,
   responseCacheMaxBytes: 5 * 1024 * 1024,
   requestLogLimit: 1000,
+  autoLockMinutes: null,
 });
 
 /**
@@ -102,6 +104,9 @@ export function validateSettings(settings: BrokerSettings): void {
     isCount(settings.requestLogLimit) && settings.requestLogLimit >= 1
       ? null
       : 'requestLogLimit must be a whole number ≥ 1',
+    isAutoLockSetting(settings.autoLockMinutes)
+      ? null
+      : `autoLockMinutes must be null (never) or one of ${AUTO_LOCK_MINUTES.join(', ')}`,
   ];
   const problem = problems.find((entry) => entry !== null);
   if (problem) throw new RangeError(problem);

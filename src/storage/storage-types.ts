@@ -5,6 +5,7 @@
 import type { LlmErrorName } from '../protocol/llm-errors';
 import type { PrivacyLevel, TaskType } from '../protocol/llm-request';
 import type { Attempt, LlmResult, ModelRef, TokenUsage } from '../protocol/llm-result';
+import type { AutoLockMinutes } from './storage-auto-lock';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -29,6 +30,11 @@ export interface BrokerSettings {
   responseCacheMaxBytes: number;
   /** How many entries the request log keeps; older ones are pruned as new ones arrive. */
   requestLogLimit: number;
+  /**
+   * With a passphrase set: lock the keys after this many minutes without use (15, 60 or 240), or
+   * null for never (storage-auto-lock.ts).
+   */
+  autoLockMinutes: AutoLockMinutes | null;
 }
 
 export interface SettingsRow {

@@ -2,7 +2,9 @@
  * The passphrase lock end to end, driven as a person would in the options page: set a
  * passphrase, lock, see a site refused with an error that says to unlock, unlock, and stay
  * unlocked across a service-worker restart (the derived key waits in chrome.storage.session),
- * then lock again and find the session copy gone. Change and remove finish the tour.
+ * then lock again and find the session copy gone. The automatic lock follows: chosen in the card,
+ * it locks when its alarm finds the keys idle too long, and a restarted worker finds the same.
+ * Change and remove finish the tour.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,10 @@ const API_KEY = 'sk-lock-test-0123456789abcdef';
 const ANSWER = 'An answer through an unlocked broker.';
 const PASSPHRASE = 'tulip orbit canvas seventeen';
 const NEW_PASSPHRASE = 'a different and longer passphrase';
+/** The automatic lock's alarm and the session item it measures idleness from (auto-lock.ts). */
+const AUTO_LOCK_ALARM = 'auto-lock';
+const LAST_USE_ITEM = 'passphraseLastUseAt';
+const SIXTEEN_MINUTES = 16 * 60_000;
 
 type PageFailure = {
   name: string;
@@ -44,6 +50,21 @@ describe('the passphrase lock', () => {
   const sessionItems = () => options.evaluate(() => chrome.storage.session.get(null));
 
   const lockState = () => options.locator('#lock-state').textContent();
+
+  const unlockFromCard = async () => {
+    await options.locator('#lock-unlock').fill(PASSPHRASE);
+    await options.locator('#lock-unlock').press('Enter');
+    await expect.poll(lockState).toBe('Unlocked');
+  };
+
+  /** The extension's service worker as it runs now (a stopped one is replaced when woken). */
+  const currentWorker = () => {
+    const worker = broker.context
+      .serviceWorkers()
+      .findLast((candidate) => candidate.url().includes(broker.extensionId));
+    if (!worker) throw new Error('the extension has no running service worker');
+    return worker;
+  };
 
   /**
    * Stops the extension's service worker as Chrome does after ~30 s idle (TOOLCHAIN.md: the
@@ -153,10 +174,69 @@ describe('the passphrase lock', () => {
     expect(await generate()).toMatchObject({ name: 'InvalidStateError' });
   });
 
+  it('locks by itself when the alarm finds the keys unused for the chosen time', async () => {
+    await unlockFromCard();
+    const choice = options.getByLabel('Lock automatically after');
+    expect(await choice.inputValue()).toBe('never');
+    // From the keyboard: the arrow key picks the next period, which is saved at once.
+    await choice.focus();
+    await choice.press('ArrowDown');
+    await expect
+      .poll(() => options.getByText('The keys lock after 15 minutes without use.').count())
+      .toBe(1);
+    await broker.screenshot(options, 'lock-auto-15-minutes');
+    await options.reload();
+    await expect.poll(() => options.getByLabel('Lock automatically after').inputValue()).toBe('15');
+    expect(await options.getByText(/unused for 15 minutes\.$/).count()).toBe(1);
+    await broker.screenshot(options, 'lock-auto-saved');
+
+    // Saving armed one alarm for the end of the period, counted from the unlock.
+    const alarm = await currentWorker().evaluate(async (name) => {
+      const found = await chrome.alarms.get(name);
+      return found && found.scheduledTime - Date.now();
+    }, AUTO_LOCK_ALARM);
+    expect(alarm).toBeGreaterThan(14 * 60_000);
+    expect(alarm).toBeLessThanOrEqual(15 * 60_000);
+    expect(await generate()).toBe(ANSWER);
+
+    // As if 16 minutes passed without use: the stored last use moves back, the alarm fires now.
+    await currentWorker().evaluate(
+      async ({ item, idle, name }) => {
+        await chrome.storage.session.set({ [item]: Date.now() - idle });
+        await chrome.alarms.create(name, { when: Date.now() + 100 });
+      },
+      { item: LAST_USE_ITEM, idle: SIXTEEN_MINUTES, name: AUTO_LOCK_ALARM },
+    );
+    await expect.poll(sessionItems).toEqual({});
+    await options.reload();
+    await expect.poll(lockState).toBe('Locked');
+    await broker.screenshot(options, 'lock-auto-locked');
+    const failure = (await generate()) as PageFailure;
+    expect(failure).toMatchObject({ name: 'InvalidStateError' });
+    expect(failure.message).toMatch(/LLM Broker is locked/);
+    expect(await currentWorker().evaluate((name) => chrome.alarms.get(name), AUTO_LOCK_ALARM)).toBe(
+      undefined,
+    );
+  });
+
+  it('a restarted worker locks rather than take up an unlock left unused too long', async () => {
+    await unlockFromCard();
+    await stopServiceWorker();
+    // Written while no worker runs: the next one reads it when it takes the unlock up.
+    await options.evaluate(
+      ({ item, idle }) => chrome.storage.session.set({ [item]: Date.now() - idle }),
+      { item: LAST_USE_ITEM, idle: SIXTEEN_MINUTES },
+    );
+    // The options page wakes the worker first: it reports locked without any key being used.
+    await options.reload();
+    await expect.poll(lockState).toBe('Locked');
+    expect(await sessionItems()).toEqual({});
+    await expect.poll(() => site.evaluate(() => window.settle(window.llm.ping()))).toBe('pong');
+    expect(await generate()).toMatchObject({ name: 'InvalidStateError' });
+  });
+
   it('changes the passphrase, then removes it after a confirmation', async () => {
-    await options.locator('#lock-unlock').fill(PASSPHRASE);
-    await options.locator('#lock-unlock').press('Enter');
-    await expect.poll(lockState).toBe('Unlocked');
+    await unlockFromCard();
 
     await options.getByRole('button', { name: 'Change passphrase' }).click();
     await options.locator('#lock-current').fill(PASSPHRASE);

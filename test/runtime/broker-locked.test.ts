@@ -91,4 +91,50 @@ describe('a broker whose keys are locked', () => {
     const restarted = await runCollecting(world.restart(), { prompt: 'restarted' });
     expect(restarted.result.model.provider).toBe('openai');
   });
+
+  it('asks before each use of a key, and refuses when that locks the keys (the automatic lock)', async () => {
+    let uses = 0;
+    let lockOnUse = false;
+    world = await createWorld({
+      providers: { openai: 100 },
+      beforeKeyUse: async () => {
+        uses += 1;
+        if (!lockOnUse) return;
+        await world.storage.accounts.lock();
+        world.broker.accountsChanged();
+      },
+    });
+    await world.storage.accounts.setPassphrase(PASSPHRASE);
+    world.broker.accountsChanged();
+
+    const { result } = await runCollecting(world.broker, { prompt: 'in use' });
+    expect(result.model.provider).toBe('openai');
+    expect(uses).toBe(1);
+
+    // Idle too long: the keys were read before, but the lock comes first and nothing goes out.
+    lockOnUse = true;
+    const error = await rejectionOf(runCollecting(world.broker, { prompt: 'idle too long' }));
+    expect(error).toMatchObject({ name: 'InvalidStateError' });
+    expect(error.message).toMatch(/LLM Broker is locked/);
+    expect(world.servers.openai!.requests).toHaveLength(1);
+    expect(await world.storage.accounts.lockStatus()).toBe('locked');
+    const { global } = await world.storage.ledger.monthTotals();
+    expect(global.reservedUsd).toBe(0);
+  });
+
+  it('does not count a model without a key as a use', async () => {
+    let uses = 0;
+    world = await createWorld({
+      providers: { ollama: 100 },
+      models: { ollama: ['llama3.1:8b'] },
+      beforeKeyUse: async () => {
+        uses += 1;
+      },
+    });
+    await world.storage.accounts.save({ provider: 'ollama', apiKey: null });
+    world.broker.accountsChanged('ollama');
+    const { result } = await runCollecting(world.broker, { prompt: 'Hello?' });
+    expect(result.model.provider).toBe('ollama');
+    expect(uses).toBe(0);
+  });
 });

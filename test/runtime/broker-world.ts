@@ -39,6 +39,8 @@ export interface WorldOptions {
   models?: Record<string, string[]>;
   /** Circuit-breaker settings (a chaos test wants short ones). */
   health?: ProviderHealthOptions;
+  /** The broker's hook before a key is used (the extension's automatic lock). */
+  beforeKeyUse?: () => Promise<void>;
 }
 
 export interface BrokerWorld {
@@ -52,10 +54,12 @@ export interface BrokerWorld {
 
 let worldCount = 0;
 
-function createBroker(storage: BrokerStorage, health?: ProviderHealthOptions): Broker {
+function createBroker(storage: BrokerStorage, options: WorldOptions): Broker {
+  const { health, beforeKeyUse } = options;
   return new Broker({
     storage,
     ...(health && { health: new ProviderHealth(health) }),
+    ...(beforeKeyUse && { beforeKeyUse }),
     catalog: loadBundledCatalog(),
     findProvider,
     limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
@@ -95,13 +99,13 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
     privacy: 'any',
   });
-  const brokers = [createBroker(storage, options.health)];
+  const brokers = [createBroker(storage, options)];
   return {
     broker: brokers[0]!,
     storage,
     servers,
     restart() {
-      brokers.push(createBroker(storage, options.health));
+      brokers.push(createBroker(storage, options));
       return brokers.at(-1)!;
     },
     async close() {

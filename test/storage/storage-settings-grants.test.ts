@@ -36,6 +36,24 @@ describe('settings', () => {
     expect((await storage.settings.get()).gateway).toBe('openrouter');
   });
 
+  it('keeps the automatic lock off by default, and takes only its allowed periods', async () => {
+    const { storage } = open();
+    expect((await storage.settings.get()).autoLockMinutes).toBeNull();
+    expect(await storage.settings.update({ autoLockMinutes: 15 })).toMatchObject({
+      autoLockMinutes: 15,
+    });
+    for (const bad of [30, 0, '60', -15, Number.NaN]) {
+      await expect(storage.settings.update({ autoLockMinutes: bad as never })).rejects.toThrow(
+        /^autoLockMinutes must be null \(never\) or one of 15, 60, 240$/,
+      );
+    }
+    expect((await storage.settings.get()).autoLockMinutes).toBe(15);
+    await storage.settings.update({ autoLockMinutes: 240 });
+    expect((await storage.settings.get()).autoLockMinutes).toBe(240);
+    await storage.settings.update({ autoLockMinutes: null });
+    expect((await storage.settings.get()).autoLockMinutes).toBeNull();
+  });
+
   it('refuses invalid values and changes nothing', async () => {
     const { storage } = open();
     await expect(storage.settings.update({ monthlyBudgetUsd: -1 })).rejects.toThrow(

@@ -1,6 +1,7 @@
 /**
  * The passphrase lock's forms: set or change, unlock, remove. Each runs one UI call, shows
  * progress while PBKDF2 works (600,000 rounds take a moment) and the background's error inline.
+ * And the automatic lock's setting, saved as soon as it is chosen.
  */
 import type { Ref } from 'preact';
 import { useRef, useState } from 'preact/hooks';
@@ -8,8 +9,9 @@ import {
   MAX_PASSPHRASE_LENGTH,
   MIN_PASSPHRASE_LENGTH,
 } from '../../../src/storage/storage-accounts';
+import { AUTO_LOCK_MINUTES, type AutoLockMinutes } from '../../../src/storage/storage-auto-lock';
 import { uiCall } from '../components/ui-client';
-import { ConfirmDialog } from '../components/ui-kit';
+import { ConfirmDialog, useToast } from '../components/ui-kit';
 
 const DERIVING = 'Deriving the key from your passphrase — this takes a moment…';
 
@@ -264,5 +266,61 @@ export function RemovePassphraseForm(props: { onDone(): void; onCancel(): void }
         who gets a copy of the profile can recover them.
       </ConfirmDialog>
     </form>
+  );
+}
+
+/** How a period reads, after "Lock automatically after" and in a sentence. */
+export const AUTO_LOCK_LABELS: Record<AutoLockMinutes, string> = {
+  15: '15 minutes',
+  60: '1 hour',
+  240: '4 hours',
+};
+
+/** "Lock automatically after": saved when chosen (by mouse or arrow keys), effective at once. */
+export function AutoLockSelect(props: { value: AutoLockMinutes | null; onSaved(): Promise<void> }) {
+  const toast = useToast();
+  const [saving, setSaving] = useState(false);
+
+  async function choose(raw: string) {
+    const minutes = raw === 'never' ? null : (Number(raw) as AutoLockMinutes);
+    setSaving(true);
+    try {
+      await uiCall('saveSettings', { autoLockMinutes: minutes });
+      toast(
+        minutes === null
+          ? 'Automatic lock off: the keys stay unlocked until you lock them or quit the browser.'
+          : `The keys lock after ${AUTO_LOCK_LABELS[minutes]} without use.`,
+      );
+      await props.onSaved();
+    } catch (error) {
+      toast(`Could not save: ${(error as Error).message}`, { tone: 'danger' });
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  // Not disabled while saving: that would take keyboard focus away from the list.
+  return (
+    <label class="field" style={{ maxWidth: '420px' }}>
+      Lock automatically after
+      <select
+        id="lock-auto"
+        value={props.value === null ? 'never' : String(props.value)}
+        aria-busy={saving ? 'true' : undefined}
+        aria-describedby="lock-auto-hint"
+        onChange={(event) => void choose(event.currentTarget.value)}
+      >
+        <option value="never">Never</option>
+        {AUTO_LOCK_MINUTES.map((minutes) => (
+          <option key={minutes} value={String(minutes)}>
+            {AUTO_LOCK_LABELS[minutes]} without use
+          </option>
+        ))}
+      </select>
+      <span id="lock-auto-hint" class="hint">
+        Use is a site's request that needs a key, testing a key, or unlocking. Then the keys lock as
+        “Lock now” does.
+      </span>
+    </label>
   );
 }

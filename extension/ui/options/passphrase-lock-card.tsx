@@ -4,10 +4,17 @@
  * docs/security.md for what it protects against.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { AutoLockMinutes } from '../../../src/storage/storage-auto-lock';
 import type { LockStatus } from '../../../src/storage/storage-types';
 import { uiCall } from '../components/ui-client';
 import { useToast } from '../components/ui-kit';
-import { NewPassphraseForm, RemovePassphraseForm, UnlockForm } from './passphrase-forms';
+import {
+  AUTO_LOCK_LABELS,
+  AutoLockSelect,
+  NewPassphraseForm,
+  RemovePassphraseForm,
+  UnlockForm,
+} from './passphrase-forms';
 
 const BADGES: Record<LockStatus, { label: string; tone: string }> = {
   none: { label: 'Off', tone: '' },
@@ -15,7 +22,11 @@ const BADGES: Record<LockStatus, { label: string; tone: string }> = {
   unlocked: { label: 'Unlocked', tone: 'ok' },
 };
 
-export function PassphraseLockCard(props: { lock: LockStatus; reload(): Promise<void> }) {
+export function PassphraseLockCard(props: {
+  lock: LockStatus;
+  autoLockMinutes: AutoLockMinutes | null;
+  reload(): Promise<void>;
+}) {
   const toast = useToast();
   const [editing, setEditing] = useState<'change' | 'remove'>();
   const [locking, setLocking] = useState(false);
@@ -80,15 +91,16 @@ export function PassphraseLockCard(props: { lock: LockStatus; reload(): Promise<
             Your keys are locked. Requests that need a cloud provider are refused until you unlock —
             sites are told to ask you. Local models that need no key keep working.
           </div>
-          <UnlockForm onDone={done('Unlocked until you lock again or quit the browser.')} />
+          <UnlockForm onDone={done('Unlocked.')} />
         </>
       )}
 
       {props.lock === 'unlocked' && (
         <>
           <p class="muted small">
-            Your keys are usable until you lock them or quit the browser. Lock them when you step
-            away from this computer.
+            {props.autoLockMinutes === null
+              ? 'Your keys are usable until you lock them or quit the browser. Lock them when you step away from this computer.'
+              : `Your keys are usable until you lock them, quit the browser or leave them unused for ${AUTO_LOCK_LABELS[props.autoLockMinutes]}.`}
           </p>
           <div class="row">
             <button type="button" class="primary" disabled={locking} onClick={() => void lockNow()}>
@@ -124,6 +136,10 @@ export function PassphraseLockCard(props: { lock: LockStatus; reload(): Promise<
             />
           )}
         </>
+      )}
+
+      {props.lock !== 'none' && (
+        <AutoLockSelect value={props.autoLockMinutes} onSaved={props.reload} />
       )}
     </section>
   );

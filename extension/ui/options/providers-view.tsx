@@ -240,7 +240,11 @@ export function ProvidersView(props: ViewProps) {
           a website.
         </p>
       </div>
-      <PassphraseLockCard lock={props.overview.lock} reload={props.reload} />
+      <PassphraseLockCard
+        lock={props.overview.lock}
+        autoLockMinutes={props.overview.settings.autoLockMinutes}
+        reload={props.reload}
+      />
       {connected.length === 0 && (
         <div class="notice">
           No provider yet: add one key below and sites you allow can start asking for answers.

@@ -16,11 +16,14 @@ const PASSPHRASE = 'correct horse battery staple';
 let storage: BrokerStorage | undefined;
 afterEach(() => storage?.close());
 
-function handlers() {
+function handlers(autoLock?: { sync(): Promise<void> }) {
   storage = openTestStorage('lock-handlers').storage;
   const broker = new Broker({ storage, catalog: loadBundledCatalog(), findProvider });
   const accountsChanged = vi.spyOn(broker, 'accountsChanged');
-  return { lock: createLockHandlers({ storage, broker }), accountsChanged };
+  return {
+    lock: createLockHandlers({ storage, broker, ...(autoLock && { autoLock }) }),
+    accountsChanged,
+  };
 }
 
 describe('the passphrase lock calls', () => {
@@ -73,5 +76,19 @@ describe('the passphrase lock calls', () => {
       WrongPassphraseError,
     );
     expect(await lock.getLockStatus(null)).toBe('locked');
+  });
+
+  it('has the automatic lock re-check after every change, and a failed alarm fails no change', async () => {
+    const sync = vi.fn(async () => {
+      throw new Error('alarms are unavailable');
+    });
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { lock } = handlers({ sync });
+    expect(await lock.setPassphrase({ passphrase: PASSPHRASE })).toBe('unlocked');
+    expect(await lock.lock(null)).toBe('locked');
+    expect(await lock.unlock({ passphrase: PASSPHRASE })).toBe('unlocked');
+    expect(sync).toHaveBeenCalledTimes(3);
+    expect(errors).toHaveBeenCalledTimes(3);
+    errors.mockRestore();
   });
 });
