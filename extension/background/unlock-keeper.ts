@@ -5,9 +5,9 @@
  * content scripts. docs/security.md says what that does and does not protect. Beside them goes
  * the time of the keys' last use, which the automatic lock (auto-lock.ts) measures idleness from.
  */
+import { KEPT_KEY_ITEM as KEY_ITEM } from '../messaging/lock-events';
 import { sessionStorage } from '../platform/browser-api';
 
-const KEY_ITEM = 'passphraseKey';
 const LAST_USE_ITEM = 'passphraseLastUseAt';
 
 export interface KeptUnlock {

@@ -208,7 +208,7 @@ describe('the passphrase lock', () => {
       { item: LAST_USE_ITEM, idle: SIXTEEN_MINUTES, name: AUTO_LOCK_ALARM },
     );
     await expect.poll(sessionItems).toEqual({});
-    await options.reload();
+    // The open settings page follows without a reload.
     await expect.poll(lockState).toBe('Locked');
     await broker.screenshot(options, 'lock-auto-locked');
     const failure = (await generate()) as PageFailure;

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AutoLockMinutes } from '../../../src/storage/storage-auto-lock';
 import type { LockStatus } from '../../../src/storage/storage-types';
+import { onLockChanged } from '../../messaging/lock-events';
 import { uiCall } from '../components/ui-client';
 import { useToast } from '../components/ui-kit';
 import {
@@ -33,6 +34,10 @@ export function PassphraseLockCard(props: {
   const title = useRef<HTMLHeadingElement>(null);
   const changedHere = useRef(false);
   const badge = BADGES[props.lock];
+
+  // Locked or unlocked elsewhere (another tab, the automatic lock): show it at once.
+  const { reload } = props;
+  useEffect(() => onLockChanged(() => void reload()), [reload]);
 
   // The card's content is replaced when the state changes: keep keyboard focus in the card.
   useEffect(() => {
