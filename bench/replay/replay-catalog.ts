@@ -32,6 +32,18 @@ const TOGETHER_PRICES =
   'Together AI serverless list price, early 2024 (together.ai/pricing): the rates of RouterBench’s open-model costs';
 
 /** Keyed by the name the data sets use for the model (after `perf::` / `correct::`). */
+/** Both files' Mixtral columns are one catalog entry, so what is learned about it carries over. */
+const MIXTRAL: DatasetModelFacts = {
+  provider: 'together',
+  id: 'mixtral-8x7b-instruct-v0.1',
+  name: 'Mixtral 8x7B Instruct',
+  pricing: { inputPerMTok: 0.6, outputPerMTok: 0.6 },
+  contextTokens: 32_768,
+  maxOutputTokens: 4_096,
+  releaseDate: '2023-12',
+  source: TOGETHER_PRICES,
+};
+
 const KNOWN_MODELS: Readonly<Record<string, DatasetModelFacts>> = {
   'gpt-4-1106-preview': {
     provider: 'openai',
@@ -83,16 +95,7 @@ const KNOWN_MODELS: Readonly<Record<string, DatasetModelFacts>> = {
     releaseDate: '2023-03',
     source: ANTHROPIC_PRICES,
   },
-  'mistralai/mixtral-8x7b-chat': {
-    provider: 'together',
-    id: 'mixtral-8x7b-instruct-v0.1',
-    name: 'Mixtral 8x7B Instruct',
-    pricing: { inputPerMTok: 0.6, outputPerMTok: 0.6 },
-    contextTokens: 32_768,
-    maxOutputTokens: 4_096,
-    releaseDate: '2023-12',
-    source: TOGETHER_PRICES,
-  },
+  'mistralai/mixtral-8x7b-chat': MIXTRAL,
   'mistralai/mistral-7b-chat': {
     provider: 'together',
     id: 'mistral-7b-instruct-v0.2',
@@ -145,16 +148,7 @@ const KNOWN_MODELS: Readonly<Record<string, DatasetModelFacts>> = {
   },
   // RouteLLM's MMLU pair (arXiv:2406.18665 §5 prices GPT-4 at $24.7 and Mixtral at $0.24 per
   // million tokens blended); the catalog keeps the providers' list prices.
-  'mixtral-8x7b-instruct-v0.1': {
-    provider: 'together',
-    id: 'mixtral-8x7b-instruct-v0.1',
-    name: 'Mixtral 8x7B Instruct',
-    pricing: { inputPerMTok: 0.6, outputPerMTok: 0.6 },
-    contextTokens: 32_768,
-    maxOutputTokens: 4_096,
-    releaseDate: '2023-12',
-    source: TOGETHER_PRICES,
-  },
+  'mixtral-8x7b-instruct-v0.1': MIXTRAL,
 };
 
 /** The catalog of a data set: `models[i]` serves the data set's `models[i]`. */

@@ -8,12 +8,12 @@
 import type { ModelLocation } from '../protocol/llm-result';
 import { type BenchmarkRow, benchmarkRowFor, isAnchorId } from './catalog-benchmarks';
 import type {
-  Criterion,
   CriterionScores,
   ModelCapabilities,
   ModelLimits,
   ModelPerformance,
   ModelPricing,
+  QualityCriterion,
 } from './catalog-types';
 
 /** What scoring needs to know about a model: its public facts. */
@@ -70,20 +70,7 @@ export type Metric = keyof typeof METRIC_SCALES;
  * GSM8K) never decides alone.
  */
 export const CRITERION_METRICS: Readonly<
-  Record<
-    Extract<
-      Criterion,
-      | 'accuracy'
-      | 'overallQuality'
-      | 'instructionFollowing'
-      | 'coding'
-      | 'reasoning'
-      | 'math'
-      | 'creativeWriting'
-      | 'multilingual'
-    >,
-    Partial<Record<Metric, number>>
-  >
+  Record<QualityCriterion, Partial<Record<Metric, number>>>
 > = {
   accuracy: { mmlu: 2, mmluPro: 2, mmmlu: 1.5, gpqa: 1, arena: 1 },
   overallQuality: { arena: 3, mmlu: 0.5, mmluPro: 0.5, gpqa: 0.5 },

@@ -21,6 +21,19 @@ export const CRITERIA = [
   'multilingual',
 ] as const;
 export type Criterion = (typeof CRITERIA)[number];
+
+/** The criteria that measure answer quality (from published results; the rest come from facts). */
+export const QUALITY_CRITERIA = [
+  'accuracy',
+  'overallQuality',
+  'instructionFollowing',
+  'coding',
+  'reasoning',
+  'math',
+  'creativeWriting',
+  'multilingual',
+] as const satisfies readonly Criterion[];
+export type QualityCriterion = (typeof QUALITY_CRITERIA)[number];
 export type CriterionScores = Record<Criterion, number>;
 
 /** USD per million tokens. */

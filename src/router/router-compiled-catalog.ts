@@ -9,9 +9,13 @@ import {
   timeToFirstTokenFromScore,
   tokensPerSecondFromScore,
 } from '../catalog/catalog-scoring';
-import { type CatalogModel, CRITERIA, type Criterion } from '../catalog/catalog-types';
+import {
+  type CatalogModel,
+  CRITERIA,
+  type Criterion,
+  QUALITY_CRITERIA,
+} from '../catalog/catalog-types';
 import type { Capability } from '../protocol/llm-request';
-import { QUALITY_CRITERIA } from './router-weights';
 
 export const CRITERION_COUNT = CRITERIA.length;
 

@@ -19,7 +19,7 @@ import {
   throughputScore,
   tokensPerSecondScore,
 } from '../catalog/catalog-scoring';
-import { CRITERIA, type Criterion } from '../catalog/catalog-types';
+import { CRITERIA, type Criterion, QUALITY_CRITERIA } from '../catalog/catalog-types';
 import type { LlmRequest } from '../protocol/llm-request';
 import { type PromptFeatures, promptFeatures } from './prompt-quality-model';
 import { analyzeRequest, DEFAULT_TUNING, requestText } from './router-analyze';
@@ -36,7 +36,7 @@ import type {
   RouterTuning,
   RoutingState,
 } from './router-types';
-import { criterionWeights, QUALITY_CRITERIA, type WeightSplit } from './router-weights';
+import { criterionWeights, type WeightSplit } from './router-weights';
 
 /** A per-prompt prediction as the scorer uses it. */
 export interface PromptPrediction {

@@ -4,32 +4,9 @@
  * stretch it, and a few support criteria (reliability, privacy, context and output length) always
  * get a small share. The weights sum to 1.
  */
-import type { Criterion } from '../catalog/catalog-types';
+import { type Criterion, QUALITY_CRITERIA, type QualityCriterion } from '../catalog/catalog-types';
 import type { LlmRequest, Preset, TaskType } from '../protocol/llm-request';
 import type { RequestAnalysis } from './router-types';
-
-export type QualityCriterion = Extract<
-  Criterion,
-  | 'accuracy'
-  | 'overallQuality'
-  | 'instructionFollowing'
-  | 'coding'
-  | 'reasoning'
-  | 'math'
-  | 'creativeWriting'
-  | 'multilingual'
->;
-
-export const QUALITY_CRITERIA: readonly QualityCriterion[] = [
-  'accuracy',
-  'overallQuality',
-  'instructionFollowing',
-  'coding',
-  'reasoning',
-  'math',
-  'creativeWriting',
-  'multilingual',
-];
 
 /** How much cost, quality and latency matter; the three shares sum to 1. */
 export interface WeightSplit {

@@ -188,11 +188,10 @@ export class Broker {
     try {
       return { request, plan: route(request, this.catalog, state) };
     } catch (error) {
-      // Nothing fits because the keys are locked: unlocking is what helps, so that is the error.
-      const lockBound =
-        error instanceof LlmError &&
-        error.ruledOut?.some((model) => model.reason.endsWith(LOCKED_KEY_REASON));
-      if (lockBound) {
+      if (!(error instanceof LlmError)) throw error;
+      // Nothing fits and some providers' keys are locked: unlocking is what helps.
+      const accounts = await this.accounts();
+      if (error.ruledOut?.some(({ provider }) => accounts.get(provider)?.locked)) {
         throw new LlmError({
           name: 'InvalidStateError',
           message: LOCKED_MESSAGE,
@@ -200,8 +199,7 @@ export class Broker {
         });
       }
       // Nothing fits because of money: that is the budget's error, not a missing capability.
-      const budgetBound =
-        error instanceof LlmError && error.ruledOut?.some((model) => /budget/i.test(model.reason));
+      const budgetBound = error.ruledOut?.some((model) => /budget/i.test(model.reason));
       if (!budgetBound) throw error;
       throw new LlmError({
         name: 'QuotaExceededError',

@@ -98,6 +98,33 @@ export function ToastProvider(props: { children: ComponentChildren }) {
   );
 }
 
+/** A labelled number input, with a hint below it; `invalid` marks a value that does not parse.
+ * The value stays the text typed, so a half-typed number is not reformatted under the cursor. */
+export function NumberField(props: {
+  label: ComponentChildren;
+  value: string;
+  onInput(value: string): void;
+  min: string;
+  step: string;
+  invalid?: boolean;
+  hint?: ComponentChildren;
+}) {
+  return (
+    <label class="field">
+      {props.label}
+      <input
+        type="number"
+        min={props.min}
+        step={props.step}
+        value={props.value}
+        aria-invalid={props.invalid ? 'true' : undefined}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+      {props.hint && <span class="hint">{props.hint}</span>}
+    </label>
+  );
+}
+
 /** A modal confirmation (native <dialog>: focus trap and Escape come with it). */
 export function ConfirmDialog(props: {
   open: boolean;

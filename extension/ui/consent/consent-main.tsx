@@ -9,7 +9,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '../../../src/protocol/llm-request';
 import { parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
-import { useLoader } from '../components/ui-kit';
+import { NumberField, useLoader } from '../components/ui-kit';
 import { PRIVACY_LABELS } from '../options/preferences-view';
 
 const promptId = new URLSearchParams(location.search).get('prompt') ?? '';
@@ -84,17 +84,14 @@ function ConsentApp() {
           settings so it can be answered.
         </div>
       )}
-      <label class="field">
-        Monthly budget for this site (USD)
-        <input
-          type="number"
-          min="0"
-          step="0.5"
-          value={budget}
-          aria-invalid={budgetValue === undefined ? 'true' : undefined}
-          onInput={(event) => setBudget(event.currentTarget.value)}
-        />
-      </label>
+      <NumberField
+        label="Monthly budget for this site (USD)"
+        value={budget}
+        onInput={setBudget}
+        min="0"
+        step="0.5"
+        invalid={budgetValue === undefined}
+      />
       <label class="field">
         Where its prompts may go
         <select

@@ -19,7 +19,7 @@ import type { CandidateScore, RoutePlan } from '../../../src/router/router-types
 import type { Overview } from '../../messaging/ui-channel';
 import { formatMs, formatUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
-import { EmptyState } from '../components/ui-kit';
+import { EmptyState, NumberField } from '../components/ui-kit';
 
 const EXAMPLE = 'Write a Python function that merges two sorted lists in linear time, with tests.';
 
@@ -299,26 +299,20 @@ export function PlaygroundView(props: { overview: Overview }) {
             options={PRIVACY_LEVELS}
             onChange={(privacy) => set({ privacy })}
           />
-          <label class="field">
-            Max cost (USD)
-            <input
-              type="number"
-              min="0"
-              step="0.001"
-              value={form.maxCostUsd}
-              onInput={(event) => set({ maxCostUsd: event.currentTarget.value })}
-            />
-          </label>
-          <label class="field">
-            Max latency (ms)
-            <input
-              type="number"
-              min="1"
-              step="100"
-              value={form.maxLatencyMs}
-              onInput={(event) => set({ maxLatencyMs: event.currentTarget.value })}
-            />
-          </label>
+          <NumberField
+            label="Max cost (USD)"
+            value={form.maxCostUsd}
+            onInput={(maxCostUsd) => set({ maxCostUsd })}
+            min="0"
+            step="0.001"
+          />
+          <NumberField
+            label="Max latency (ms)"
+            value={form.maxLatencyMs}
+            onInput={(maxLatencyMs) => set({ maxLatencyMs })}
+            min="1"
+            step="100"
+          />
         </div>
         <fieldset class="row" style={{ border: 'none', padding: '0', margin: '0' }}>
           <legend class="small muted" style={{ marginBottom: '4px' }}>

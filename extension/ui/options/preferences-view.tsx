@@ -5,7 +5,7 @@ import type { BrokerSettings } from '../../../src/storage/storage-types';
 import type { Overview } from '../../messaging/ui-channel';
 import { formatUsd, parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
-import { BudgetMeter, useToast } from '../components/ui-kit';
+import { BudgetMeter, NumberField, useToast } from '../components/ui-kit';
 
 export const PRIVACY_LABELS: Record<PrivacyLevel, string> = {
   'local-only': 'Local only — prompts never leave this computer',
@@ -77,43 +77,32 @@ export function PreferencesView(props: { overview: Overview; reload(): Promise<v
           label="Spent this month"
         />
         <div class="card-grid">
-          <label class="field">
-            Every site together, per month (USD)
-            <input
-              type="number"
-              min="0"
-              step="0.5"
-              value={monthlyBudget}
-              aria-invalid={monthly === undefined ? 'true' : undefined}
-              onInput={(event) => setMonthlyBudget(event.currentTarget.value)}
-            />
-            <span class="hint">
-              Requests that would pass it are refused or sent to a free local model.
-            </span>
-          </label>
-          <label class="field">
-            A newly allowed site, per month (USD)
-            <input
-              type="number"
-              min="0"
-              step="0.5"
-              value={siteBudget}
-              aria-invalid={perSite === undefined ? 'true' : undefined}
-              onInput={(event) => setSiteBudget(event.currentTarget.value)}
-            />
-            <span class="hint">You can change each site's budget under Sites.</span>
-          </label>
-          <label class="field">
-            Requests per minute for a new site
-            <input
-              type="number"
-              min="1"
-              step="1"
-              value={rateLimit}
-              aria-invalid={rate === undefined ? 'true' : undefined}
-              onInput={(event) => setRateLimit(event.currentTarget.value)}
-            />
-          </label>
+          <NumberField
+            label="Every site together, per month (USD)"
+            value={monthlyBudget}
+            onInput={setMonthlyBudget}
+            min="0"
+            step="0.5"
+            invalid={monthly === undefined}
+            hint="Requests that would pass it are refused or sent to a free local model."
+          />
+          <NumberField
+            label="A newly allowed site, per month (USD)"
+            value={siteBudget}
+            onInput={setSiteBudget}
+            min="0"
+            step="0.5"
+            invalid={perSite === undefined}
+            hint="You can change each site's budget under Sites."
+          />
+          <NumberField
+            label="Requests per minute for a new site"
+            value={rateLimit}
+            onInput={setRateLimit}
+            min="1"
+            step="1"
+            invalid={rate === undefined}
+          />
         </div>
       </div>
 
