@@ -3,9 +3,9 @@ import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import manifest from './manifest.json' with { type: 'json' };
 
-// One build for every extension context (DESIGN.md §1). The two content scripts must run
-// synchronously at document_start, so they are built as self-contained scripts rather than
-// through crxjs's async loader (TOOLCHAIN.md, "Building with crxjs").
+// One build for every extension context (docs/architecture.md §1). The two content scripts must
+// run synchronously at document_start, so they are built as self-contained scripts rather than
+// through crxjs's async loader (docs/architecture.md §7).
 export default defineConfig({
   plugins: [
     preact(),

@@ -28,7 +28,7 @@ import { route } from '../src/router/router-route';
 import type { RoutingState } from '../src/router/router-types';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SNAPSHOT = resolve(projectRoot, '../shared/data/model-facts/openrouter_models_snapshot.json');
+const SNAPSHOT = resolve(projectRoot, 'data/model-facts/openrouter_models_snapshot.json');
 const CATALOG_SIZES = [50, 300, 1_000] as const;
 const PROMPT_SIZES = [100, 10_000, 100_000] as const;
 /** Each case's iterations are split into this many rounds. */

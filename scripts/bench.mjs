@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const data = resolve(root, '../shared/data');
+const data = resolve(root, 'data/routing');
 
 const BENCHMARKS = [
   ['Router speed', ['bench/router-speed.ts']],

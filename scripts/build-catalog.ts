@@ -1,6 +1,6 @@
 /**
  * `npm run catalog`: regenerates src/catalog/catalog-data.json from the public model facts in
- * ../shared/data/model-facts (models.dev, LiteLLM's price table, OpenRouter's model list) and the
+ * data/model-facts (models.dev, LiteLLM's price table, OpenRouter's model list) and the
  * published results in src/catalog/catalog-benchmarks.ts. Every figure keeps its source in the
  * entry's `sources`. Local models (WebLLM, Ollama) are not in those lists: their facts are below,
  * each with its source.
@@ -509,7 +509,7 @@ export function buildCatalog(dataDirectory: string): CatalogFile {
 }
 
 function main(): void {
-  const dataDirectory = resolve(projectRoot, argument('--data') ?? '../shared/data/model-facts');
+  const dataDirectory = resolve(projectRoot, argument('--data') ?? 'data/model-facts');
   const outFile = resolve(projectRoot, argument('--out') ?? 'src/catalog/catalog-data.json');
   const catalog = buildCatalog(dataDirectory);
   writeFileSync(outFile, `${JSON.stringify(catalog, null, 2)}\n`);

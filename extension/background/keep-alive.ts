@@ -1,7 +1,7 @@
 /**
  * Keeps the MV3 service worker alive while a request is in flight. An open fetch does not count
  * as activity, so a silent upstream stall of ~30 s would otherwise kill the worker mid-answer;
- * calling a cheap extension API every 20 s does (TOOLCHAIN.md, "The MV3 service worker's life").
+ * calling a cheap extension API every 20 s does (docs/architecture.md §7).
  */
 import { browser } from '../platform/browser-api';
 

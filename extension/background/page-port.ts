@@ -1,7 +1,7 @@
 /**
  * One page's connection to the background. The origin comes from the port's sender — the
  * browser's word, never the page's — and every call is gated by its trust level before any work
- * (STYLE.md principle 5). Stream parts are batched per task so a fast stream costs one message
+ * (docs/architecture.md §8). Stream parts are batched per task so a fast stream costs one message
  * per burst, not one per token.
  */
 

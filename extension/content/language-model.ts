@@ -1,8 +1,8 @@
 /**
  * `LanguageModel` — the W3C Prompt API (webmachinelearning/prompt-api), offered only where the
- * browser has none (DESIGN.md §3) and backed by the router through the page's own `window.llm`
- * broker: same channel, same grant, same budget. A session keeps its conversation here, in the
- * page, and sends all of it with each prompt (the router is stateless).
+ * browser has none (docs/architecture.md §3) and backed by the router through the page's own
+ * `window.llm` broker: same channel, same grant, same budget. A session keeps its conversation
+ * here, in the page, and sends all of it with each prompt (the router is stateless).
  *
  * Availability: `available` when this site has a grant and at least one model it may use;
  * `downloadable` when it has no grant yet (create() asks the person, as a built-in model would

@@ -44,7 +44,7 @@ function connectBackground(): Runtime.Port {
     toPage(message);
   });
   // The service worker stopped (or the extension was updated): fail what was in flight cleanly
-  // and reconnect lazily on the next call (TOOLCHAIN.md, "The MV3 service worker's life").
+  // and reconnect lazily on the next call (docs/architecture.md §7).
   port.onDisconnect.addListener(() => {
     backgroundPort = undefined;
     failInFlight('LLM Broker restarted while answering; please try again.');

@@ -1,7 +1,7 @@
 /**
  * The channel between a page's `window.llm` and the background: page ⇄ relay over a
  * MessageChannel port, relay ⇄ background over a `runtime.Port`. The relay forwards these
- * messages unchanged, so one map types both hops (STYLE.md principle 4).
+ * messages unchanged, so one map types both hops (docs/architecture.md §8).
  */
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';

@@ -2,7 +2,7 @@
  * The offscreen document: the host where local models will run on WebGPU (@mlc-ai/web-llm).
  * For now it reports what the browser offers, so the background and the options page can say
  * whether local models can run here at all. web-llm fetches its config and wasm before it checks
- * the GPU (TOOLCHAIN.md), so the adapter is checked here first.
+ * the GPU (docs/architecture.md §7), so the adapter is checked here first.
  */
 import {
   type LocalModelHostStatus,

@@ -1,7 +1,7 @@
 /**
- * The one door to the browser's extension APIs (STYLE.md: "every browser API behind one thin
- * wrapper module"). `webextension-polyfill` gives Chrome the promise-based `browser.*` that
- * Firefox has natively, so the shells are written once.
+ * The one door to the browser's extension APIs (docs/architecture.md §1). `webextension-polyfill`
+ * gives Chrome the promise-based `browser.*` that Firefox has natively, so the shells are written
+ * once.
  */
 import browser from 'webextension-polyfill';
 

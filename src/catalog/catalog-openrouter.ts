@@ -1,6 +1,6 @@
 /**
  * Catalog entries from OpenRouter's public model list (`GET https://openrouter.ai/api/v1/models`,
- * no key needed; a snapshot is in ../shared/data/model-facts/openrouter_models_snapshot.json).
+ * no key needed; a snapshot is in data/model-facts/openrouter_models_snapshot.json).
  * A model that appears there later than the bundled catalog is usable at once: its facts come from
  * the list, its scores from its family's published results (or the price prior) through
  * `scoreModelFromFacts` — no code change.

@@ -1,4 +1,7 @@
-/** The model catalog: public facts about each model plus its 16 criterion scores (DESIGN.md §4). */
+/**
+ * The model catalog: public facts about each model plus its 16 criterion scores
+ * (docs/architecture.md §4).
+ */
 import type { ModelLocation } from '../protocol/llm-result';
 
 /** The 16 criteria every model is scored on, each in [0, 1] (1 = best). */

@@ -1,7 +1,7 @@
 /**
  * The W3C Prompt API (`LanguageModel`, webmachinelearning/prompt-api) as LLM Broker offers it on
- * pages whose browser has none (DESIGN.md §3): the text subset, backed by the router. These are
- * the types a site codes against; what is left out, and why, is said where it applies.
+ * pages whose browser has none (docs/architecture.md §3): the text subset, backed by the router.
+ * These are the types a site codes against; what is left out, and why, is said where it applies.
  */
 
 /** What `LanguageModel.availability()` resolves with. */

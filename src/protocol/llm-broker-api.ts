@@ -1,6 +1,6 @@
 /**
  * The object a page reaches as `window.llm` (or through `llm:announceProvider` discovery):
- * the types a site developer codes against (DESIGN.md §3).
+ * the types a site developer codes against (docs/architecture.md §3).
  */
 import type { PermissionState } from './llm-permission';
 import type { LlmRequest } from './llm-request';

@@ -1,5 +1,6 @@
 /**
- * Errors a page can receive. Names follow DOMException (DESIGN.md §3) so pages can branch on
+ * Errors a page can receive. Names follow DOMException (docs/architecture.md §3) so pages can
+ * branch on
  * `error.name`. They travel between contexts as `LlmErrorData` and become real `DOMException`s
  * (or a `TypeError`) again in the page.
  */

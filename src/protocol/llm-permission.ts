@@ -1,4 +1,7 @@
-/** What a page learns about its own access (DESIGN.md §3: getPermission / requestPermission). */
+/**
+ * What a page learns about its own access (docs/architecture.md §3: getPermission /
+ * requestPermission).
+ */
 import type { PrivacyLevel } from './llm-request';
 
 export interface PermissionState {

@@ -1,6 +1,7 @@
 /**
- * Validation of requests from pages. Everything a page sends is untrusted (DESIGN.md §5): it is
- * checked here, size-limited, and a malformed request becomes a `TypeError` that names the field.
+ * Validation of requests from pages. Everything a page sends is untrusted (docs/architecture.md
+ * §5): it is checked here, size-limited, and a malformed request becomes a `TypeError` that names
+ * the field.
  */
 import { z } from 'zod';
 import { LlmError } from './llm-errors';

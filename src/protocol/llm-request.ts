@@ -1,7 +1,7 @@
 /**
- * The public contract a page speaks through `window.llm` (DESIGN.md §3). Requests describe what
- * the page needs — never a model name. Every type here crosses a context boundary, so all of them
- * are plain structured-cloneable data.
+ * The public contract a page speaks through `window.llm` (docs/architecture.md §3). Requests
+ * describe what the page needs — never a model name. Every type here crosses a context boundary,
+ * so all of them are plain structured-cloneable data.
  */
 
 /** What the request is for; the router infers it from the text when absent. */

@@ -1,4 +1,6 @@
-/** What a page gets back: results, stream parts and the route explanation (DESIGN.md §3). */
+/**
+ * What a page gets back: results, stream parts and the route explanation (docs/architecture.md §3).
+ */
 import type { LlmErrorData } from './llm-errors';
 
 export type ModelLocation = 'cloud' | 'local' | 'gateway';

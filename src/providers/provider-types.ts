@@ -1,5 +1,5 @@
 /**
- * A provider is one short file (STYLE.md principle 2): how to build a model client from the
+ * A provider is one short file (docs/architecture.md §8): how to build a model client from the
  * user's account, the facts the router needs, and a key check. The wire format is the AI SDK
  * provider package's job, not ours.
  */

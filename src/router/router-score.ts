@@ -2,7 +2,8 @@
  * Scoring candidates: the task's weights over the 16 criteria, with the request-specific criteria
  * recomputed (cost efficiency at this request's token mix, latency including reading this
  * prompt), live evidence and per-prompt predictions blended in, and the quality need applied so
- * that quality above what the request needs counts little (DESIGN.md §4, docs/router.md).
+ * that quality above what the request needs counts little (docs/architecture.md §4,
+ * docs/router.md).
  *
  * Once the user's own outcomes predict quality for the candidates (feedback means, per-prompt
  * predictions), scoring switches to the learned ranking: quality counts in full, with more weight

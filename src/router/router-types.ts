@@ -1,6 +1,6 @@
 /**
  * The router's inputs and outputs. The router is pure: `route(request, catalog, state)` returns a
- * plan or throws a NotSupportedError, with no I/O (DESIGN.md §4, STYLE.md principle 6).
+ * plan or throws a NotSupportedError, with no I/O (docs/architecture.md §4 and §8).
  */
 import type { CatalogModel, Criterion } from '../catalog/catalog-types';
 import type { Capability, LlmRequest, Preset, TaskType } from '../protocol/llm-request';

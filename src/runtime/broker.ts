@@ -1,9 +1,9 @@
 /**
  * The broker: everything that happens to a page's request between the permission gate and the
- * answer (DESIGN.md §2, steps 2–5) — validate, route, reserve the worst case against the budgets,
- * run the fallback chain, settle, record — plus what the router learns from it. Plain TypeScript
- * over the storage repositories, the router and the providers; the background service worker
- * wraps it in ports and windows.
+ * answer (docs/architecture.md §2, steps 2–5) — validate, route, reserve the worst case against
+ * the budgets, run the fallback chain, settle, record — plus what the router learns from it. Plain
+ * TypeScript over the storage repositories, the router and the providers; the background service
+ * worker wraps it in ports and windows.
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { CatalogModel } from '../catalog/catalog-types';
@@ -315,7 +315,7 @@ export class Broker {
       attempts: outcome.attempts,
       finishReason: answer.finishReason,
     };
-    // The ledger entry is written before the result is handed back (DESIGN.md §5).
+    // The ledger entry is written before the result is handed back (docs/architecture.md §5).
     await this.settle(origin, request, result);
     if (cacheKey) await this.storage.responseCache.put(origin, cacheKey, result);
     return result;

@@ -1,7 +1,7 @@
 /**
- * One attempt at one model: stream its answer, hand each text delta on unchanged (STYLE.md
- * principle 3), and report usage and timing. It fails — so the chain can move on — when no
- * first token comes in time, the stream goes quiet, ends before the provider finished it, or
+ * One attempt at one model: stream its answer, hand each text delta on unchanged
+ * (docs/architecture.md §8), and report usage and timing. It fails — so the chain can move on —
+ * when no first token comes in time, the stream goes quiet, ends before the provider finished it, or
  * carries no answer at all.
  */
 import type {

@@ -1,7 +1,7 @@
 /**
- * Runs a plan's fallback chain (DESIGN.md §2 step 4): the first model that answers wins. A
- * failure before the first token moves on at once; after it, the page is told (an `error` part)
- * and the answer restarts elsewhere only if the request allows it (a `fallback` part first).
+ * Runs a plan's fallback chain (docs/architecture.md §2 step 4): the first model that answers
+ * wins. A failure before the first token moves on at once; after it, the page is told (an `error`
+ * part) and the answer restarts elsewhere only if the request allows it (a `fallback` part first).
  * Every attempt is recorded, and every outcome teaches the router and the health tracker.
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';

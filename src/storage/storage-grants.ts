@@ -1,6 +1,7 @@
 /**
  * Site grants: which origins may call models, and within what limits. An origin without a grant
- * has no access (DESIGN.md §5); a revoked grant keeps its limits so a re-grant restores them.
+ * has no access (docs/architecture.md §5); a revoked grant keeps its limits so a re-grant restores
+ * them.
  */
 import { PRIVACY_LEVELS } from '../protocol/llm-request';
 import type { BrokerDatabase } from './storage-database';

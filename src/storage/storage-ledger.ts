@@ -6,7 +6,7 @@
  * and writes the new totals in one readwrite transaction, and IndexedDB runs readwrite
  * transactions over the same tables one after another — across every connection to the
  * database. Every per-request write touches a fixed number of rows, whatever the ledger holds
- * (DESIGN.md §6).
+ * (docs/architecture.md §6).
  */
 import { Dexie } from 'dexie';
 import type { Attempt, ModelRef, TokenUsage } from '../protocol/llm-result';

@@ -12,7 +12,7 @@ import {
 import { CRITERIA } from '../../src/catalog/catalog-types';
 
 const root = resolve(import.meta.dirname, '../..');
-const factsDirectory = resolve(root, '../shared/data/model-facts');
+const factsDirectory = resolve(root, 'data/model-facts');
 const catalog = loadBundledCatalog();
 
 describe('the bundled catalog', () => {

@@ -10,10 +10,7 @@ import {
 
 const snapshot = JSON.parse(
   readFileSync(
-    resolve(
-      import.meta.dirname,
-      '../../../shared/data/model-facts/openrouter_models_snapshot.json',
-    ),
+    resolve(import.meta.dirname, '../../data/model-facts/openrouter_models_snapshot.json'),
     'utf8',
   ),
 ) as { data: OpenRouterModelEntry[] };

@@ -1,5 +1,5 @@
 /**
- * A test about the codebase (STYLE.md principle 10, like refined-github's features test): every
+ * A test about the codebase (docs/architecture.md §8, like refined-github's features test): every
  * provider file has its registry line, catalog entries and a fixture test, and says the same
  * about privacy as the catalog the router filters on. Adding a provider without them fails here.
  */

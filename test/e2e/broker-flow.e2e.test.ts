@@ -139,7 +139,7 @@ describe('a site using window.llm through the extension', () => {
       }
     });
     await openai.waitForRequests(openai.requests.length + 1);
-    // Chrome stops idle workers on its own; tests have to ask (TOOLCHAIN.md).
+    // Chrome stops idle workers on its own; tests have to ask (docs/architecture.md §7).
     const cdp = await broker.context.newCDPSession(site);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');

@@ -67,8 +67,8 @@ describe('the passphrase lock', () => {
   };
 
   /**
-   * Stops the extension's service worker as Chrome does after ~30 s idle (TOOLCHAIN.md: the
-   * debugger connection keeps it from idling out), and waits until CDP reports it stopped.
+   * Stops the extension's service worker as Chrome does after ~30 s idle (the debugger connection
+   * keeps it from idling out: docs/architecture.md §7), and waits until CDP reports it stopped.
    */
   async function stopServiceWorker(): Promise<void> {
     const cdp = await broker.context.newCDPSession(site);

@@ -17,10 +17,7 @@ import { catalog as bundledCatalog } from './router-fixtures';
 
 const snapshot = JSON.parse(
   readFileSync(
-    resolve(
-      import.meta.dirname,
-      '../../../shared/data/model-facts/openrouter_models_snapshot.json',
-    ),
+    resolve(import.meta.dirname, '../../data/model-facts/openrouter_models_snapshot.json'),
     'utf8',
   ),
 );

@@ -10,7 +10,7 @@ import {
 
 const root = resolve(import.meta.dirname, '../..');
 const samples = {
-  prose: readFileSync(resolve(root, '../shared/DESIGN.md'), 'utf8'),
+  prose: readFileSync(resolve(root, 'test/fixtures/text/prose-sample.md'), 'utf8'),
   code: readFileSync(resolve(root, 'src/router/router-route.ts'), 'utf8'),
   json: readFileSync(resolve(root, 'src/catalog/catalog-data.json'), 'utf8'),
   german:

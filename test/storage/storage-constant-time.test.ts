@@ -1,7 +1,7 @@
 /**
- * DESIGN.md §6: a peer extension slowed down with every stored request because each write
- * rewrote an index of all of them. Here, the IndexedDB requests one request's writes make are
- * recorded with 10 and with 10,000 requests already stored: they must be the very same
+ * docs/architecture.md §6: a peer extension slowed down with every stored request because each
+ * write rewrote an index of all of them. Here, the IndexedDB requests one request's writes make
+ * are recorded with 10 and with 10,000 requests already stored: they must be the very same
  * requests, each touching a handful of rows.
  */
 import { afterEach, describe, expect, it } from 'vitest';
