@@ -29,6 +29,7 @@ export default defineConfig({
       input: {
         offscreen: 'extension/offscreen/offscreen.html',
         consent: 'extension/ui/consent/consent.html',
+        welcome: 'extension/ui/welcome/welcome.html',
       },
     },
   },

@@ -14,6 +14,7 @@ import { backgroundServices } from './background-services';
 import { createPageHandlers } from './page-handlers';
 import { servePagePort } from './page-port';
 import { createUiHandlers } from './ui-handlers';
+import { welcomeOnce } from './welcome';
 
 browser.runtime.onConnect.addListener((port) => {
   if (port.name !== PAGE_PORT_NAME) return;
@@ -25,6 +26,15 @@ browser.runtime.onConnect.addListener((port) => {
     },
     onOpen: (origin, post) => services.pageEvents.add(origin, post),
   });
+});
+
+// A new install opens the welcome page (what LLM Broker does, the ways to a first answer);
+// updates and browser restarts do not.
+browser.runtime.onInstalled.addListener(({ reason }) => {
+  if (reason !== 'install') return;
+  welcomeOnce().catch((error) =>
+    console.error('LLM Broker: opening the welcome page failed', error),
+  );
 });
 
 // The automatic lock's alarm: it wakes a stopped worker, which then locks or re-arms.

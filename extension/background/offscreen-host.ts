@@ -27,7 +27,12 @@ async function ensureOffscreenDocument(): Promise<void> {
 }
 
 export async function localModelHostStatus(): Promise<LocalModelHostStatus> {
-  if (!offscreen) return { webgpu: 'unavailable' };
+  if (!offscreen) {
+    return {
+      webgpu: 'unavailable',
+      reason: 'This browser cannot host models for extensions (it has no offscreen documents).',
+    };
+  }
   await ensureOffscreenDocument();
   const request: OffscreenRequest = { channel: OFFSCREEN_CHANNEL, method: 'status', params: null };
   return (await browser.runtime.sendMessage(request)) as LocalModelHostStatus;

@@ -10,6 +10,8 @@ export const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 export interface LocalModelHostStatus {
   /** `unavailable`: no WebGPU adapter (local models cannot run in this browser). */
   webgpu: 'available' | 'unavailable';
+  /** Why not, in words a person can act on (with `unavailable`). */
+  reason?: string;
   adapter?: {
     vendor: string;
     architecture: string;

@@ -14,7 +14,13 @@ import { browser } from '../platform/browser-api';
 async function hostStatus(): Promise<LocalModelHostStatus> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (!adapter) return { webgpu: 'unavailable' };
+  if (!adapter) {
+    return {
+      webgpu: 'unavailable',
+      reason:
+        'This browser offers no WebGPU adapter, so models cannot run inside it (turning on hardware acceleration in its settings may help).',
+    };
+  }
   return {
     webgpu: 'available',
     adapter: {

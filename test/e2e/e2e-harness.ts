@@ -65,20 +65,42 @@ function servePages(): Promise<Server> {
   return new Promise((resolveServer) => server.listen(0, '127.0.0.1', () => resolveServer(server)));
 }
 
-export async function launchBroker(options: { extraArgs?: string[] } = {}): Promise<BrokerBrowser> {
-  if (!existsSync(join(DIST_DIR, 'manifest.json'))) {
+export const WELCOME_PATH = 'extension/ui/welcome/welcome.html';
+
+export async function launchBroker(
+  options: {
+    extraArgs?: string[];
+    /** Leave the welcome page a new install opens (closed by default, so tests start alike). */
+    keepWelcome?: boolean;
+    /** A browser profile to use and keep (a fresh one, removed on close, by default). */
+    profileDir?: string;
+    /** The unpacked extension to load (dist/ by default). */
+    extensionDir?: string;
+  } = {},
+): Promise<BrokerBrowser> {
+  const extensionDir = options.extensionDir ?? DIST_DIR;
+  if (!existsSync(join(extensionDir, 'manifest.json'))) {
     throw new Error('dist/ has no build: run `npm run build` (npm run test:e2e does it for you).');
   }
-  const profileDir = await mkdtemp(join(tmpdir(), 'llm-broker-e2e-'));
+  const profileDir = options.profileDir ?? (await mkdtemp(join(tmpdir(), 'llm-broker-e2e-')));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: chromiumArgs(DIST_DIR, options.extraArgs),
+    args: chromiumArgs(extensionDir, options.extraArgs),
   });
   const serviceWorker =
     context.serviceWorkers()[0] ??
     (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(serviceWorker.url()).host;
+  if (!options.keepWelcome) {
+    const welcome =
+      context.pages().find((page) => page.url().includes(WELCOME_PATH)) ??
+      (await context.waitForEvent('page', {
+        predicate: (page) => page.url().includes(WELCOME_PATH),
+        timeout: 15_000,
+      }));
+    await welcome.close();
+  }
   const pageServer = await servePages();
   const pagesUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -106,7 +128,7 @@ export async function launchBroker(options: { extraArgs?: string[] } = {}): Prom
     async close() {
       await context.close();
       await new Promise((done) => pageServer.close(done));
-      await rm(profileDir, { recursive: true, force: true });
+      if (!options.profileDir) await rm(profileDir, { recursive: true, force: true });
     },
   };
 }

@@ -207,9 +207,8 @@ function BrowserModelsCard() {
       {error && <p class="field-error">Could not check: {error.message}</p>}
       {host?.webgpu === 'unavailable' && (
         <p class="muted small">
-          This browser offers no WebGPU adapter, so language models cannot run inside it. Use a
-          local server (Ollama, LM Studio) or a cloud provider; enabling hardware acceleration in
-          the browser's settings may help.
+          {host.reason ?? 'Language models cannot run inside this browser.'} Use a local server
+          (Ollama, LM Studio) or a cloud provider instead.
         </p>
       )}
       {adapter && (
