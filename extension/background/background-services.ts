@@ -7,6 +7,19 @@ import { AutoLock } from './auto-lock';
 import { ConsentPrompts } from './consent-prompts';
 import { PageEvents } from './page-events';
 
+/** How long the ledger keeps a request's row (its month's totals stay): docs/privacy.md. */
+const LEDGER_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
+
+/** Deletes what the privacy promises say is kept no longer: old ledger rows, expired answers. */
+async function keepWithinRetention(storage: BrokerStorage): Promise<void> {
+  try {
+    await storage.ledger.prune(Date.now() - LEDGER_RETENTION_MS);
+    await storage.responseCache.pruneExpired();
+  } catch (error) {
+    console.error('LLM Broker: housekeeping failed', error);
+  }
+}
+
 export interface BackgroundServices {
   storage: BrokerStorage;
   broker: Broker;
@@ -35,6 +48,7 @@ export function backgroundServices(): BackgroundServices {
   void storage.ledger
     .releaseStale(Date.now())
     .catch((error) => console.error('LLM Broker: releasing stale reservations failed', error));
+  void keepWithinRetention(storage);
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),

@@ -3,11 +3,11 @@
  * user decides in the window (extension/ui/consent) or closes it, which counts as a refusal.
  */
 import type { SiteGrantLimits } from '../../src/storage/storage-types';
-import { browser } from '../platform/browser-api';
+import { browser, type DialogHandle, openDialog } from '../platform/browser-api';
 
 interface PendingPrompt {
   origin: string;
-  windowId?: number;
+  dialog?: DialogHandle;
   settle(decision: ConsentOutcome): void;
 }
 
@@ -27,14 +27,6 @@ export class ConsentPrompts {
   private readonly pending = new Map<string, PendingPrompt>();
   private readonly byOrigin = new Map<string, Promise<ConsentOutcome>>();
   private readonly deniedAt = new Map<string, number>();
-
-  constructor() {
-    browser.windows.onRemoved.addListener((windowId) => {
-      for (const [promptId, prompt] of this.pending) {
-        if (prompt.windowId === windowId) this.decide(promptId, { allow: false });
-      }
-    });
-  }
 
   /** Opens (or joins) the consent window for `origin` and resolves with the user's decision. */
   ask(origin: string): Promise<ConsentOutcome> {
@@ -66,20 +58,18 @@ export class ConsentPrompts {
     if (outcome.allow) this.deniedAt.delete(prompt.origin);
     else this.deniedAt.set(prompt.origin, Date.now());
     prompt.settle(outcome);
-    if (prompt.windowId !== undefined) void browser.windows.remove(prompt.windowId).catch(() => {});
+    void prompt.dialog?.close();
     return true;
   }
 
   private async open(promptId: string): Promise<void> {
     const url = browser.runtime.getURL(`extension/ui/consent/consent.html?prompt=${promptId}`);
-    const created = await browser.windows.create({
-      url,
-      type: 'popup',
-      focused: true,
-      ...WINDOW_SIZE,
-    });
+    // Closing the window without a decision counts as a refusal.
+    const dialog = await openDialog(url, WINDOW_SIZE, () =>
+      this.decide(promptId, { allow: false }),
+    );
     const prompt = this.pending.get(promptId);
-    if (prompt) prompt.windowId = created.id;
-    else if (created.id !== undefined) await browser.windows.remove(created.id);
+    if (prompt) prompt.dialog = dialog;
+    else await dialog.close();
   }
 }

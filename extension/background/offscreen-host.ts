@@ -16,7 +16,9 @@ async function ensureOffscreenDocument(): Promise<void> {
   opening ??= offscreen!
     .createDocument({
       url,
-      reasons: [chrome.offscreen.Reason.WORKERS],
+      // The enum's value, not `chrome.offscreen.Reason`: the object does not exist in Firefox's API
+      // tables, which web-ext lint reads, and this path never runs there.
+      reasons: ['WORKERS' as chrome.offscreen.Reason],
       justification:
         'Runs language models locally on WebGPU, so prompts can stay on this computer.',
     })

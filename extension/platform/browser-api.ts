@@ -52,3 +52,48 @@ export async function hasOffscreenDocument(url: string): Promise<boolean> {
   });
   return contexts.length > 0;
 }
+
+/** A small extension window (the consent prompt), as opened by `openDialog`. */
+export interface DialogHandle {
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an extension page in a small popup window and calls `onClosed` once if the person closes
+ * it. Where the browser has no windows (Firefox for Android), the page opens in a tab instead.
+ */
+export async function openDialog(
+  url: string,
+  size: { width: number; height: number },
+  onClosed: () => void,
+): Promise<DialogHandle> {
+  if (browser.windows) {
+    const created = await browser.windows.create({ url, type: 'popup', focused: true, ...size });
+    const windowId = created.id;
+    const listener = (removed: number) => {
+      if (removed !== windowId) return;
+      browser.windows.onRemoved.removeListener(listener);
+      onClosed();
+    };
+    browser.windows.onRemoved.addListener(listener);
+    return {
+      async close() {
+        browser.windows.onRemoved.removeListener(listener);
+        if (windowId !== undefined) await browser.windows.remove(windowId).catch(() => {});
+      },
+    };
+  }
+  const tab = await browser.tabs.create({ url, active: true });
+  const listener = (removed: number) => {
+    if (removed !== tab.id) return;
+    browser.tabs.onRemoved.removeListener(listener);
+    onClosed();
+  };
+  browser.tabs.onRemoved.addListener(listener);
+  return {
+    async close() {
+      browser.tabs.onRemoved.removeListener(listener);
+      if (tab.id !== undefined) await browser.tabs.remove(tab.id).catch(() => {});
+    },
+  };
+}

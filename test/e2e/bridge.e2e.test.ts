@@ -17,12 +17,8 @@ describe('the page bridge', () => {
 
   it('puts window.llm on the page before any page script runs, and announces itself', async () => {
     const page = await broker.openTestPage();
-    expect(
-      await page.evaluate(() => (window as unknown as { __llmAtStart: boolean }).__llmAtStart),
-    ).toBe(true);
-    expect(
-      await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced),
-    ).toContain('LLM Broker');
+    expect(await page.evaluate(() => window.__llmAtStart)).toBe(true);
+    expect(await page.evaluate(() => window.__announced)).toContain('LLM Broker');
     expect(
       await page.evaluate(() =>
         (window as unknown as { llm: { ping(): Promise<string> } }).llm.ping(),

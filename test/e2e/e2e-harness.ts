@@ -51,7 +51,8 @@ export interface BrokerBrowser {
   close(): Promise<void>;
 }
 
-function servePages(): Promise<Server> {
+/** Serves `test/e2e/pages/` on a free port of 127.0.0.1. */
+export function servePages(): Promise<Server> {
   const server = createServer((request, response) => {
     const name =
       new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/+/, '') || 'index.html';
@@ -76,6 +77,8 @@ export async function launchBroker(
     profileDir?: string;
     /** The unpacked extension to load (dist/ by default). */
     extensionDir?: string;
+    /** The pages' viewport (Playwright's 1280×720 by default). */
+    viewport?: { width: number; height: number };
   } = {},
 ): Promise<BrokerBrowser> {
   const extensionDir = options.extensionDir ?? DIST_DIR;
@@ -87,6 +90,7 @@ export async function launchBroker(
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: chromiumArgs(extensionDir, options.extraArgs),
+    ...(options.viewport && { viewport: options.viewport }),
   });
   const serviceWorker =
     context.serviceWorkers()[0] ??

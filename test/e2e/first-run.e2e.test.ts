@@ -40,7 +40,9 @@ describe('npm start', () => {
     expect(output).toMatch(/npm run demo/);
 
     // Ask the browser itself what its tabs show.
-    const port = Number((await readFile(join(profile, 'DevToolsActivePort'), 'utf8')).split('\n')[0]);
+    const port = Number(
+      (await readFile(join(profile, 'DevToolsActivePort'), 'utf8')).split('\n')[0],
+    );
     const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
       type: string;
       title: string;
@@ -118,7 +120,11 @@ describe('a new install', () => {
     const updated = `${manifest.version}.1`;
     await writeFile(manifestPath, JSON.stringify({ ...manifest, version: updated }));
 
-    broker = await launchBroker({ keepWelcome: true, profileDir: profile, extensionDir: extension });
+    broker = await launchBroker({
+      keepWelcome: true,
+      profileDir: profile,
+      extensionDir: extension,
+    });
     expect(await broker.serviceWorker.evaluate(() => chrome.runtime.getManifest().version)).toBe(
       updated,
     );

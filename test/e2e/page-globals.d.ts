@@ -8,5 +8,9 @@ declare global {
     LanguageModel: LanguageModelConstructor;
     /** Defined by test/e2e/pages/index.html: resolves with the value or `{ name, message }`. */
     settle<T>(promise: Promise<T>): Promise<T | { name: string; message: string }>;
+    /** Defined by index.html: whether window.llm existed before the page's first script. */
+    __llmAtStart: boolean;
+    /** Defined by index.html: the names of the brokers that announced themselves. */
+    __announced: string[];
   }
 }

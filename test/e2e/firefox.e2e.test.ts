@@ -1,0 +1,140 @@
+/**
+ * LLM Broker in Firefox (the Firefox build in Debian's Firefox ESR, over WebDriver BiDi): a page
+ * gets `window.llm` before its own scripts, an ungranted origin is refused, the person saves a
+ * key and allows the site in the real consent window, a granted stream is answered by a loopback
+ * provider server, and a slow stream outlives Firefox's 30-second event-page idle limit.
+ */
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LlmResult, LlmStreamPart } from '../../src/protocol/llm-result';
+import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
+import {
+  EXTENSION_ORIGIN,
+  eventually,
+  type FirefoxBroker,
+  launchFirefoxBroker,
+} from './firefox-harness';
+
+const API_KEY = 'sk-firefox-test-key-0123456789abcd';
+const ANSWER = 'Firefox works too: this answer came through the extension, one token at a time.';
+
+type PageError = { name: string; message: string };
+
+describe('LLM Broker in Firefox', () => {
+  let firefox: FirefoxBroker;
+  let openai: ProviderServer;
+  let site: Page;
+
+  beforeAll(async () => {
+    openai = await startProviderServer({ kind: 'openai', apiKey: API_KEY, text: ANSWER });
+    firefox = await launchFirefoxBroker();
+  }, 90_000);
+  afterAll(async () => {
+    await firefox?.close();
+    await openai?.close();
+  });
+
+  it('opens the welcome page on install', async () => {
+    const welcome = await firefox.waitForExtensionPage('extension/ui/welcome/welcome.html');
+    await eventually('the welcome heading', () =>
+      welcome.evaluate(() => document.querySelector('h1')?.textContent === 'Welcome to LLM Broker'),
+    );
+    // Firefox has no offscreen documents: the browser-model way says so instead of hanging.
+    const device = await eventually('the device check', () =>
+      welcome.evaluate(() => document.querySelector('#welcome-device')?.textContent),
+    );
+    expect(device).toMatch(/Not on this device/);
+    await firefox.screenshot(welcome, 'firefox-welcome');
+    await welcome.close();
+  });
+
+  it('puts window.llm on the page before any page script runs', async () => {
+    site = await firefox.openTestPage();
+    expect(await site.evaluate(() => window.__llmAtStart)).toBe(true);
+    expect(await site.evaluate(() => window.__announced)).toEqual(['LLM Broker']);
+  });
+
+  it('refuses an origin without a grant, before anything is sent', async () => {
+    const error = await site.evaluate(() =>
+      window.settle(window.llm.generate({ prompt: 'Hello?' })),
+    );
+    expect(error).toMatchObject({ name: 'NotAllowedError' });
+    expect((error as PageError).message).toContain(firefox.pagesUrl);
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  it('saves a key in the options page, which renders in full', async () => {
+    const options = await firefox.openExtensionPage('extension/ui/options/options.html#providers');
+    await options.waitForSelector('#provider-openai-key');
+    await options.type('#provider-openai-key', API_KEY);
+    await options.evaluate(() => {
+      for (const details of document.querySelectorAll('details')) details.open = true;
+    });
+    await options.type('#provider-openai-url', `${openai.url}/v1`);
+    await options.evaluate(() => {
+      const form = document.querySelector('#provider-openai-key')?.closest('form');
+      form?.requestSubmit();
+    });
+    await eventually('the saved key', () =>
+      options.evaluate(() =>
+        document
+          .querySelector('#provider-openai-key')
+          ?.closest('form')
+          ?.textContent?.includes('Set up'),
+      ),
+    );
+    expect(
+      await options.evaluate(
+        () => (document.querySelector('#provider-openai-key') as HTMLInputElement).placeholder,
+      ),
+    ).toMatch(/…abcd$/);
+    await firefox.screenshot(options, 'firefox-options-providers');
+    await options.close();
+  });
+
+  it('asks in a real consent window naming the origin, and grants on Allow', async () => {
+    const asked = site.evaluate(() => window.llm.requestPermission());
+    const consent = await firefox.waitForExtensionPage('extension/ui/consent/consent.html');
+    const origin = await eventually('the origin in the window', () =>
+      consent.evaluate(() => document.querySelector('#consent-origin')?.textContent),
+    );
+    expect(origin).toBe(firefox.pagesUrl);
+    await firefox.screenshot(consent, 'firefox-consent');
+    await consent.locator('button::-p-text(Allow)').click();
+    expect(await asked).toMatchObject({ origin: firefox.pagesUrl, granted: true });
+  });
+
+  it('streams a granted answer from the loopback provider through the extension', async () => {
+    const parts = await site.evaluate(async () => {
+      const list: LlmStreamPart[] = [];
+      for await (const part of window.llm.stream({ prompt: 'Stream please.' })) list.push(part);
+      return list;
+    });
+    expect(parts[0]).toMatchObject({ type: 'start', model: { provider: 'openai' } });
+    const text = parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : [])).join('');
+    expect(text).toBe(ANSWER);
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', result: { text: ANSWER } });
+    const sent = openai.requests.at(-1)!;
+    expect(sent.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(sent.headers.origin).toBe(EXTENSION_ORIGIN);
+  });
+
+  it('keeps a stream alive past the 30-second event-page idle limit', async () => {
+    // 22 s of silence before the first token, then a token every 2.5 s: about 40 s in all, with
+    // nothing at all crossing the extension for the first 22 (both under the attempt's 30-second
+    // first-token and idle limits, above Firefox's 30-second idle limit in total).
+    openai.script({ kind: 'answer', text: ANSWER, headersDelayMs: 22_000, tokenDelayMs: 1_250 });
+    const started = Date.now();
+    const result = await site.evaluate(async () => {
+      const stream = window.llm.stream({ prompt: 'Take your time.' });
+      for await (const _part of stream) {
+        // Read every part; the result says what arrived.
+      }
+      return stream.result;
+    });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThan(35_000);
+    expect((result as LlmResult).text).toBe(ANSWER);
+    expect((result as LlmResult).attempts).toHaveLength(1);
+  }, 90_000);
+});
