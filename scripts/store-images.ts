@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBroker } from '../test/e2e/e2e-harness';
-import { allowSite, answerConsent, saveProviderAccount } from '../test/e2e/e2e-setup';
+import { answerConsent, saveProviderAccount } from '../test/e2e/e2e-setup';
 import { startProviderServer } from '../test/fixtures/provider-server';
 
 const ROOT = resolve(import.meta.dirname, '..');
