@@ -2,10 +2,22 @@
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
+import type { SessionMemory } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
+import { sessionStorage } from '../platform/browser-api';
 import { AutoLock } from './auto-lock';
 import { ConsentPrompts } from './consent-prompts';
 import { PageEvents } from './page-events';
+
+/** The broker's restart-proof memory: `storage.session`, under a prefix of its own. */
+const browserSession: SessionMemory = {
+  async get(key) {
+    const name = `broker:${key}`;
+    return (await sessionStorage().get(name))[name];
+  },
+  set: (key, value) => sessionStorage().set({ [`broker:${key}`]: value }),
+  remove: (key) => sessionStorage().remove(`broker:${key}`),
+};
 
 /** How long the ledger keeps a request's row (its month's totals stay): docs/privacy.md. */
 const LEDGER_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
@@ -43,17 +55,13 @@ export function backgroundServices(): BackgroundServices {
     },
   });
   const storage = createBrokerStorage(undefined, { unlockKeeper: autoLock.keeper });
-  // A reservation older than this worker belongs to a request the previous worker never
-  // finished (it was stopped mid-answer): give the money back.
-  void storage.ledger
-    .releaseStale(Date.now())
-    .catch((error) => console.error('LLM Broker: releasing stale reservations failed', error));
   void keepWithinRetention(storage);
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),
     findProvider,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
+    session: browserSession,
   });
   services = {
     storage,

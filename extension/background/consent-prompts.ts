@@ -3,7 +3,7 @@
  * user decides in the window (extension/ui/consent) or closes it, which counts as a refusal.
  */
 import type { SiteGrantLimits } from '../../src/storage/storage-types';
-import { browser, type DialogHandle, openDialog } from '../platform/browser-api';
+import { browser, type DialogHandle, openDialog, sessionStorage } from '../platform/browser-api';
 
 interface PendingPrompt {
   origin: string;
@@ -15,7 +15,7 @@ export type ConsentOutcome =
   | { allow: true; limits: SiteGrantLimits | undefined }
   | { allow: false };
 
-const WINDOW_SIZE = { width: 480, height: 600 };
+const WINDOW_SIZE = { width: 480, height: 680 };
 
 /**
  * After the person says no, a site's further requests are refused without a window for this
@@ -23,18 +23,50 @@ const WINDOW_SIZE = { width: 480, height: 600 };
  */
 export const DENIAL_QUIET_MS = 60_000;
 
+/**
+ * Where refusals are kept: session storage, so a restarted background (MV3 stops it when idle)
+ * still remembers, and the browser's next session starts afresh.
+ */
+const DENIALS_KEY = 'consent-denials';
+
+type Denials = Record<string, number>;
+
+async function readDenials(): Promise<Denials> {
+  const stored = (await sessionStorage().get(DENIALS_KEY))[DENIALS_KEY];
+  return typeof stored === 'object' && stored !== null ? (stored as Denials) : {};
+}
+
+async function noteDenial(origin: string, at: number | undefined): Promise<void> {
+  const denials = await readDenials();
+  const now = Date.now();
+  for (const [site, time] of Object.entries(denials)) {
+    if (now - time >= DENIAL_QUIET_MS) delete denials[site];
+  }
+  if (at === undefined) delete denials[origin];
+  else denials[origin] = at;
+  await sessionStorage().set({ [DENIALS_KEY]: denials });
+}
+
 export class ConsentPrompts {
   private readonly pending = new Map<string, PendingPrompt>();
   private readonly byOrigin = new Map<string, Promise<ConsentOutcome>>();
-  private readonly deniedAt = new Map<string, number>();
+  /** This worker's own refusals, seen at once (the session copy is written asynchronously). */
+  private readonly deniedHere = new Map<string, number>();
+
+  /** Whether the person said no to `origin` less than a minute ago. */
+  async recentlyDenied(origin: string): Promise<boolean> {
+    const denied = this.deniedHere.get(origin) ?? (await readDenials())[origin];
+    return denied !== undefined && Date.now() - denied < DENIAL_QUIET_MS;
+  }
 
   /** Opens (or joins) the consent window for `origin` and resolves with the user's decision. */
-  ask(origin: string): Promise<ConsentOutcome> {
+  async ask(origin: string): Promise<ConsentOutcome> {
     const existing = this.byOrigin.get(origin);
     if (existing) return existing;
-    const denied = this.deniedAt.get(origin);
-    if (denied !== undefined && Date.now() - denied < DENIAL_QUIET_MS)
-      return Promise.resolve({ allow: false });
+    if (await this.recentlyDenied(origin)) return { allow: false };
+    // Another call may have opened it while the denials were read.
+    const opened = this.byOrigin.get(origin);
+    if (opened) return opened;
     const promptId = crypto.randomUUID();
     const decision = new Promise<ConsentOutcome>((resolve) => {
       this.pending.set(promptId, { origin, settle: resolve });
@@ -55,8 +87,12 @@ export class ConsentPrompts {
   decide(promptId: string, outcome: ConsentOutcome): boolean {
     const prompt = this.pending.get(promptId);
     if (!prompt) return false;
-    if (outcome.allow) this.deniedAt.delete(prompt.origin);
-    else this.deniedAt.set(prompt.origin, Date.now());
+    const deniedAt = outcome.allow ? undefined : Date.now();
+    if (deniedAt === undefined) this.deniedHere.delete(prompt.origin);
+    else this.deniedHere.set(prompt.origin, deniedAt);
+    void noteDenial(prompt.origin, deniedAt).catch((error) =>
+      console.error('LLM Broker: noting a refusal failed', error),
+    );
     prompt.settle(outcome);
     void prompt.dialog?.close();
     return true;

@@ -17,11 +17,23 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     getPermission: { trust: 'any', run: (_params, { origin }) => broker.permissionOf(origin) },
     requestPermission: {
       trust: 'any',
-      async run(_params, { origin }) {
+      async run(_params, { origin, userActivation }) {
         const current = await broker.permissionOf(origin);
         if (current.granted) return current;
+        // A page cannot pop the window by itself (on load, in a loop): the person must have
+        // just clicked or typed on it.
+        if (!userActivation) {
+          throw new LlmError({
+            name: 'NotAllowedError',
+            message:
+              'requestPermission() needs a user gesture: call it from a click or key press on the page.',
+          });
+        }
         const decision = await consent.ask(origin);
-        if (decision.allow) await storage.grants.grant(origin, decision.limits);
+        if (decision.allow) {
+          await storage.grants.grant(origin, decision.limits);
+          broker.grantsChanged(origin);
+        }
         const state = await broker.permissionOf(origin);
         if (decision.allow) pageEvents.permissionChanged(state);
         return state;
@@ -31,6 +43,7 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
       trust: 'any',
       async run(_params, { origin }) {
         await storage.grants.revoke(origin);
+        broker.grantsChanged(origin);
         const state = await broker.permissionOf(origin);
         pageEvents.permissionChanged(state);
         return state;

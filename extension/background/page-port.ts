@@ -7,12 +7,7 @@
 
 import { LlmError, toLlmErrorData } from '../../src/protocol/llm-errors';
 import type { LlmStreamPart } from '../../src/protocol/llm-result';
-import type {
-  BackgroundToPage,
-  PageMethod,
-  PageMethods,
-  PageToBackground,
-} from '../messaging/page-channel';
+import type { BackgroundToPage, PageMethod, PageMethods } from '../messaging/page-channel';
 import type { Runtime } from '../platform/browser-api';
 import { browser } from '../platform/browser-api';
 import { whileAlive } from './keep-alive';
@@ -20,6 +15,8 @@ import { whileAlive } from './keep-alive';
 export interface PageCallContext {
   origin: string;
   signal: AbortSignal;
+  /** Whether the page had transient user activation when it called (the relay's reading). */
+  userActivation: boolean;
   /** Sends stream parts to the page (batched). */
   emit(part: LlmStreamPart): void;
 }
@@ -54,10 +51,11 @@ export function senderOrigin(sender: Runtime.MessageSender | undefined): string 
   return protocol === 'https:' || protocol === 'http:' ? raw : undefined;
 }
 
-function isCall(message: unknown): message is PageToBackground {
-  if (typeof message !== 'object' || message === null) return false;
-  const { kind, id } = message as { kind?: unknown; id?: unknown };
-  return (kind === 'call' || kind === 'abort') && Number.isSafeInteger(id);
+/** The id of anything shaped like a page message, to answer it; undefined for noise. */
+function messageId(message: unknown): number | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { id } = message as { id?: unknown };
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
 }
 
 export function servePagePort(port: Runtime.Port, options: PagePortOptions): void {
@@ -81,27 +79,38 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     calls.clear();
   });
 
+  const refuse = (id: number, message: string) =>
+    post({ kind: 'error', id, error: { name: 'TypeError', message } });
+
   port.onMessage.addListener((message: unknown) => {
-    if (!isCall(message)) return;
-    if (message.kind === 'abort') {
-      calls.get(message.id)?.abort();
+    const id = messageId(message);
+    if (id === undefined) return;
+    const { kind, method, params, userActivation } = message as Record<string, unknown>;
+    if (kind === 'abort') {
+      calls.get(id)?.abort();
       return;
     }
-    if (calls.has(message.id)) return;
-    const handler = options.handlers[message.method] as PageMethodHandler<PageMethod> | undefined;
+    if (kind !== 'call' || typeof method !== 'string') {
+      refuse(id, 'Invalid call: expected { kind: "call", id, method, params }.');
+      return;
+    }
+    if (calls.has(id)) {
+      refuse(id, `Invalid call: call ${id} is still running.`);
+      return;
+    }
+    // Own properties only: `constructor` or `toString` must not find Object.prototype's.
+    const handler = Object.hasOwn(options.handlers, method)
+      ? (options.handlers[method as PageMethod] as PageMethodHandler<PageMethod>)
+      : undefined;
     if (!handler) {
-      post({
-        kind: 'error',
-        id: message.id,
-        error: { name: 'TypeError', message: `Unknown method.` },
-      });
+      refuse(id, `Unknown method: ${method.slice(0, 64)}.`);
       return;
     }
     const controller = new AbortController();
-    calls.set(message.id, controller);
-    void whileAlive(() => runCall(message.id, handler, message.params, controller.signal)).finally(
-      () => calls.delete(message.id),
-    );
+    calls.set(id, controller);
+    void whileAlive(() =>
+      runCall(id, handler, params, controller.signal, userActivation === true),
+    ).finally(() => calls.delete(id));
   });
 
   async function runCall(
@@ -109,6 +118,7 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     handler: PageMethodHandler<PageMethod>,
     params: unknown,
     signal: AbortSignal,
+    userActivation: boolean,
   ): Promise<void> {
     let batch: LlmStreamPart[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +143,12 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     };
     try {
       if (handler.trust === 'granted') await options.assertGranted(origin!);
-      const value = await handler.run(params as never, { origin: origin!, signal, emit });
+      const value = await handler.run(params as never, {
+        origin: origin!,
+        signal,
+        emit,
+        userActivation,
+      });
       clearTimeout(flushTimer);
       flush();
       post({ kind: 'result', id, value });

@@ -16,8 +16,10 @@ type UiHandlers = {
 export function createUiHandlers(services: BackgroundServices): UiHandlers {
   const { storage, broker, consent, pageEvents, autoLock } = services;
 
-  const siteChanged = async (origin: string) =>
+  const siteChanged = async (origin: string) => {
+    broker.grantsChanged(origin);
     pageEvents.permissionChanged(await broker.permissionOf(origin));
+  };
 
   return {
     async getOverview() {

@@ -15,6 +15,7 @@ import type {
   ModelInfo,
   RouteDecision,
 } from '../../src/protocol/llm-result';
+import { plainDataCopy } from '../../src/protocol/plain-data';
 import {
   type BackgroundToPage,
   HANDSHAKE,
@@ -86,7 +87,15 @@ class RelayConnection {
         this.onMessage(message);
       }
     };
-    window.postMessage({ type: HANDSHAKE.connect }, '*', [channel.port2]);
+    // Dispatched, not posted: the relay (which runs first) receives the port synchronously, at
+    // document_start, before any page script could listen for it and take it.
+    window.dispatchEvent(
+      new MessageEvent('message', {
+        data: { type: HANDSHAKE.connect },
+        source: window,
+        ports: [channel.port2],
+      }),
+    );
   }
 }
 
@@ -96,11 +105,9 @@ function toWireRequest(request: PageRequest): LlmRequest {
     throw new TypeError('Invalid request: expected an object such as { prompt: "…" }.');
   }
   const { signal: _signal, ...rest } = request;
-  try {
-    return structuredClone(rest);
-  } catch {
-    throw new TypeError('Invalid request: it must be plain data (no functions or DOM objects).');
-  }
+  // Plain data within the limits, copied: one bad value fails this call alone, here, with a
+  // TypeError naming it — before anything is posted.
+  return plainDataCopy(rest, 'request') as LlmRequest;
 }
 
 class LlmBroker extends EventTarget implements LlmBrokerApi {
@@ -201,7 +208,7 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
   }
 
   async feedback(requestId: string, score: number): Promise<void> {
-    await this.#call('feedback', { requestId, score });
+    await this.#call('feedback', plainDataCopy({ requestId, score }, 'feedback') as never);
   }
 
   /** A no-op round trip through the whole bridge (used by benchmarks and health checks). */

@@ -40,7 +40,17 @@ export interface PageMethods {
 export type PageMethod = keyof PageMethods;
 
 export type PageCall = {
-  [M in PageMethod]: { kind: 'call'; id: number; method: M; params: PageMethods[M]['params'] };
+  [M in PageMethod]: {
+    kind: 'call';
+    id: number;
+    method: M;
+    params: PageMethods[M]['params'];
+    /**
+     * Whether the page had transient user activation when it called: set by the relay, which
+     * reads it where page scripts cannot fake it, and overwritten whatever the page sent.
+     */
+    userActivation?: boolean;
+  };
 }[PageMethod];
 
 /** Page → background. */

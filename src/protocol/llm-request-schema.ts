@@ -14,6 +14,7 @@ import {
   SPEED_HINTS,
   TASK_TYPES,
 } from './llm-request';
+import { PlainDataError, plainDataCopy } from './plain-data';
 
 /** Limits that keep one page from exhausting the broker's memory or the user's money. */
 export const REQUEST_LIMITS = {
@@ -106,7 +107,16 @@ const requestSchema = z
 
 /** Parses an untrusted request; throws a `TypeError`-named LlmError that says what is wrong. */
 export function parseLlmRequest(input: unknown): LlmRequest {
-  const parsed = requestSchema.safeParse(input);
+  // Size and depth first, without recursion: the schema below walks what it is given.
+  let data: unknown;
+  try {
+    data = plainDataCopy(input, 'request');
+  } catch (error) {
+    if (error instanceof PlainDataError)
+      throw new LlmError({ name: 'TypeError', message: error.message });
+    throw error;
+  }
+  const parsed = requestSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\` ` : '';

@@ -36,6 +36,12 @@ export interface Attempt {
   timeToFirstTokenMs?: number;
   durationMs: number;
   usage?: TokenUsage;
+  /**
+   * The usage is an estimate from the text delivered before the attempt broke off (the
+   * provider sent no usage report), and so is its cost.
+   */
+  usageEstimated?: boolean;
+  /** What this attempt cost: an attempt that delivered text is charged for it, even if it failed. */
   costUsd: number;
 }
 

@@ -7,9 +7,9 @@
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { CatalogModel } from '../catalog/catalog-types';
-import { LlmError, type LlmErrorName } from '../protocol/llm-errors';
+import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
-import type { LlmRequest, PrivacyLevel } from '../protocol/llm-request';
+import { type LlmRequest, type PrivacyLevel, TASK_TYPES } from '../protocol/llm-request';
 import { parseLlmRequest } from '../protocol/llm-request-schema';
 import type {
   Attempt,
@@ -21,11 +21,18 @@ import type {
 import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
 import { mergeCatalogs, route } from '../router';
 import type { RoutePlan, RoutingState } from '../router/router-types';
-import type { BrokerStorage } from '../storage/storage-broker';
+import type { BrokerStorage, RequestRecord } from '../storage/storage-broker';
 import { VaultLockedError } from '../storage/storage-errors';
+import { monthOf } from '../storage/storage-money';
 import { providerPriorityOf } from '../storage/storage-settings';
-import type { BrokerSettings, ProviderAccountSummary, SiteGrant } from '../storage/storage-types';
-import { worstCaseCost } from './cost';
+import type {
+  BrokerSettings,
+  LedgerEntry,
+  ProviderAccountSummary,
+  SiteGrant,
+} from '../storage/storage-types';
+import { BudgetBook, type BudgetLimits } from './budget-book';
+import { reservationFor } from './cost';
 import { LocalModelDirectory } from './local-models';
 import { ProviderHealth } from './provider-health';
 import { RateLimiter } from './rate-limiter';
@@ -33,6 +40,7 @@ import { isCacheable, responseCacheKey } from './response-cache-key';
 import { RouterLearning } from './router-learning';
 import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
 import { type ChainOutcome, candidatesInOrder, modelRef, runChain } from './run-chain';
+import type { SessionMemory } from './session-memory';
 
 export interface BrokerOptions {
   storage: BrokerStorage;
@@ -53,6 +61,11 @@ export interface BrokerOptions {
    * lock counts it as use, or — idle too long — locks first (and calls `accountsChanged()`).
    */
   beforeKeyUse?: () => Promise<void>;
+  /**
+   * Memory that outlives restarts of the background (cooldowns, rate-limit windows, answers a
+   * page may rate). Without it they last as long as this object.
+   */
+  session?: SessionMemory;
 }
 
 export interface RunContext {
@@ -61,8 +74,6 @@ export interface RunContext {
   emit?(part: LlmStreamPart): void;
 }
 
-/** The output allowance assumed when a request sets none, for the worst-case reservation. */
-const DEFAULT_OUTPUT_ALLOWANCE = 4_096;
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
 
@@ -94,6 +105,12 @@ const LOCKED_KEY_REASON = 'its API key is locked until you unlock LLM Broker';
 const LOCKED_MESSAGE =
   'LLM Broker is locked: unlock it (its toolbar button → Settings) so that cloud models can answer.';
 
+/** Where the broker keeps its restart-proof state in session memory. */
+const HEALTH_KEY = 'provider-health';
+const RATE_KEY = 'rate-limits';
+/** How often, at most, a running answer's delivered cost is written to its ledger entry. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
+
 export class Broker {
   readonly health: ProviderHealth;
   private readonly storage: BrokerStorage;
@@ -111,6 +128,12 @@ export class Broker {
    */
   private accountsRead: Promise<Map<string, AccountRead>> | undefined;
   private settingsRead: Promise<BrokerSettings> | undefined;
+  /** Grants as last read, per origin (the background invalidates them: `grantsChanged`). */
+  private readonly grantReads = new Map<string, Promise<SiteGrant | undefined>>();
+  /** This worker's start: stale reservations settled, the budget book loaded, state restored. */
+  private started: Promise<BudgetBook> | undefined;
+  private readonly createdAt: number;
+  private stateSave: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
@@ -119,12 +142,89 @@ export class Broker {
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.health = options.health ?? new ProviderHealth();
     this.localModels = new LocalModelDirectory(options.catalog, options.fetch);
-    this.learning = new RouterLearning(options.storage.routerStats, options.statsSaveDelayMs);
+    this.learning = new RouterLearning(
+      options.storage.routerStats,
+      options.statsSaveDelayMs,
+      options.session,
+    );
+    this.createdAt = this.now();
+  }
+
+  /**
+   * What every request needs once per worker life, read in one go: a reservation older than this
+   * broker belongs to a request a stopped worker never finished, so it is settled first at what
+   * its answer delivered; then this month's totals fill the budget book, and the cooldowns and
+   * rate-limit windows of the previous worker come back from session memory.
+   */
+  private start(): Promise<BudgetBook> {
+    this.started ??= (async () => {
+      const [interrupted, health, rates] = await Promise.all([
+        this.storage.ledger.settleStale(this.createdAt),
+        this.options.session?.get(HEALTH_KEY),
+        this.options.session?.get(RATE_KEY),
+      ]);
+      this.health.restore(health);
+      this.rateLimiter.restore(rates);
+      for (const entry of interrupted) await this.logInterrupted(entry);
+      return new BudgetBook(await this.storage.ledger.monthTotals(), monthOf(this.now()));
+    })();
+    this.started.catch(() => {
+      this.started = undefined;
+    });
+    return this.started;
+  }
+
+  /** Writes cooldowns and rate-limit windows to session memory soon (a burst shares one write). */
+  private saveStateSoon(): void {
+    const session = this.options.session;
+    if (!session) return;
+    this.stateSave ??= setTimeout(() => {
+      this.stateSave = undefined;
+      const now = this.now();
+      void Promise.all([
+        session.set(HEALTH_KEY, this.health.snapshot()),
+        session.set(RATE_KEY, this.rateLimiter.snapshot(now)),
+      ]).catch((error) => console.error('LLM Broker: saving session state failed', error));
+    }, 0);
+  }
+
+  /** The line a request the previous worker never finished gets in the request log. */
+  private async logInterrupted(entry: LedgerEntry): Promise<void> {
+    await this.storage.requestLog.append({
+      requestId: entry.requestId,
+      origin: entry.origin,
+      createdAt: entry.createdAt,
+      outcome: 'interrupted',
+      errorName: 'NetworkError',
+      reason: 'LLM Broker restarted while answering.',
+      attemptCount: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: entry.costUsd,
+      ...(entry.estimated && { estimated: true }),
+      latencyMs: (entry.closedAt ?? entry.createdAt) - entry.createdAt,
+    });
+  }
+
+  private grant(origin: string): Promise<SiteGrant | undefined> {
+    let read = this.grantReads.get(origin);
+    if (!read) {
+      read = this.storage.grants.get(origin);
+      this.grantReads.set(origin, read);
+      read.catch(() => this.grantReads.delete(origin));
+    }
+    return read;
+  }
+
+  /** Forget the grants read (a site was granted, revoked or edited), or one origin's. */
+  grantsChanged(origin?: string): void {
+    if (origin === undefined) this.grantReads.clear();
+    else this.grantReads.delete(origin);
   }
 
   /** What a page may learn about its own access. */
   async permissionOf(origin: string): Promise<PermissionState> {
-    const grant = await this.storage.grants.get(origin);
+    const grant = await this.grant(origin);
     if (!grant?.allowed) return { origin, granted: false };
     const { origins } = await this.storage.ledger.monthTotals();
     const spent = origins.find((totals) => totals.scope === origin)?.spentUsd ?? 0;
@@ -137,31 +237,43 @@ export class Broker {
     };
   }
 
-  /** The gate before any routed call: a live grant and room in the site's rate limit. */
+  /**
+   * The gate before any call that needs a grant: the origin must have a live one. Answered from
+   * memory after the first read. A site without a grant leaves no record: it never got in, and
+   * any page could otherwise flood the person's request log.
+   */
   async assertAllowed(origin: string): Promise<SiteGrant> {
-    const grant = await this.storage.grants.get(origin);
+    const grant = await this.grant(origin);
     if (!grant?.allowed) {
       throw new LlmError({
         name: 'NotAllowedError',
         message: `${origin} may not use LLM Broker yet: call window.llm.requestPermission() first.`,
       });
     }
-    const now = this.now();
-    if (!this.rateLimiter.tryAcquire(origin, grant.rateLimitPerMinute, now)) {
-      const seconds = Math.ceil(this.rateLimiter.retryAfterMs(origin, now) / 1000);
-      throw new LlmError({
-        name: 'QuotaExceededError',
-        message: `Too many requests from ${origin} (at most ${grant.rateLimitPerMinute} a minute); try again in ${seconds} s.`,
-      });
-    }
     return grant;
+  }
+
+  /** Room in the site's rate limit: counts this request, or refuses it. */
+  private takeRateSlot(grant: SiteGrant): void {
+    const now = this.now();
+    const allowed = this.rateLimiter.tryAcquire(grant.origin, grant.rateLimitPerMinute, now);
+    this.saveStateSoon();
+    if (allowed) return;
+    const seconds = Math.ceil(this.rateLimiter.retryAfterMs(grant.origin, now) / 1000);
+    throw new LlmError({
+      name: 'QuotaExceededError',
+      message: `Too many requests from ${grant.origin} (at most ${grant.rateLimitPerMinute} a minute); try again in ${seconds} s.`,
+    });
   }
 
   /** Forget what was read from accounts (the user changed one, or locked or unlocked the keys). */
   accountsChanged(provider?: string): void {
     this.accountsRead = undefined;
     this.localModels.clear();
-    if (provider) this.health.recordSuccess(provider);
+    if (provider) {
+      this.health.recordSuccess(provider);
+      this.saveStateSoon();
+    }
   }
 
   /** Forget the settings read (the user changed them). */
@@ -180,7 +292,7 @@ export class Broker {
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const parsed = parseLlmRequest(input);
     const [grant, state] = await Promise.all([
-      this.storage.grants.get(origin),
+      this.grant(origin),
       this.routingState(origin, assume),
     ]);
     const privacy = stricterPrivacy(grant?.privacy ?? 'any', parsed.constraints?.privacy);
@@ -251,72 +363,217 @@ export class Broker {
     }
   }
 
-  /** Answers a request: cache, route, reserve, run down the chain, settle, record. */
+  /**
+   * Answers a request: rate limit, route, cache, reserve, run down the chain, record. Every request
+   * from a granted site ends in exactly one record — its ledger entry, attempts and request-log
+   * line, written together before the answer or the error is handed back — refusals included.
+   */
   async run(origin: string, input: unknown, context: RunContext): Promise<LlmResult> {
     const startedAt = this.monotonic();
+    const createdAt = this.now();
     const requestId = crypto.randomUUID();
-    let { request, plan } = await this.plan(origin, input);
+    const grant = await this.assertAllowed(origin);
+    const refused = async (error: unknown, task?: LlmRequest['task']): Promise<never> => {
+      if (error instanceof LlmError) {
+        await this.record({
+          requestId,
+          origin,
+          createdAt,
+          reservedUsd: 0,
+          costUsd: 0,
+          releaseReason: error.message,
+          counted: false,
+          attempts: [],
+          log: {
+            requestId,
+            origin,
+            createdAt,
+            outcome: 'refused',
+            ...(task && { task }),
+            errorName: error.name,
+            reason: error.message,
+            attemptCount: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            costUsd: 0,
+            latencyMs: this.monotonic() - startedAt,
+          },
+        });
+      }
+      throw error;
+    };
+
+    let request: LlmRequest;
+    let plan: RoutePlan;
+    const book = await this.start();
+    try {
+      this.takeRateSlot(grant);
+      ({ request, plan } = await this.plan(origin, input));
+    } catch (error) {
+      return refused(error, taskOf(input));
+    }
 
     const cacheKey = isCacheable(request) ? await responseCacheKey(request) : undefined;
     if (cacheKey) {
       const hit = await this.storage.responseCache.get(origin, cacheKey);
-      if (hit) return this.answerFromCache(requestId, origin, request, hit, startedAt, context);
+      if (hit)
+        return this.answerFromCache(requestId, origin, createdAt, request, hit, startedAt, context);
     }
 
-    // Concurrent requests may have used the budget since routing: route once more with what is
-    // left (a free local model may still fit) before refusing.
-    let reservation = this.reservationFor(request, plan);
-    let reserved = await this.storage.ledger.reserve({ requestId, origin, amountUsd: reservation });
-    if (!reserved.ok) {
-      ({ request, plan } = await this.plan(origin, input));
-      reservation = this.reservationFor(request, plan);
-      reserved = await this.storage.ledger.reserve({ requestId, origin, amountUsd: reservation });
+    // The reservation is taken in memory (no database on the way to the first token); it is
+    // written when the first text arrives. Concurrent requests may have used the budget since
+    // routing: route once more with what is left (a free local model may still fit).
+    const limits = this.limitsOf(grant, await this.settings());
+    let reservation = this.reservationOf(request, plan);
+    let held = book.reserve(origin, reservation, limits, this.now());
+    if (!held.ok) {
+      try {
+        ({ request, plan } = await this.plan(origin, input));
+      } catch (error) {
+        return refused(error, request.task);
+      }
+      reservation = this.reservationOf(request, plan);
+      held = book.reserve(origin, reservation, limits, this.now());
     }
-    if (!reserved.ok) {
-      const whose = reserved.exceeded === 'site' ? "this site's" : 'your';
-      throw new LlmError({
-        name: 'QuotaExceededError',
-        message: `This request could cost up to ${formatUsd(reservation)}, more than ${whose} monthly budget has left.`,
-      });
+    if (!held.ok) {
+      const whose = held.exceeded === 'site' ? "this site's" : 'your';
+      return refused(
+        new LlmError({
+          name: 'QuotaExceededError',
+          message: `This request could cost up to ${formatUsd(reservation)}, more than ${whose} monthly budget has left.`,
+        }),
+        request.task,
+      );
     }
+    const month = held.month;
 
-    const stats = await this.learning.current();
-    const outcome = await runChain(
-      candidatesInOrder(plan),
-      request,
-      {
-        findProvider: this.options.findProvider,
-        account: (provider) => this.account(provider),
-        ...(this.options.fetch && { fetch: this.options.fetch }),
-        health: this.health,
-        stats,
-        limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
-        maxAttempts: MAX_ATTEMPTS,
-        now: this.now,
-        monotonic: this.monotonic,
-      },
-      { requestId, signal: context.signal, ...(context.emit && { emit: context.emit }) },
-    );
-    this.learning.changed();
+    // Written once the first text arrives, then the cost delivered so far at most once a second,
+    // so a worker that stops mid-answer leaves what its successor needs to charge for it.
+    let opened: Promise<unknown> | undefined;
+    let lastCheckpoint = 0;
+    let checkpointed = Promise.resolve();
+    const onProgress = (deliveredUsd: number) => {
+      const time = this.monotonic();
+      if (!opened) {
+        opened = this.storage.ledger
+          .open({ requestId, origin, reservedUsd: reservation, createdAt })
+          .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
+      } else if (time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
+      lastCheckpoint = time;
+      const deliveredSoFar = Math.min(deliveredUsd, reservation);
+      checkpointed = checkpointed
+        .then(() => opened)
+        .then(() => this.storage.ledger.checkpoint(requestId, deliveredSoFar))
+        .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
+    };
 
-    const answer = outcome.answer;
-    if (!answer) {
-      const error = this.unanswered(outcome, context.signal.aborted);
-      await this.close(requestId, origin, request, outcome.attempts, startedAt, error.name);
+    let outcome: ChainOutcome;
+    try {
+      const stats = await this.learning.current();
+      outcome = await runChain(
+        candidatesInOrder(plan),
+        request,
+        {
+          findProvider: this.options.findProvider,
+          account: (provider) => this.account(provider),
+          ...(this.options.fetch && { fetch: this.options.fetch }),
+          health: this.health,
+          stats,
+          limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
+          maxAttempts: MAX_ATTEMPTS,
+          now: this.now,
+          monotonic: this.monotonic,
+        },
+        {
+          requestId,
+          signal: context.signal,
+          ...(context.emit && { emit: context.emit }),
+          inputTokens: plan.analysis.inputTokens,
+          reservedUsd: reservation,
+          onProgress,
+        },
+      );
+    } catch (error) {
+      // Not a provider's failure (those are attempts): give the money back, then report it.
+      book.settle(origin, month, reservation, 0);
+      await opened;
+      await checkpointed;
+      await this.storage.ledger
+        .finish({
+          requestId,
+          origin,
+          createdAt,
+          reservedUsd: reservation,
+          costUsd: 0,
+          releaseReason: 'internal failure',
+          counted: true,
+        })
+        .catch(() => {});
       throw error;
     }
+    this.learning.changed();
+    this.saveStateSoon();
+    await opened;
+    await checkpointed;
+
+    const { answer, attempts } = outcome;
+    const costUsd = attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
+    const estimated = attempts.some((attempt) => attempt.usageEstimated && attempt.costUsd > 0);
+    book.settle(origin, month, reservation, costUsd);
+    const usage = totalUsage(attempts);
+    const base = {
+      requestId,
+      origin,
+      createdAt,
+      reservedUsd: reservation,
+      costUsd,
+      usage,
+      ...(estimated && { estimated: true }),
+      counted: true,
+      attempts,
+    };
+
+    if (!answer) {
+      const error = this.unanswered(outcome, context.signal.aborted);
+      await this.record({
+        ...base,
+        releaseReason: error.message,
+        log: {
+          requestId,
+          origin,
+          createdAt,
+          outcome: error.name === 'AbortError' ? 'aborted' : 'failed',
+          ...(request.task && { task: request.task }),
+          errorName: error.name,
+          reason: error.message,
+          attemptCount: attempts.length,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          costUsd,
+          ...(estimated && { estimated: true }),
+          latencyMs: this.monotonic() - startedAt,
+        },
+      });
+      throw error;
+    }
+
     const result: LlmResult = {
       requestId,
       text: answer.text,
       model: modelRef(answer.model),
       usage: answer.usage,
-      costUsd: answer.costUsd,
+      costUsd,
       latencyMs: this.monotonic() - startedAt,
-      attempts: outcome.attempts,
+      attempts,
       finishReason: answer.finishReason,
     };
-    // The ledger entry is written before the result is handed back (docs/architecture.md §5).
-    await this.settle(origin, request, result);
+    // The record is written before the result is handed back (docs/architecture.md §5).
+    await this.record({
+      ...base,
+      model: result.model,
+      log: this.answeredLine(origin, createdAt, request, result),
+    });
+    void this.learning.remember(requestId, { origin, model: result.model, request });
     if (cacheKey) await this.storage.responseCache.put(origin, cacheKey, result);
     return result;
   }
@@ -333,10 +590,11 @@ export class Broker {
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
   async routingState(origin: string, assume: readonly string[] = []): Promise<RoutingState> {
-    const [settings, accountReads, budget, stats] = await Promise.all([
+    const [settings, accountReads, book, grant, stats] = await Promise.all([
       this.settings(),
       this.accounts(),
-      this.storage.ledger.budgetLeft(origin),
+      this.start(),
+      this.grant(origin),
       this.learning.current(),
     ]);
     const accounts = [...accountReads.values()].map(({ summary }) => summary);
@@ -372,20 +630,27 @@ export class Broker {
       localModels: local.ready,
       ...(gateway && { gateway }),
       cooldowns: this.health.cooldowns(now),
-      budgetLeftUsd: budget.leftUsd,
+      budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings), now),
       now,
       stats,
     };
   }
 
   /** Any model of the chain may end up answering; hold the dearest one's worst case. */
-  private reservationFor(request: LlmRequest, plan: RoutePlan): number {
-    const inputTokens = plan.analysis.inputTokens;
-    const allowance = request.maxOutputTokens ?? DEFAULT_OUTPUT_ALLOWANCE;
-    return Math.max(
-      0,
-      ...plan.chain.map(({ model }) => worstCaseCost(inputTokens, allowance, model.pricing)),
+  private reservationOf(request: LlmRequest, plan: RoutePlan): number {
+    return reservationFor(
+      plan.analysis.inputTokens,
+      request,
+      plan.chain.map(({ model }) => model),
     );
+  }
+
+  /** The budgets a request from a site counts against (its own only when it has a grant). */
+  private limitsOf(grant: SiteGrant | undefined, settings: BrokerSettings): BudgetLimits {
+    return {
+      globalUsd: settings.monthlyBudgetUsd,
+      siteUsd: grant?.allowed ? grant.monthlyBudgetUsd : Number.POSITIVE_INFINITY,
+    };
   }
 
   /**
@@ -460,6 +725,7 @@ export class Broker {
   private async answerFromCache(
     requestId: string,
     origin: string,
+    createdAt: number,
     request: LlmRequest,
     hit: LlmResult,
     startedAt: number,
@@ -475,28 +741,32 @@ export class Broker {
     };
     context.emit?.({ type: 'start', requestId, model: result.model });
     context.emit?.({ type: 'text-delta', delta: result.text });
-    await this.logAnswer(origin, request, result);
+    await this.record({
+      requestId,
+      origin,
+      createdAt,
+      reservedUsd: 0,
+      costUsd: 0,
+      model: result.model,
+      counted: true,
+      attempts: [],
+      log: this.answeredLine(origin, createdAt, request, result),
+    });
     return result;
   }
 
-  private async settle(origin: string, request: LlmRequest, result: LlmResult): Promise<void> {
-    const { requestId } = result;
-    await this.recordAttempts(requestId, result.attempts);
-    await this.storage.ledger.settle(requestId, {
-      costUsd: result.costUsd,
-      usage: result.usage,
-      model: result.model,
-    });
-    await this.logAnswer(origin, request, result);
-    this.learning.remember(requestId, { origin, model: result.model, request });
-  }
-
   /** The request log's line for an answer (the options page's Activity list). */
-  private async logAnswer(origin: string, request: LlmRequest, result: LlmResult): Promise<void> {
-    await this.storage.requestLog.append({
+  private answeredLine(
+    origin: string,
+    createdAt: number,
+    request: LlmRequest,
+    result: LlmResult,
+  ): RequestRecord['log'] {
+    const estimated = result.attempts.some((attempt) => attempt.usageEstimated);
+    return {
       requestId: result.requestId,
       origin,
-      createdAt: this.now(),
+      createdAt,
       outcome: 'answered',
       model: result.model,
       ...(request.task && { task: request.task }),
@@ -504,47 +774,42 @@ export class Broker {
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       costUsd: result.costUsd,
+      ...(estimated && { estimated: true }),
       latencyMs: result.latencyMs,
       ...(result.cached && { cached: true }),
-    });
+    };
   }
 
-  private async close(
-    requestId: string,
-    origin: string,
-    request: LlmRequest,
-    attempts: Attempt[],
-    startedAt: number,
-    errorName: LlmErrorName,
-  ): Promise<void> {
-    const aborted = errorName === 'AbortError';
-    await this.recordAttempts(requestId, attempts);
-    await this.storage.ledger.release(
-      requestId,
-      aborted
-        ? 'aborted'
-        : errorName === 'InvalidStateError'
-          ? 'keys locked'
-          : 'every model failed',
-    );
-    await this.storage.requestLog.append({
-      requestId,
-      origin,
-      createdAt: this.now(),
-      outcome: aborted ? 'aborted' : 'failed',
-      ...(request.task && { task: request.task }),
-      errorName,
-      attemptCount: attempts.length,
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      latencyMs: this.monotonic() - startedAt,
-    });
+  /**
+   * Writes a request's record. A failure to write is reported, not thrown at the page: the money
+   * side already moved in memory, and the page's answer must not be lost to a full disk.
+   */
+  private async record(record: RequestRecord): Promise<void> {
+    const attempts = record.attempts.map((attempt) => ({
+      ...attempt,
+      startedAt: record.createdAt,
+    }));
+    await this.storage
+      .recordRequest({ ...record, attempts })
+      .catch((error) => console.error('LLM Broker: writing a request record failed', error));
   }
+}
 
-  private async recordAttempts(requestId: string, attempts: Attempt[]): Promise<void> {
-    const startedAt = this.now();
-    for (const attempt of attempts)
-      await this.storage.ledger.recordAttempt(requestId, { ...attempt, startedAt });
+/** Tokens over every attempt (failed attempts that delivered text count too). */
+function totalUsage(attempts: readonly Attempt[]): { inputTokens: number; outputTokens: number } {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const attempt of attempts) {
+    inputTokens += attempt.usage?.inputTokens ?? 0;
+    outputTokens += attempt.usage?.outputTokens ?? 0;
   }
+  return { inputTokens, outputTokens };
+}
+
+/** The task a request names, if it is a well-formed one (for the record of a refused request). */
+function taskOf(input: unknown): LlmRequest['task'] {
+  const task = (input as { task?: unknown } | null)?.task;
+  return typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task)
+    ? (task as LlmRequest['task'])
+    : undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * Which providers to leave alone for a while: a provider that asked us to wait (429 with
  * Retry-After) is in cooldown until then, and one that keeps failing trips a circuit breaker.
- * The router sees both as `RoutingState.cooldowns` and routes around them. In memory on purpose:
- * a restarted service worker simply tries again.
+ * The router sees both as `RoutingState.cooldowns` and routes around them. The broker keeps a
+ * snapshot in session memory, so a provider that asked to be left alone still is after the
+ * background restarts.
  */
 
 export interface ProviderHealthOptions {
@@ -21,6 +22,9 @@ export const DEFAULT_PROVIDER_HEALTH: ProviderHealthOptions = {
   openMs: 15_000,
   maxCooldownMs: 10 * 60_000,
 };
+
+/** What `snapshot()` returns and `restore()` takes: plain data. */
+export type ProviderHealthSnapshot = Record<string, ProviderRecord>;
 
 interface ProviderRecord {
   /** Epoch ms of recent failures, oldest first. */
@@ -64,6 +68,29 @@ export class ProviderHealth {
   coolingDownUntil(provider: string, now: number): number | undefined {
     const until = this.records.get(provider)?.cooldownUntil;
     return until !== undefined && until > now ? until : undefined;
+  }
+
+  snapshot(): ProviderHealthSnapshot {
+    return Object.fromEntries(this.records);
+  }
+
+  /** Takes back a snapshot (ignoring anything malformed: a stale snapshot must not break routing). */
+  restore(snapshot: unknown): void {
+    if (typeof snapshot !== 'object' || snapshot === null) return;
+    for (const [provider, record] of Object.entries(snapshot as Record<string, unknown>)) {
+      const { failures, opens, cooldownUntil } = (record ?? {}) as Partial<ProviderRecord>;
+      if (
+        !Array.isArray(failures) ||
+        typeof opens !== 'number' ||
+        typeof cooldownUntil !== 'number'
+      )
+        continue;
+      this.records.set(provider, {
+        failures: failures.filter((time): time is number => typeof time === 'number'),
+        opens,
+        cooldownUntil,
+      });
+    }
   }
 
   /** Providers to avoid at `now`, with when each may be tried again (epoch ms). */

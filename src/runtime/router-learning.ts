@@ -1,31 +1,50 @@
 /**
- * What the router learns from the user's own traffic (issue: "learning from traffic"): the live
- * statistics, loaded once from storage, fed by every attempt and by pages' feedback, and written
- * back a few seconds after they change so a restarted service worker routes with them.
+ * What the router learns from the user's own traffic: the live statistics, loaded once from
+ * storage, fed by every attempt and by pages' feedback, and written back a few seconds after they
+ * change so a restarted service worker routes with them. The answers a page may still rate are
+ * kept in session memory too, so `feedback()` works after the background restarts.
  */
 import { LlmError } from '../protocol/llm-errors';
-import type { LlmRequest } from '../protocol/llm-request';
+import type { LlmRequest, TaskType } from '../protocol/llm-request';
 import type { ModelRef } from '../protocol/llm-result';
 import { RouterStats, requestText } from '../router';
 import type { RouterStatsRepository } from '../storage/storage-router-stats';
+import type { SessionMemory } from './session-memory';
 
 /** Answers remembered for `feedback(requestId, score)`. */
 const FEEDBACK_MEMORY = 500;
+/**
+ * The most of a request's text kept for its feedback: the per-prompt model reads a few thousand
+ * characters from each end, so the start and the end are what matter.
+ */
+const KEPT_TEXT_CHARS = 8_000;
+const FEEDBACK_KEY = 'feedback:';
+const FEEDBACK_ORDER_KEY = 'feedback-order';
 
 interface AnsweredRequest {
   origin: string;
   model: ModelRef;
-  request: LlmRequest;
+  task?: TaskType;
+  text: string;
+}
+
+function keptText(request: LlmRequest): string {
+  const text = requestText(request);
+  if (text.length <= 2 * KEPT_TEXT_CHARS) return text;
+  return `${text.slice(0, KEPT_TEXT_CHARS)}\n\n${text.slice(-KEPT_TEXT_CHARS)}`;
 }
 
 export class RouterLearning {
   private stats: Promise<RouterStats> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly answered = new Map<string, AnsweredRequest>();
+  /** Request ids in the order they were remembered (this life's and, once read, earlier ones). */
+  private order: Promise<string[]> | undefined;
 
   constructor(
     private readonly repository: RouterStatsRepository,
     private readonly saveDelayMs = 5_000,
+    private readonly session?: SessionMemory,
   ) {}
 
   /** The live statistics (loaded on first use; a damaged snapshot starts over from the priors). */
@@ -43,16 +62,53 @@ export class RouterLearning {
     return this.stats;
   }
 
-  /** Keeps an answer so the page that got it can rate it. */
-  remember(requestId: string, answer: AnsweredRequest): void {
-    this.answered.set(requestId, answer);
+  /** Keeps an answer so the page that got it can rate it (not awaited by the request). */
+  remember(
+    requestId: string,
+    answer: { origin: string; model: ModelRef; request: LlmRequest },
+  ): Promise<void> {
+    const kept: AnsweredRequest = {
+      origin: answer.origin,
+      model: answer.model,
+      ...(answer.request.task && { task: answer.request.task }),
+      text: keptText(answer.request),
+    };
+    this.answered.set(requestId, kept);
     if (this.answered.size > FEEDBACK_MEMORY)
       this.answered.delete(this.answered.keys().next().value!);
+    return this.keepInSession(requestId, kept).catch((error) =>
+      console.error('LLM Broker: keeping an answer for feedback failed', error),
+    );
+  }
+
+  private async keepInSession(requestId: string, answer: AnsweredRequest): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.order ??= session
+      .get(FEEDBACK_ORDER_KEY)
+      .then((ids) => (Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []));
+    const order = await this.order;
+    order.push(requestId);
+    const evicted = order.splice(0, Math.max(0, order.length - FEEDBACK_MEMORY));
+    await session.set(`${FEEDBACK_KEY}${requestId}`, answer);
+    await session.set(FEEDBACK_ORDER_KEY, order);
+    for (const id of evicted) await session.remove(`${FEEDBACK_KEY}${id}`);
+  }
+
+  private async recall(requestId: string): Promise<AnsweredRequest | undefined> {
+    const known = this.answered.get(requestId);
+    if (known || !this.session) return known;
+    const stored = (await this.session.get(`${FEEDBACK_KEY}${requestId}`)) as
+      | AnsweredRequest
+      | undefined;
+    return typeof stored?.origin === 'string' && typeof stored.text === 'string'
+      ? stored
+      : undefined;
   }
 
   /** A page's verdict on an answer it received: teaches the router which model suits which prompt. */
   async feedback(origin: string, requestId: string, score: number): Promise<void> {
-    const answer = this.answered.get(requestId);
+    const answer = await this.recall(requestId);
     if (!answer || answer.origin !== origin) {
       throw new LlmError({
         name: 'InvalidStateError',
@@ -68,10 +124,12 @@ export class RouterLearning {
     (await this.current()).recordFeedback({
       model: answer.model,
       score,
-      ...(answer.request.task && { task: answer.request.task }),
-      text: requestText(answer.request),
+      ...(answer.task && { task: answer.task }),
+      text: answer.text,
     });
+    // One verdict per answer.
     this.answered.delete(requestId);
+    await this.session?.remove(`${FEEDBACK_KEY}${requestId}`);
     this.changed();
   }
 

@@ -15,8 +15,9 @@ import type {
   ProviderErrorKind,
 } from '../providers/provider-types';
 import type { RouterStats } from '../router';
+import { estimateTokens } from '../router';
 import type { CandidateScore, RoutePlan } from '../router/router-types';
-import { costOfUsage } from './cost';
+import { affordableOutput, costOfUsage, deliveredTokenBound, outputAllowance } from './cost';
 import { withPromptCaching } from './prompt-caching';
 import type { ProviderHealth } from './provider-health';
 import { toCallOptions } from './request-prompt';
@@ -44,7 +45,20 @@ export interface ChainDependencies {
 export interface ChainContext {
   requestId: string;
   signal: AbortSignal;
+  /** Stream parts for the page (absent for `generate`: then nothing is shown before the end). */
   emit?(part: LlmStreamPart): void;
+  /** The request's estimated input tokens (what an attempt cut short is charged for). */
+  inputTokens: number;
+  /**
+   * What the request holds against the budgets. Each attempt's `max_tokens` is cut to what is
+   * left of it after earlier attempts' costs, so no chain of attempts can cost more.
+   */
+  reservedUsd: number;
+  /**
+   * Called as text arrives with an upper estimate of what the request has cost so far (earlier
+   * attempts included): the runtime notes it so a worker that stops mid-answer is still paid.
+   */
+  onProgress?(deliveredUsd: number): void;
 }
 
 export interface ChainAnswer extends AttemptOutput {
@@ -67,6 +81,9 @@ const PROVIDER_WIDE: ReadonlySet<string> = new Set([
   'billing',
   'locked',
 ]);
+
+/** Fewer output tokens than this is no answer: a model that can afford no more is skipped. */
+const MIN_OUTPUT_TOKENS = 16;
 
 /** Failures of one provider after which a request stops trying its other models. */
 const FAILURES_PER_PROVIDER = 2;
@@ -106,6 +123,8 @@ export async function runChain(
   const failures = new Map<string, number>();
   let restartFrom: ModelRef | undefined;
   let keysLocked = false;
+  /** What attempts that delivered text and failed have cost. */
+  let spentUsd = 0;
 
   let tried = 0;
   for (const { model } of chain) {
@@ -131,8 +150,9 @@ export async function runChain(
       });
       restartFrom = undefined;
     }
-    const result = await attemptModel(model, request, dependencies, context);
+    const result = await attemptModel(model, request, dependencies, context, spentUsd);
     attempts.push(result.attempt);
+    spentUsd += result.attempt.costUsd;
     if (result.attempt.outcome !== 'skipped') tried++;
     if (result.answer) return { answer: result.answer, attempts, keysLocked };
     if (result.kind === 'locked') keysLocked = true;
@@ -145,8 +165,9 @@ export async function runChain(
     } else if (failed >= FAILURES_PER_PROVIDER) {
       providersOut.set(model.provider, `${model.provider} failed ${failed} times in this request.`);
     }
-    if (result.streamed) {
-      // Text already reached the page: going on means starting the answer over elsewhere.
+    // Text already reached the page (a stream): going on means starting the answer over
+    // elsewhere, which the page has to allow. `generate` showed nothing yet, so it moves on.
+    if (result.streamed && context.emit) {
       if (!request.allowRestart) break;
       restartFrom = ref;
     }
@@ -167,6 +188,7 @@ async function attemptModel(
   request: LlmRequest,
   dependencies: ChainDependencies,
   context: ChainContext,
+  spentUsd: number,
 ): Promise<ModelAttempt> {
   const ref = modelRef(model);
   const provider = dependencies.findProvider(model.provider);
@@ -186,6 +208,19 @@ async function attemptModel(
       streamed: false,
     };
   }
+  const maxOutputTokens = affordableOutput(
+    outputAllowance(request, model),
+    context.inputTokens,
+    context.reservedUsd - spentUsd,
+    model.pricing,
+  );
+  if (maxOutputTokens < MIN_OUTPUT_TOKENS) {
+    const error = `${model.id} could cost more than this request has left of what it reserved.`;
+    return {
+      attempt: { model: ref, outcome: 'skipped', error, durationMs: 0, costUsd: 0 },
+      streamed: false,
+    };
+  }
   const startedAt = dependencies.monotonic();
   // `start` names the model once it is really answering, so a page never shows the name of a
   // model that failed before its first token.
@@ -195,15 +230,29 @@ async function attemptModel(
     streamed = true;
     context.emit?.({ type: 'start', requestId: context.requestId, model: ref });
   };
+  const delivered: string[] = [];
+  let deliveredChars = 0;
+  const inputCostUsd = (context.inputTokens * model.pricing.inputPerMTok) / 1e6;
   try {
     const client = provider.createModel(account, model.providerModelId, dependencies.fetch);
     const options = toCallOptions(request, context.signal);
     const output = await runAttempt(
       client,
-      { ...options, prompt: withPromptCaching(options.prompt, model.provider) },
+      {
+        ...options,
+        maxOutputTokens,
+        prompt: withPromptCaching(options.prompt, model.provider),
+      },
       (delta) => {
         begin();
+        delivered.push(delta);
+        deliveredChars += delta.length;
         context.emit?.({ type: 'text-delta', delta });
+        context.onProgress?.(
+          spentUsd +
+            inputCostUsd +
+            (deliveredTokenBound(deliveredChars) * model.pricing.outputPerMTok) / 1e6,
+        );
       },
       dependencies.monotonic,
       dependencies.limits,
@@ -236,8 +285,13 @@ async function attemptModel(
     };
   } catch (error) {
     const durationMs = dependencies.monotonic() - startedAt;
+    // Text that arrived was generated, and the provider bills it: charge what it delivered.
+    const charged = chargeForDelivered(delivered, context.inputTokens, model);
     if (context.signal.aborted) {
-      return { attempt: { model: ref, outcome: 'aborted', durationMs, costUsd: 0 }, streamed };
+      return {
+        attempt: { model: ref, outcome: 'aborted', durationMs, ...charged },
+        streamed,
+      };
     }
     const timedOut = error instanceof AttemptFailure && error.kind.endsWith('timeout');
     const failure =
@@ -264,10 +318,24 @@ async function attemptModel(
         error: failure.message,
         ...('status' in failure && failure.status !== undefined && { status: failure.status }),
         durationMs,
-        costUsd: 0,
+        ...charged,
       },
       kind: failure.kind,
       streamed,
     };
   }
+}
+
+/**
+ * What an attempt cut short costs: nothing if no text arrived; else its input and the delivered
+ * text's tokens, estimated (a stream that breaks off carries no usage report).
+ */
+function chargeForDelivered(
+  delivered: readonly string[],
+  inputTokens: number,
+  model: CatalogModel,
+): Pick<Attempt, 'costUsd' | 'usage' | 'usageEstimated'> {
+  if (delivered.length === 0) return { costUsd: 0 };
+  const usage = { inputTokens, outputTokens: estimateTokens(delivered.join('')) };
+  return { costUsd: costOfUsage(usage, model.pricing), usage, usageEstimated: true };
 }

@@ -6,7 +6,12 @@
 import { type AccountsRepository, createAccountsRepository } from './storage-accounts';
 import { BrokerDatabase, DEFAULT_DATABASE_NAME } from './storage-database';
 import { createGrantsRepository, type GrantsRepository } from './storage-grants';
-import { createLedgerRepository, type LedgerRepository } from './storage-ledger';
+import {
+  type AttemptInput,
+  createLedgerRepository,
+  type FinishInput,
+  type LedgerRepository,
+} from './storage-ledger';
 import { createRequestLogRepository, type RequestLogRepository } from './storage-request-log';
 import {
   createResponseCacheRepository,
@@ -14,7 +19,14 @@ import {
 } from './storage-response-cache';
 import { createRouterStatsRepository, type RouterStatsRepository } from './storage-router-stats';
 import { createSettingsRepository, type SettingsRepository } from './storage-settings';
-import type { UnlockKeeper } from './storage-types';
+import type { LedgerEntry, RequestLogInput, UnlockKeeper } from './storage-types';
+
+/** Everything a finished request leaves behind, written together. */
+export interface RequestRecord extends FinishInput {
+  attempts: readonly AttemptInput[];
+  /** The request log's line (every request that got past the permission gate has one). */
+  log: RequestLogInput;
+}
 
 export interface BrokerStorageOptions {
   /** The clock every stored time comes from (epoch ms); tests pass their own. */
@@ -34,6 +46,11 @@ export interface BrokerStorage {
   requestLog: RequestLogRepository;
   routerStats: RouterStatsRepository;
   responseCache: ResponseCacheRepository;
+  /**
+   * Closes a request in one transaction: its ledger entry (settled or released), its attempts
+   * and its request-log line — one write after the answer, and never one without the others.
+   */
+  recordRequest(record: RequestRecord): Promise<LedgerEntry>;
   /** The Dexie database itself, for tests and maintenance; repositories are the API. */
   database: BrokerDatabase;
   close(): void;
@@ -45,6 +62,8 @@ export function createBrokerStorage(
 ): BrokerStorage {
   const database = new BrokerDatabase(databaseName);
   const now = options.now ?? Date.now;
+  const ledger = createLedgerRepository(database, now);
+  const requestLog = createRequestLogRepository(database);
   return {
     settings: createSettingsRepository(database),
     accounts: createAccountsRepository(database, {
@@ -53,8 +72,26 @@ export function createBrokerStorage(
       unlockKeeper: options.unlockKeeper,
     }),
     grants: createGrantsRepository(database, now),
-    ledger: createLedgerRepository(database, now),
-    requestLog: createRequestLogRepository(database),
+    ledger,
+    requestLog,
+    // The repositories' own transactions nest in this one (their tables are a subset of it).
+    recordRequest: ({ attempts, log, ...finish }) =>
+      database.transaction(
+        'rw',
+        [
+          database.ledgerRequests,
+          database.ledgerMonths,
+          database.ledgerAttempts,
+          database.requestLog,
+          database.settings,
+        ],
+        async () => {
+          const entry = await ledger.finish(finish);
+          for (const attempt of attempts) await ledger.recordAttempt(finish.requestId, attempt);
+          await requestLog.append(log);
+          return entry;
+        },
+      ),
     routerStats: createRouterStatsRepository(database, now),
     responseCache: createResponseCacheRepository(database, now),
     database,

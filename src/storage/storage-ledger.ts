@@ -55,6 +55,32 @@ export interface SettleInput {
 /** An attempt to record; `startedAt` defaults to now minus its duration. */
 export type AttemptInput = Attempt & { startedAt?: number };
 
+/** A reservation the runtime already checked against the budgets (it keeps them in memory). */
+export interface OpenInput {
+  requestId: string;
+  origin: string;
+  reservedUsd: number;
+  createdAt: number;
+}
+
+/** How a request ended, for `finish`. */
+export interface FinishInput {
+  requestId: string;
+  origin: string;
+  createdAt: number;
+  /** What was held while it ran (0 when nothing was). */
+  reservedUsd: number;
+  /** What it cost, every attempt included; 0 with no `model` releases the reservation. */
+  costUsd: number;
+  usage?: TokenUsage;
+  model?: ModelRef;
+  estimated?: boolean;
+  /** Why nothing was charged, e.g. `every model failed`. */
+  releaseReason?: string;
+  /** Counted in the month's requests (refusals are not: no model was asked). */
+  counted: boolean;
+}
+
 export interface BudgetLeft {
   month: string;
   globalLeftUsd: number;
@@ -99,6 +125,24 @@ export interface LedgerRepository {
    * worker never finished. Returns how many.
    */
   releaseStale(createdBefore: number): Promise<number>;
+  /**
+   * Writes a reservation that was taken in memory (after the answer's first token), moving the
+   * month's reserved totals. The runtime checked the budgets; this does not.
+   */
+  open(input: OpenInput): Promise<LedgerEntry>;
+  /** Notes what the text delivered so far costs on a reserved entry (see `settleStale`). */
+  checkpoint(requestId: string, deliveredUsd: number): Promise<void>;
+  /**
+   * Closes a request: settles or releases its reservation if `open` wrote one, else writes the
+   * closed entry at once. Month totals move in the same transaction.
+   */
+  finish(input: FinishInput): Promise<LedgerEntry>;
+  /**
+   * Closes reservations created before `createdBefore` — requests a stopped worker never
+   * finished — at what their delivered text cost (`checkpoint`), released when nothing was
+   * delivered. Returns the entries closed.
+   */
+  settleStale(createdBefore: number): Promise<LedgerEntry[]>;
   /**
    * Deletes settled and released entries created before `createdBefore`, with their attempts.
    * Month totals keep counting them. Returns how many entries.
@@ -241,11 +285,111 @@ export function createLedgerRepository(
       return row;
     });
 
+  const open = (input: OpenInput) =>
+    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
+      if (!isFiniteAmount(input.reservedUsd)) {
+        throw new RangeError('reservedUsd must be a finite number ≥ 0');
+      }
+      const entry: LedgerEntry = {
+        requestId: input.requestId,
+        origin: input.origin,
+        month: monthOf(input.createdAt),
+        status: 'reserved',
+        reservedUsd: input.reservedUsd,
+        costUsd: 0,
+        createdAt: input.createdAt,
+      };
+      try {
+        await ledgerRequests.add(entry);
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ConstraintError') {
+          throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
+        }
+        throw error;
+      }
+      await adjustMonth(entry, (row) => ({
+        ...row,
+        reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.reservedUsd),
+        requestCount: row.requestCount + 1,
+      }));
+      return entry;
+    });
+
+  const finish = (input: FinishInput) =>
+    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
+      if (!isFiniteAmount(input.costUsd))
+        throw new RangeError('costUsd must be a finite number ≥ 0');
+      const existing = await ledgerRequests.get(input.requestId);
+      if (existing && existing.status !== 'reserved') {
+        throw new LedgerStateError(`Request ${input.requestId} is already ${existing.status}.`);
+      }
+      const entry: LedgerEntry = {
+        requestId: input.requestId,
+        origin: input.origin,
+        month: existing?.month ?? monthOf(input.createdAt),
+        // Settled when a model answered or anything was charged; released when nothing was.
+        status: input.model !== undefined || input.costUsd > 0 ? 'settled' : 'released',
+        reservedUsd: existing?.reservedUsd ?? input.reservedUsd,
+        costUsd: input.costUsd,
+        createdAt: existing?.createdAt ?? input.createdAt,
+        closedAt: now(),
+        ...(input.model && { model: input.model }),
+        ...(input.usage && { usage: input.usage }),
+        ...(input.estimated && { estimated: true }),
+        ...(input.model === undefined &&
+          input.costUsd === 0 &&
+          input.releaseReason !== undefined && { releaseReason: input.releaseReason }),
+      };
+      await ledgerRequests.put(entry);
+      const held = existing ? toNanoUsd(existing.reservedUsd) : 0;
+      const counts = !existing && input.counted ? 1 : 0;
+      await adjustMonth(entry, (row) => ({
+        ...row,
+        reservedNanoUsd: row.reservedNanoUsd - held,
+        spentNanoUsd: row.spentNanoUsd + toNanoUsd(input.costUsd),
+        requestCount: row.requestCount + counts,
+      }));
+      return entry;
+    });
+
   return {
     reserve,
     settle,
     release,
     recordAttempt,
+    open,
+    finish,
+    checkpoint: async (requestId, deliveredUsd) => {
+      if (!isFiniteAmount(deliveredUsd)) throw new RangeError('deliveredUsd must be ≥ 0');
+      await ledgerRequests
+        .where('requestId')
+        .equals(requestId)
+        .and((entry) => entry.status === 'reserved')
+        .modify({ deliveredUsd });
+    },
+    settleStale: async (createdBefore) => {
+      const stale = await ledgerRequests
+        .where('[status+createdAt]')
+        .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
+        .toArray();
+      const closed: LedgerEntry[] = [];
+      for (const entry of stale) {
+        const costUsd = entry.deliveredUsd ?? 0;
+        closed.push(
+          await finish({
+            requestId: entry.requestId,
+            origin: entry.origin,
+            createdAt: entry.createdAt,
+            reservedUsd: entry.reservedUsd,
+            costUsd,
+            ...(costUsd > 0 && { estimated: true }),
+            releaseReason: 'the request never finished',
+            counted: true,
+          }),
+        );
+      }
+      return closed;
+    },
     get: (requestId) => ledgerRequests.get(requestId),
     attempts: (requestId) => attemptsOf(database, requestId).toArray(),
     list: (query = {}) => listEntries(database, query),

@@ -170,6 +170,13 @@ export interface LedgerEntry {
   closedAt?: number;
   /** Why a reservation was released, e.g. `every fallback failed`. */
   releaseReason?: string;
+  /**
+   * While reserved: what the text delivered so far costs (an estimate), written as the answer
+   * streams, so a worker that stops mid-answer is settled at it by the next one.
+   */
+  deliveredUsd?: number;
+  /** The cost is an estimate from the text delivered (the provider reported no usage). */
+  estimated?: boolean;
 }
 
 /** One row per attempt at one model. */
@@ -208,7 +215,12 @@ export interface MonthTotals {
 // ---------------------------------------------------------------------------------------------
 // Request log
 
-export type RequestLogOutcome = 'answered' | 'refused' | 'failed' | 'aborted';
+/**
+ * `refused`: turned away before any model was called (rate limit, budget, no model fits, locked
+ * keys, a malformed request); `interrupted`: the background stopped mid-answer and its restart
+ * closed the request.
+ */
+export type RequestLogOutcome = 'answered' | 'refused' | 'failed' | 'aborted' | 'interrupted';
 
 /** What the options page shows about one request. */
 export interface RequestLogInput {
@@ -221,6 +233,10 @@ export interface RequestLogInput {
   task?: TaskType;
   /** The error a failed or refused request ended with. */
   errorName?: LlmErrorName;
+  /** Why it was refused or failed, in the words the site was told. */
+  reason?: string;
+  /** The cost is an estimate from the text delivered (the provider reported no usage). */
+  estimated?: boolean;
   attemptCount: number;
   inputTokens: number;
   outputTokens: number;

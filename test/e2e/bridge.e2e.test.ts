@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackedExtensionId } from '../../scripts/extension-id.mjs';
 import { type BrokerBrowser, DIST_DIR, globalsAdded, launchBroker } from './e2e-harness';
+import { withGesture } from './e2e-setup';
 
 describe('the page bridge', () => {
   let broker: BrokerBrowser;
@@ -39,12 +40,31 @@ describe('the page bridge', () => {
     }
   });
 
+  it('opens no consent window for a page without a user gesture', async () => {
+    const pagesBefore = broker.context.pages().length;
+    // On load, in a loop: no click or key press, so no window. (Playwright's `evaluate` runs with
+    // a user gesture, so the page asks from its own script and the test reads the page's text.)
+    const site = await broker.openTestPage('ask-on-load.html');
+    await expect.poll(() => site.locator('#out').textContent()).not.toBe('');
+    const refusals = JSON.parse((await site.locator('#out').textContent()) ?? '[]') as unknown[];
+    expect(refusals).toHaveLength(5);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({
+        name: 'NotAllowedError',
+        message: expect.stringMatching(/user gesture/),
+      });
+    }
+    await new Promise((done) => setTimeout(done, 500));
+    expect(broker.context.pages().length).toBe(pagesBefore + 1);
+    await site.close();
+  });
+
   it('takes no for an answer: a denied site cannot open the window again at once', async () => {
     const site = await broker.openTestPage();
     const consentOpened = broker.context.waitForEvent('page', {
       predicate: (page) => page.url().includes('consent.html'),
     });
-    const first = site.evaluate(() => window.llm.requestPermission());
+    const first = withGesture(site, () => window.llm.requestPermission());
     const consent = await consentOpened;
     await consent.getByRole('button', { name: 'Deny' }).waitFor();
     // Deny has the focus, so a stray Enter refuses.
@@ -56,9 +76,18 @@ describe('the page bridge', () => {
     ]);
     expect(await first).toMatchObject({ granted: false });
     const pagesBefore = broker.context.pages().length;
-    expect(await site.evaluate(() => window.llm.requestPermission())).toMatchObject({
+    expect(await withGesture(site, () => window.llm.requestPermission())).toMatchObject({
       granted: false,
     });
+    expect(broker.context.pages().length).toBe(pagesBefore);
+    // Still after the service worker restarts (Chrome stops it whenever it idles).
+    const cdp = await broker.context.newCDPSession(site);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    expect(await withGesture(site, () => window.llm.requestPermission())).toMatchObject({
+      granted: false,
+    });
+    await new Promise((done) => setTimeout(done, 300));
     expect(broker.context.pages().length).toBe(pagesBefore);
   });
 });

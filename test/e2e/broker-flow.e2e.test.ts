@@ -118,7 +118,9 @@ describe('a site using window.llm through the extension', () => {
 
   it('shows the answered requests and the spend in the options page', async () => {
     const options = await broker.openExtensionPage('extension/ui/options/options.html#activity');
-    await expect.poll(() => options.locator('tbody tr').count()).toBe(2);
+    // Two answers and the malformed request, refused with its reason: every request has a line.
+    await expect.poll(() => options.locator('tbody tr').count()).toBe(3);
+    expect(await options.locator('tbody tr').filter({ hasText: 'refused' }).count()).toBe(1);
     await broker.screenshot(options, 'options-activity');
     await options.goto(options.url().replace('#activity', '#sites'));
     await expect.poll(() => options.locator('tbody tr').count()).toBe(1);

@@ -3,6 +3,32 @@ import type { Page } from 'playwright-core';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { BrokerBrowser } from './e2e-harness';
 
+/**
+ * Runs `action` in `page` from a real click, so it has the transient user activation that
+ * `requestPermission()` (and `LanguageModel.create()` on a new origin) require. `action` runs in
+ * the page, like `page.evaluate`'s: it cannot use the test's variables.
+ */
+export async function withGesture<T>(page: Page, action: () => Promise<T>): Promise<T> {
+  await page.evaluate((source) => {
+    const gesture = new Promise((resolve, reject) => {
+      addEventListener(
+        'click',
+        () => {
+          // The test's own function, sent as source (functions do not cross into the page).
+          new Function(`return (${source})();`)().then(resolve, reject);
+        },
+        { once: true, capture: true },
+      );
+    });
+    gesture.catch(() => {});
+    (window as unknown as { __gesture: Promise<unknown> }).__gesture = gesture;
+  }, action.toString());
+  await page.mouse.click(2, 2);
+  return page.evaluate(
+    () => (window as unknown as { __gesture: Promise<unknown> }).__gesture,
+  ) as Promise<T>;
+}
+
 /** Saves a provider key and API address in the options page. */
 export async function saveProviderAccount(
   broker: BrokerBrowser,
@@ -60,7 +86,7 @@ export function allowSite(
   return answerConsent(
     broker,
     'Allow',
-    () => site.evaluate(() => window.llm.requestPermission()),
+    () => withGesture(site, () => window.llm.requestPermission()),
     inspect,
   );
 }

@@ -93,7 +93,31 @@ describe('LLM Broker in Firefox', () => {
   });
 
   it('asks in a real consent window naming the origin, and grants on Allow', async () => {
-    const asked = site.evaluate(() => window.llm.requestPermission());
+    // Without a user gesture the page cannot open the window at all. (WebDriver BiDi runs
+    // `evaluate` with user activation, which lasts 5 s in Firefox: call once it has run out.)
+    const refused = await site.evaluate(async () => {
+      await new Promise((done) => setTimeout(done, 5_500));
+      return window.settle(window.llm.requestPermission());
+    });
+    expect(refused).toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringMatching(/user gesture/),
+    });
+    // From a real click it can.
+    await site.evaluate(() => {
+      const scratch = window as unknown as { __asked: Promise<unknown> };
+      addEventListener(
+        'click',
+        () => {
+          scratch.__asked = window.llm.requestPermission();
+        },
+        { once: true },
+      );
+    });
+    // A click reaches only the tab in front (the options page was in front last).
+    await site.bringToFront();
+    await site.mouse.click(2, 2);
+    const asked = site.evaluate(() => (window as unknown as { __asked: Promise<unknown> }).__asked);
     const consent = await firefox.waitForExtensionPage('extension/ui/consent/consent.html');
     const origin = await eventually('the origin in the window', () =>
       consent.evaluate(() => document.querySelector('#consent-origin')?.textContent),

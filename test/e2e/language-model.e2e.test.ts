@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LanguageModelSession } from '../../src/protocol/language-model';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { type BrokerBrowser, globalsAdded, launchBroker } from './e2e-harness';
-import { answerConsent, saveProviderAccount } from './e2e-setup';
+import { answerConsent, saveProviderAccount, withGesture } from './e2e-setup';
 
 const API_KEY = 'sk-e2e-language-model-0123456789abcdef';
 const ANSWER = 'A session answer, streamed through the router one token at a time.';
@@ -121,7 +121,7 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
     const other = await broker.context.newPage();
     await other.goto(`${broker.pagesUrl.replace('127.0.0.1', 'localhost')}/index.html`);
     const outcome = await answerConsent(broker, 'Deny', () =>
-      other.evaluate(() => window.settle(window.LanguageModel.create())),
+      withGesture(other, () => window.settle(window.LanguageModel.create())),
     );
     expect(outcome).toMatchObject({ name: 'NotAllowedError' });
     expect(await other.evaluate(() => window.LanguageModel.availability())).toBe('downloadable');
@@ -134,7 +134,7 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
       broker,
       'Allow',
       () =>
-        site.evaluate(async () => {
+        withGesture(site, async () => {
           (window as unknown as Scratch).session = await window.LanguageModel.create({
             initialPrompts: [{ role: 'system', content: 'You answer briefly.' }],
             temperature: 0.5,

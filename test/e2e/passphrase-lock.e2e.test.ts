@@ -46,8 +46,18 @@ describe('the passphrase lock', () => {
       ),
     );
 
-  /** Everything in the extension's session storage, read from one of its own pages. */
-  const sessionItems = () => options.evaluate(() => chrome.storage.session.get(null));
+  /**
+   * What the extension's session storage holds of the lock (read from one of its own pages): the
+   * broker's own restart-proof state (cooldowns, rate windows, refusals) lives there too.
+   */
+  const sessionItems = () =>
+    options.evaluate(async () =>
+      Object.fromEntries(
+        Object.entries(await chrome.storage.session.get(null)).filter(
+          ([name]) => !name.startsWith('broker:') && name !== 'consent-denials',
+        ),
+      ),
+    );
 
   const lockState = () => options.locator('#lock-state').textContent();
 

@@ -62,7 +62,19 @@ describe('budgets', () => {
     expect(openaiReasons.length).toBeGreaterThan(0);
     expect(openaiReasons.every((reason) => /budget/i.test(reason))).toBe(true);
     expect(world.servers.openai!.requests).toHaveLength(0);
-    expect(await world.storage.ledger.list()).toHaveLength(0);
+    // Refused, charged nothing, and on the record with the reason the site was told.
+    const entries = await world.storage.ledger.list();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: 'released', costUsd: 0, reservedUsd: 0 });
+    const [logged] = await world.storage.requestLog.recent({ limit: 1 });
+    expect(logged).toMatchObject({
+      outcome: 'refused',
+      errorName: 'QuotaExceededError',
+      reason: error.message,
+      costUsd: 0,
+    });
+    const { global } = await world.storage.ledger.monthTotals();
+    expect(global).toMatchObject({ spentUsd: 0, reservedUsd: 0, requestCount: 0 });
   });
 
   it('lets concurrent requests together spend no more than the budget', async () => {

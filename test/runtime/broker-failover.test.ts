@@ -69,7 +69,7 @@ describe.each(PROVIDERS)('when %s fails before its first token', (provider) => {
   it.each(FAULTS)(
     'moves on after $label and records the failed attempt',
     async ({ reply, outcome, status }) => {
-      const broker = world.restart(); // fresh health: earlier faults must not open the breaker
+      const broker = world.newSession(); // fresh health: earlier faults must not open the breaker
       world.servers[provider]!.script(reply);
       const { result, parts } = await runCollecting(broker, {
         prompt: 'What is the capital of France?',
@@ -109,7 +109,7 @@ describe('failures after the first token', () => {
     const parts: string[] = [];
     const error = await rejectionOf(
       world
-        .restart()
+        .newSession()
         .run(
           ORIGIN,
           { prompt: 'Count.' },
@@ -124,7 +124,7 @@ describe('failures after the first token', () => {
 
   it('restarts on the next model behind a fallback part when the request allows it', async () => {
     world.servers.openai!.script({ kind: 'reset-mid-stream', afterTokens: 2 });
-    const { result, parts } = await runCollecting(world.restart(), {
+    const { result, parts } = await runCollecting(world.newSession(), {
       prompt: 'Count.',
       allowRestart: true,
     });
@@ -145,7 +145,7 @@ describe('failures after the first token', () => {
 
   it('fails a stream that goes quiet mid-answer instead of hanging', async () => {
     world.servers.openai!.script({ kind: 'stall-mid-stream', afterTokens: 2 });
-    const { result } = await runCollecting(world.restart(), {
+    const { result } = await runCollecting(world.newSession(), {
       prompt: 'Count.',
       allowRestart: true,
     });
@@ -161,7 +161,7 @@ describe('provider health across requests', () => {
   afterAll(() => world.close());
 
   it('honours Retry-After: the provider is left alone until then, and the user sees it', async () => {
-    const broker = world.restart();
+    const broker = world.newSession();
     world.servers.anthropic!.script({ kind: 'rate-limit', retryAfterSeconds: 30 });
     const first = await runCollecting(broker, { prompt: 'Hello' });
     expect(first.result.attempts[0]).toMatchObject({
@@ -180,7 +180,7 @@ describe('provider health across requests', () => {
   });
 
   it('opens the circuit breaker after repeated failures, so later plans route around it', async () => {
-    const broker = world.restart();
+    const broker = world.newSession();
     // Two requests each meet two failures (a request gives a provider at most two tries).
     world.servers.anthropic!.script(...Array(4).fill({ kind: 'http-error', status: 503 }));
     for (const prompt of ['one', 'two']) {
@@ -206,7 +206,7 @@ describe('aborts', () => {
   });
   afterAll(() => world.close());
 
-  it('cancels the upstream request at once, releases the reservation and logs it', async () => {
+  it('cancels the upstream request at once, charges the text delivered and logs it', async () => {
     world.servers.openai!.script({ kind: 'answer', tokenDelayMs: 100 });
     const controller = new AbortController();
     const run = world.broker.run(
@@ -223,9 +223,21 @@ describe('aborts', () => {
     expect(error).toMatchObject({ name: 'AbortError' });
     const closed = await world.servers.openai!.waitForClientClose({ timeoutMs: 2_000 });
     expect(closed.outcome).toBe('client-closed');
+    // The first token reached the page and the provider bills it: the request pays for it, at
+    // an estimate (a stream cut off carries no usage report), and says so.
     const [entry] = await world.storage.ledger.list({ limit: 1 });
-    expect(entry).toMatchObject({ status: 'released', costUsd: 0 });
+    expect(entry).toMatchObject({ status: 'settled', estimated: true });
+    expect(entry!.costUsd).toBeGreaterThan(0);
+    const [attempt] = await world.storage.ledger.attempts(entry!.requestId);
+    expect(attempt).toMatchObject({ outcome: 'aborted', usageEstimated: true });
+    expect(attempt!.usage!.outputTokens).toBeGreaterThan(0);
+    expect(attempt!.costUsd).toBeCloseTo(entry!.costUsd, 12);
     const [logged] = await world.storage.requestLog.recent({ limit: 1 });
-    expect(logged).toMatchObject({ outcome: 'aborted', errorName: 'AbortError' });
+    expect(logged).toMatchObject({
+      outcome: 'aborted',
+      errorName: 'AbortError',
+      costUsd: entry!.costUsd,
+      estimated: true,
+    });
   });
 });

@@ -37,8 +37,14 @@ describe('a broker whose keys are locked', () => {
 
     const { global } = await world.storage.ledger.monthTotals();
     expect(global).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
-    // Refused before routing, like any request no model can serve: no call, so no log entry.
-    expect(await world.storage.requestLog.recent({ limit: 1 })).toEqual([]);
+    // Refused before any model was called: one record, saying why, charging nothing.
+    const logged = await world.storage.requestLog.recent({ limit: 5 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      outcome: 'refused',
+      errorName: 'InvalidStateError',
+      costUsd: 0,
+    });
   });
 
   it('still answers with a local model that needs no key', async () => {

@@ -8,6 +8,7 @@ import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
 import { ProviderHealth, type ProviderHealthOptions } from '../../src/runtime/provider-health';
+import { InMemorySession } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import type { ProviderKind } from '../fixtures/provider-server-types';
@@ -47,17 +48,26 @@ export interface BrokerWorld {
   broker: Broker;
   storage: BrokerStorage;
   servers: Record<string, ProviderServer>;
-  /** A fresh broker on the same storage, as after a service-worker restart. */
+  /** The session memory every broker of this world shares, as restarts of one worker do. */
+  session: InMemorySession;
+  /** A fresh broker on the same storage and session memory, as after a service-worker restart. */
   restart(): Broker;
+  /** A fresh broker on the same storage with empty session memory, as in a new browser session. */
+  newSession(): Broker;
   close(): Promise<void>;
 }
 
 let worldCount = 0;
 
-function createBroker(storage: BrokerStorage, options: WorldOptions): Broker {
+function createBroker(
+  storage: BrokerStorage,
+  session: InMemorySession,
+  options: WorldOptions,
+): Broker {
   const { health, beforeKeyUse } = options;
   return new Broker({
     storage,
+    session,
     ...(health && { health: new ProviderHealth(health) }),
     ...(beforeKeyUse && { beforeKeyUse }),
     catalog: loadBundledCatalog(),
@@ -99,13 +109,19 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     rateLimitPerMinute: options.rateLimitPerMinute ?? 10_000,
     privacy: 'any',
   });
-  const brokers = [createBroker(storage, options)];
+  const session = new InMemorySession();
+  const brokers = [createBroker(storage, session, options)];
   return {
     broker: brokers[0]!,
     storage,
     servers,
+    session,
     restart() {
-      brokers.push(createBroker(storage, options));
+      brokers.push(createBroker(storage, session, options));
+      return brokers.at(-1)!;
+    },
+    newSession() {
+      brokers.push(createBroker(storage, new InMemorySession(), options));
       return brokers.at(-1)!;
     },
     async close() {

@@ -14,33 +14,41 @@ import { PRIVACY_LABELS } from '../options/preferences-view';
 
 const promptId = new URLSearchParams(location.search).get('prompt') ?? '';
 
+/** A typed rate limit: a whole number from 1 to 10,000, or undefined. */
+function parseRate(text: string): number | undefined {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= 10_000
+    ? value
+    : undefined;
+}
+
 function ConsentApp() {
   const load = useCallback(() => uiCall('getConsentPrompt', { promptId }), []);
   const { data: prompt, error } = useLoader(load);
   const [budget, setBudget] = useState('');
+  const [rate, setRate] = useState('');
   const [privacy, setPrivacy] = useState<PrivacyLevel>('any');
   const [deciding, setDeciding] = useState(false);
 
   useEffect(() => {
     if (!prompt) return;
     setBudget(String(prompt.defaults.monthlyBudgetUsd));
+    setRate(String(prompt.defaults.rateLimitPerMinute));
     setPrivacy(prompt.defaults.privacy);
     document.title = `Allow ${new URL(prompt.origin).host} to use your models?`;
   }, [prompt]);
 
   const budgetValue = parseUsd(budget);
+  const rateValue = parseRate(rate);
+  const valid = budgetValue !== undefined && rateValue !== undefined;
 
   async function decide(allow: boolean) {
     if (!prompt) return;
-    if (allow && budgetValue === undefined) return;
+    if (allow && !valid) return;
     setDeciding(true);
     const limits =
-      allow && budgetValue !== undefined
-        ? {
-            monthlyBudgetUsd: budgetValue,
-            privacy,
-            rateLimitPerMinute: prompt.defaults.rateLimitPerMinute,
-          }
+      allow && budgetValue !== undefined && rateValue !== undefined
+        ? { monthlyBudgetUsd: budgetValue, privacy, rateLimitPerMinute: rateValue }
         : undefined;
     await uiCall('decideConsent', { promptId, allow, ...(limits && { limits }) });
     window.close();
@@ -89,8 +97,17 @@ function ConsentApp() {
         value={budget}
         onInput={setBudget}
         min="0"
-        step="0.5"
+        step="0.01"
         invalid={budgetValue === undefined}
+      />
+      <NumberField
+        label="Requests per minute, at most"
+        value={rate}
+        onInput={setRate}
+        min="1"
+        step="1"
+        invalid={rateValue === undefined}
+        hint="Keeps a misbehaving page from spending your budget in a burst."
       />
       <label class="field">
         Where its prompts may go
@@ -113,7 +130,7 @@ function ConsentApp() {
         <button
           type="button"
           class="primary"
-          disabled={deciding || budgetValue === undefined}
+          disabled={deciding || !valid}
           onClick={() => void decide(true)}
         >
           Allow

@@ -12,6 +12,7 @@ const OUTCOME_BADGE: Record<RequestLogEntry['outcome'], string> = {
   refused: 'warn',
   failed: 'danger',
   aborted: '',
+  interrupted: 'warn',
 };
 
 export function ActivityView(props: { overview: Overview }) {

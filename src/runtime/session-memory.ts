@@ -1,0 +1,31 @@
+/**
+ * Memory that outlives the background's restarts but not the browser session: MV3 stops an idle
+ * service worker (Firefox suspends its event page) every ~30 s, and what the broker holds only
+ * in variables — cooldowns, circuit breakers, rate-limit windows, the answers `feedback()` may
+ * rate — would be lost with it. The extension backs this with `storage.session` (memory only,
+ * unreadable by content scripts); tests with a Map. Writes are never awaited on a request's path.
+ */
+export interface SessionMemory {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+/** A SessionMemory in this process's memory (tests; a worker restart is a new Broker on it). */
+export class InMemorySession implements SessionMemory {
+  private readonly values = new Map<string, unknown>();
+
+  async get(key: string): Promise<unknown> {
+    // A copy, as storage.session hands out: nothing shares objects with a stored value.
+    const value = this.values.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    this.values.set(key, structuredClone(value));
+  }
+
+  async remove(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Nothing lost, nothing free, nothing over: every request from a granted site leaves exactly one
+ * record; every attempt that delivered text is paid for (at an estimate when the stream broke off
+ * without a usage report); the reservation bounds the call because the output allowance it holds
+ * is the `max_tokens` sent upstream; and a worker that stops mid-answer is settled by the next
+ * one at what its answer had delivered.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadBundledCatalog } from '../../src/router';
+import { DEFAULT_OUTPUT_ALLOWANCE, inputAllowance, worstCaseCost } from '../../src/runtime/cost';
+import { type BrokerWorld, createWorld, ORIGIN, rejectionOf, runCollecting } from './broker-world';
+
+let world: BrokerWorld;
+afterEach(() => world?.close());
+
+const LONG_ANSWER = Array.from({ length: 6_000 }, (_, index) => `word${index % 50}`).join(' ');
+
+async function ledgerOf(requestId: string) {
+  const entry = await world.storage.ledger.get(requestId);
+  const attempts = await world.storage.ledger.attempts(requestId);
+  const log = (await world.storage.requestLog.recent({ limit: 50 })).filter(
+    (line) => line.requestId === requestId,
+  );
+  return { entry, attempts, log };
+}
+
+describe('generate() after a fault mid-answer', () => {
+  it('starts over on the next model (the page saw nothing) and pays for both', async () => {
+    world = await createWorld({ providers: { openai: 100, anthropic: 10 } });
+    world.servers.openai!.script({ kind: 'reset-mid-stream', afterTokens: 5 });
+    const result = await world.broker.run(
+      ORIGIN,
+      { prompt: 'What is the capital of France?' },
+      { signal: new AbortController().signal },
+    );
+    const [broken, answered] = result.attempts;
+    expect(broken).toMatchObject({ model: { provider: 'openai' }, outcome: 'error' });
+    expect(answered!.model).toEqual(result.model);
+    expect(answered!.model).not.toEqual(broken!.model);
+    expect(broken!.usageEstimated).toBe(true);
+    expect(broken!.costUsd).toBeGreaterThan(0);
+    expect(answered).toMatchObject({ outcome: 'ok' });
+    expect(result.costUsd).toBeCloseTo(broken!.costUsd + answered!.costUsd, 12);
+
+    const { entry, attempts, log } = await ledgerOf(result.requestId);
+    expect(entry).toMatchObject({ status: 'settled', estimated: true });
+    expect(entry!.costUsd).toBeCloseTo(result.costUsd, 12);
+    expect(attempts).toHaveLength(2);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ outcome: 'answered', attemptCount: 2, estimated: true });
+  });
+
+  it('a stream that may not restart fails, and still pays for the text it showed', async () => {
+    world = await createWorld({ providers: { openai: 100, anthropic: 10 } });
+    world.servers.openai!.script({ kind: 'reset-mid-stream', afterTokens: 5 });
+    const error = await rejectionOf(runCollecting(world.broker, { prompt: 'Tell me a story.' }));
+    expect(error).toMatchObject({ name: 'NetworkError' });
+    expect(world.servers.anthropic!.requests).toHaveLength(0);
+    const [line] = await world.storage.requestLog.recent({ limit: 1 });
+    expect(line).toMatchObject({ outcome: 'failed', errorName: 'NetworkError', estimated: true });
+    expect(line!.costUsd).toBeGreaterThan(0);
+    expect(line!.outputTokens).toBeGreaterThan(0);
+    const { entry } = await ledgerOf(line!.requestId);
+    expect(entry).toMatchObject({ status: 'settled', estimated: true, costUsd: line!.costUsd });
+  });
+});
+
+describe('the reservation bounds the call', () => {
+  it('sends the output allowance it reserved as max_tokens, so a long answer stops there', async () => {
+    world = await createWorld({ providers: { openai: 100 }, answer: LONG_ANSWER });
+    const { result } = await runCollecting(world.broker, { prompt: 'Write at length.' });
+    const sent = world.servers.openai!.requests.at(-1)!.body as {
+      max_completion_tokens?: number;
+      max_tokens?: number;
+    };
+    const model = loadBundledCatalog().find(
+      (candidate) => candidate.provider === 'openai' && candidate.id === result.model.id,
+    )!;
+    const allowance = Math.min(DEFAULT_OUTPUT_ALLOWANCE, model.limits.maxOutputTokens);
+    expect(sent.max_completion_tokens ?? sent.max_tokens).toBe(allowance);
+    expect(result.finishReason).toBe('length');
+    expect(result.usage.outputTokens).toBeLessThanOrEqual(allowance);
+    const { entry } = await ledgerOf(result.requestId);
+    expect(entry!.costUsd).toBeLessThanOrEqual(entry!.reservedUsd);
+    expect(entry!.reservedUsd).toBeGreaterThanOrEqual(
+      worstCaseCost(inputAllowance(1), allowance, model.pricing) * 0.99,
+    );
+  });
+
+  it('never lets a site spend past its budget, however long the answers', async () => {
+    const budget = 0.05;
+    world = await createWorld({
+      providers: { openai: 100 },
+      answer: LONG_ANSWER,
+      siteBudgetUsd: budget,
+    });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, index) =>
+        world.broker.run(
+          ORIGIN,
+          { prompt: `Essay ${index}`, hints: { quality: 'best' } },
+          { signal: new AbortController().signal },
+        ),
+      ),
+    );
+    const spent = outcomes.reduce(
+      (sum, outcome) => sum + (outcome.status === 'fulfilled' ? outcome.value.costUsd : 0),
+      0,
+    );
+    expect(spent).toBeLessThanOrEqual(budget);
+    const { origins } = await world.storage.ledger.monthTotals();
+    const site = origins.find((totals) => totals.scope === ORIGIN)!;
+    expect(site.spentUsd).toBeLessThanOrEqual(budget);
+    expect(site.reservedUsd).toBe(0);
+    // Every request left one record, the refused ones with their reason.
+    const lines = await world.storage.requestLog.recent({ limit: 50 });
+    expect(lines).toHaveLength(12);
+    for (const line of lines.filter((entry) => entry.outcome === 'refused')) {
+      expect(line).toMatchObject({ errorName: 'QuotaExceededError', costUsd: 0 });
+      expect(line.reason).toMatch(/budget/);
+    }
+  });
+});
+
+describe('a worker that stops mid-answer', () => {
+  it('is settled by the next one at what its answer had delivered, and logged', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    world.servers.openai!.script({ kind: 'answer', text: LONG_ANSWER, tokenDelayMs: 5 });
+    const controller = new AbortController();
+    let requestId: string | undefined;
+    // The first worker streams; its reservation and delivered cost reach the ledger.
+    const abandoned = world.broker
+      .run(
+        ORIGIN,
+        { prompt: 'A long answer.' },
+        {
+          signal: controller.signal,
+          emit: (part) => {
+            if (part.type === 'start') requestId = part.requestId;
+          },
+        },
+      )
+      .catch(() => undefined);
+    await expect
+      .poll(async () => requestId && (await world.storage.ledger.get(requestId))?.deliveredUsd, {
+        timeout: 5_000,
+      })
+      .toBeGreaterThan(0);
+    const reserved = await world.storage.ledger.get(requestId!);
+    expect(reserved?.status).toBe('reserved');
+
+    // The worker is gone: a new one starts and serves the next request.
+    const restarted = world.restart();
+    await restarted.run(ORIGIN, { prompt: 'Next.' }, { signal: new AbortController().signal });
+    const settled = await world.storage.ledger.get(requestId!);
+    expect(settled).toMatchObject({ status: 'settled', estimated: true });
+    expect(settled!.costUsd).toBeGreaterThan(0);
+    expect(settled!.costUsd).toBeLessThanOrEqual(settled!.reservedUsd);
+    const lines = await world.storage.requestLog.recent({ limit: 10 });
+    expect(lines.filter((line) => line.requestId === requestId)).toMatchObject([
+      { outcome: 'interrupted', costUsd: settled!.costUsd, estimated: true },
+    ]);
+    controller.abort();
+    await abandoned;
+  });
+});
+
+describe('state that outlives the worker', () => {
+  it('keeps a provider that asked to wait in cooldown after a restart', async () => {
+    world = await createWorld({ providers: { openai: 100, anthropic: 10 } });
+    world.servers.openai!.script({ kind: 'rate-limit', retryAfterSeconds: 60 });
+    await runCollecting(world.broker, { prompt: 'one' });
+    await new Promise((done) => setTimeout(done, 20)); // the state write is not awaited
+    const before = world.servers.openai!.requests.length;
+    const { result } = await runCollecting(world.restart(), { prompt: 'two' });
+    expect(result.model.provider).toBe('anthropic');
+    expect(world.servers.openai!.requests.length).toBe(before);
+  });
+
+  it('keeps counting a site against its rate limit after a restart', async () => {
+    world = await createWorld({ providers: { openai: 100 }, rateLimitPerMinute: 2 });
+    await runCollecting(world.broker, { prompt: 'one' });
+    await runCollecting(world.broker, { prompt: 'two' });
+    await new Promise((done) => setTimeout(done, 20));
+    const error = await rejectionOf(runCollecting(world.restart(), { prompt: 'three' }));
+    expect(error).toMatchObject({ name: 'QuotaExceededError' });
+    expect(error.message).toMatch(/at most 2 a minute/);
+  });
+
+  it('takes feedback on an answer given before the restart', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { result } = await runCollecting(world.broker, { prompt: 'Rate me.' });
+    await new Promise((done) => setTimeout(done, 20));
+    await expect(world.restart().feedback(ORIGIN, result.requestId, 1)).resolves.toBeUndefined();
+    // One verdict per answer.
+    await expect(world.restart().feedback(ORIGIN, result.requestId, 1)).rejects.toMatchObject({
+      name: 'InvalidStateError',
+    });
+  });
+});
