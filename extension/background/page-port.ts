@@ -40,16 +40,27 @@ export interface PagePortOptions {
   onOpen?(origin: string, post: (message: BackgroundToPage) => void): () => void;
 }
 
-/** The page's origin as the browser reports it; undefined for anything but a top-level http(s) page. */
+/**
+ * The calling frame's origin as the browser reports it — any frame of a tab, each with its own
+ * origin and grant; an about:blank frame has its creator's. Undefined for anything but an
+ * http(s) origin: opaque ones (sandboxed frames, data: URLs) and file: pages are refused.
+ */
 export function senderOrigin(sender: Runtime.MessageSender | undefined): string | undefined {
-  if (!sender || sender.id !== browser.runtime.id || !sender.tab || sender.frameId !== 0)
-    return undefined;
+  if (!sender || sender.id !== browser.runtime.id || !sender.tab) return undefined;
   const raw =
     (sender as { origin?: string }).origin ?? (sender.url ? new URL(sender.url).origin : undefined);
-  if (!raw) return undefined;
-  const { protocol } = new URL(raw);
-  return protocol === 'https:' || protocol === 'http:' ? raw : undefined;
+  if (!raw || raw === 'null') return undefined;
+  try {
+    const { protocol } = new URL(raw);
+    return protocol === 'https:' || protocol === 'http:' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
 }
+
+/** What a frame without an http(s) origin is told, call after call. */
+const NO_ORIGIN_MESSAGE =
+  'LLM Broker answers web pages with an http(s) origin only (not sandboxed frames, data: or file: pages).';
 
 /** The id of anything shaped like a page message, to answer it; undefined for noise. */
 function messageId(message: unknown): number | undefined {
@@ -61,7 +72,16 @@ function messageId(message: unknown): number | undefined {
 export function servePagePort(port: Runtime.Port, options: PagePortOptions): void {
   const origin = senderOrigin(port.sender);
   if (!origin) {
-    port.disconnect();
+    // Answer, rather than drop the port: the page's calls end with a reason, not a hang.
+    port.onMessage.addListener((message: unknown) => {
+      const id = messageId(message);
+      if (id !== undefined && (message as { kind?: unknown }).kind === 'call')
+        port.postMessage({
+          kind: 'error',
+          id,
+          error: { name: 'NotAllowedError', message: NO_ORIGIN_MESSAGE },
+        });
+    });
     return;
   }
   let connected = true;

@@ -54,6 +54,37 @@ describe('LLM Broker in Firefox', () => {
     expect(await site.evaluate(() => window.__announced)).toEqual(['LLM Broker']);
   });
 
+  it('gives each frame its own origin: cross-origin apart, about:blank its parent’s, opaque refused', async () => {
+    const page = await firefox.openTestPage('frames.html');
+    const crossOrigin = firefox.pagesUrl.replace('127.0.0.1', 'localhost');
+    const seen = await eventually('every frame', async () => {
+      const answers = await Promise.all(
+        page.frames().map(async (frame) => ({
+          url: frame.url(),
+          answer: await frame.evaluate(() =>
+            typeof window.llm === 'object'
+              ? window.llm
+                  .getPermission()
+                  .then((state) => state.origin)
+                  .catch((error: Error) => error.name)
+              : 'none',
+          ),
+        })),
+      );
+      return answers.length === 6 ? answers : undefined;
+    });
+    const answerOf = (test: (url: string) => boolean) =>
+      seen.filter(({ url }) => test(url)).map(({ answer }) => answer);
+    expect(answerOf((url) => url.startsWith(crossOrigin))).toEqual([crossOrigin]);
+    expect(answerOf((url) => url === 'about:blank')).toEqual([firefox.pagesUrl]);
+    expect(answerOf((url) => url.startsWith('data:'))).toEqual(['NotAllowedError']);
+    // The same-origin frame and the sandboxed one load the same URL: one answers, one is refused.
+    expect(answerOf((url) => url === `${firefox.pagesUrl}/blank.html`).sort()).toEqual(
+      [firefox.pagesUrl, 'NotAllowedError'].sort(),
+    );
+    await page.close();
+  });
+
   it('refuses an origin without a grant, before anything is sent', async () => {
     const error = await site.evaluate(() =>
       window.settle(window.llm.generate({ prompt: 'Hello?' })),
