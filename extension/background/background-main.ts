@@ -8,7 +8,13 @@ import { LlmError, type LlmErrorData, toLlmErrorData } from '../../src/protocol/
 import { VaultLockedError, WrongPassphraseError } from '../../src/storage/storage-errors';
 import { PAGE_PORT_NAME } from '../messaging/page-channel';
 import { UI_CHANNEL, type UiRequest, type UiResponse } from '../messaging/ui-channel';
-import { alarms, browser, isExtensionPage, type Runtime } from '../platform/browser-api';
+import {
+  alarms,
+  browser,
+  isExtensionPage,
+  onManagedSettingsChanged,
+  type Runtime,
+} from '../platform/browser-api';
 import { AUTO_LOCK_ALARM } from './auto-lock';
 import { backgroundServices } from './background-services';
 import { createPageHandlers } from './page-handlers';
@@ -36,6 +42,9 @@ browser.runtime.onInstalled.addListener(({ reason }) => {
     console.error('LLM Broker: opening the welcome page failed', error),
   );
 });
+
+// An administrator changed the organization's policy: it applies to the very next call.
+onManagedSettingsChanged(() => backgroundServices().broker.policyChanged());
 
 // The automatic lock's alarm: it wakes a stopped worker, which then locks or re-arms.
 alarms().onAlarm.addListener((alarm) => {

@@ -2,9 +2,10 @@
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
+import { parseOrganizationPolicy } from '../../src/runtime/organization-policy';
 import type { SessionMemory } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
-import { sessionStorage } from '../platform/browser-api';
+import { managedSettings, sessionStorage } from '../platform/browser-api';
 import { AutoLock } from './auto-lock';
 import { ConsentPrompts } from './consent-prompts';
 import { PageEvents } from './page-events';
@@ -62,6 +63,7 @@ export function backgroundServices(): BackgroundServices {
     findProvider,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
     session: browserSession,
+    readPolicy: async () => parseOrganizationPolicy(await managedSettings()).policy,
   });
   services = {
     storage,

@@ -18,6 +18,13 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     requestPermission: {
       trust: 'any',
       async run(_params, { origin, userActivation }) {
+        const barred = await broker.policyRefusal(origin);
+        if (barred) {
+          throw new LlmError({
+            name: 'NotAllowedError',
+            message: barred.charAt(0).toUpperCase() + barred.slice(1),
+          });
+        }
         const current = await broker.permissionOf(origin);
         if (current.granted) return current;
         // A page cannot pop the window by itself (on load, in a loop): the person must have

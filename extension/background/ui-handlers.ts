@@ -23,12 +23,13 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
 
   return {
     async getOverview() {
-      const [settings, accounts, grants, totals, lock] = await Promise.all([
+      const [settings, accounts, grants, totals, lock, policy] = await Promise.all([
         storage.settings.get(),
         storage.accounts.list(),
         storage.grants.list(),
         storage.ledger.monthTotals(),
         storage.accounts.lockStatus(),
+        broker.policy(),
       ]);
       const spentBy = new Map(totals.origins.map((month) => [month.scope, month.spentUsd]));
       return {
@@ -47,6 +48,7 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
         })),
         month: totals.global,
         lock,
+        policy,
       };
     },
     async saveSettings(changes) {

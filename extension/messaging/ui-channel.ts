@@ -7,6 +7,7 @@ import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
 import type { KeyCheckResult } from '../../src/providers/provider-types';
 import type { RoutePlan } from '../../src/router/router-types';
+import type { OrganizationPolicy } from '../../src/runtime/organization-policy';
 import type {
   BrokerSettings,
   LockStatus,
@@ -40,6 +41,8 @@ export interface Overview {
   /** Spend of every site together this month. */
   month: MonthTotals;
   lock: LockStatus;
+  /** What the organization's policy fixes (empty when there is none). */
+  policy: OrganizationPolicy;
 }
 
 /** What the consent window shows and the defaults it offers. */

@@ -29,6 +29,26 @@ export function sessionStorage(): typeof browser.storage.session {
 }
 
 /**
+ * What an administrator set for this extension (`storage.managed`, shaped by
+ * public/managed-schema.json). Empty where nothing is set; Firefox rejects when no policy exists
+ * at all, which reads as empty too.
+ */
+export async function managedSettings(): Promise<Record<string, unknown>> {
+  try {
+    return await browser.storage.managed.get(null);
+  } catch {
+    return {};
+  }
+}
+
+/** Calls `listener` whenever the administrator changes the managed settings. */
+export function onManagedSettingsChanged(listener: () => void): void {
+  browser.storage.onChanged.addListener((_changes, area) => {
+    if (area === 'managed') listener();
+  });
+}
+
+/**
  * Alarms: unlike timers, they outlive the service worker (MV3 stops it when idle) and wake it
  * when they fire. A packed extension's alarm fires 30 s after it is set at the soonest.
  * https://developer.chrome.com/docs/extensions/reference/api/alarms

@@ -9,7 +9,7 @@ import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { CatalogModel } from '../catalog/catalog-types';
 import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
-import { type LlmRequest, type PrivacyLevel, TASK_TYPES } from '../protocol/llm-request';
+import { type LlmRequest, TASK_TYPES } from '../protocol/llm-request';
 import { parseLlmRequest } from '../protocol/llm-request-schema';
 import type {
   Attempt,
@@ -34,6 +34,14 @@ import type {
 import { BudgetBook, type BudgetLimits } from './budget-book';
 import { reservationFor } from './cost';
 import { LocalModelDirectory } from './local-models';
+import {
+  cappedBudget,
+  NO_POLICY,
+  type OrganizationPolicy,
+  originRefusal,
+  providerRefusal,
+  stricterPrivacy,
+} from './organization-policy';
 import { ProviderHealth } from './provider-health';
 import { RateLimiter } from './rate-limiter';
 import { isCacheable, responseCacheKey } from './response-cache-key';
@@ -66,6 +74,8 @@ export interface BrokerOptions {
    * page may rate). Without it they last as long as this object.
    */
   session?: SessionMemory;
+  /** Reads the organization's policy (managed storage); none when absent. */
+  readPolicy?: () => Promise<OrganizationPolicy>;
 }
 
 export interface RunContext {
@@ -76,16 +86,6 @@ export interface RunContext {
 
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
-
-const PRIVACY_STRICTNESS: Record<PrivacyLevel, number> = {
-  any: 0,
-  'no-training': 1,
-  'local-only': 2,
-};
-
-function stricterPrivacy(a: PrivacyLevel, b: PrivacyLevel | undefined): PrivacyLevel {
-  return b !== undefined && PRIVACY_STRICTNESS[b] > PRIVACY_STRICTNESS[a] ? b : a;
-}
 
 function formatUsd(value: number): string {
   return value >= 0.01 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`;
@@ -128,6 +128,7 @@ export class Broker {
    */
   private accountsRead: Promise<Map<string, AccountRead>> | undefined;
   private settingsRead: Promise<BrokerSettings> | undefined;
+  private policyRead: Promise<OrganizationPolicy> | undefined;
   /** Grants as last read, per origin (the background invalidates them: `grantsChanged`). */
   private readonly grantReads = new Map<string, Promise<SiteGrant | undefined>>();
   /** This worker's start: stale reservations settled, the budget book loaded, state restored. */
@@ -216,6 +217,28 @@ export class Broker {
     return read;
   }
 
+  /** The organization's policy as last read (managed storage changes rarely; see policyChanged). */
+  policy(): Promise<OrganizationPolicy> {
+    this.policyRead ??= (this.options.readPolicy?.() ?? Promise.resolve(NO_POLICY)).catch(
+      (error) => {
+        console.error('LLM Broker: reading the organization policy failed', error);
+        this.policyRead = undefined;
+        return NO_POLICY;
+      },
+    );
+    return this.policyRead;
+  }
+
+  /** Forget the policy read (the administrator changed it). */
+  policyChanged(): void {
+    this.policyRead = undefined;
+  }
+
+  /** Why the organization's policy keeps `origin` out, if it does. */
+  async policyRefusal(origin: string): Promise<string | undefined> {
+    return originRefusal(await this.policy(), origin);
+  }
+
   /** Forget the grants read (a site was granted, revoked or edited), or one origin's. */
   grantsChanged(origin?: string): void {
     if (origin === undefined) this.grantReads.clear();
@@ -224,16 +247,16 @@ export class Broker {
 
   /** What a page may learn about its own access. */
   async permissionOf(origin: string): Promise<PermissionState> {
-    const grant = await this.grant(origin);
-    if (!grant?.allowed) return { origin, granted: false };
+    const [grant, policy] = await Promise.all([this.grant(origin), this.policy()]);
+    if (!grant?.allowed || originRefusal(policy, origin)) return { origin, granted: false };
     const { origins } = await this.storage.ledger.monthTotals();
     const spent = origins.find((totals) => totals.scope === origin)?.spentUsd ?? 0;
     return {
       origin,
       granted: true,
-      monthlyBudgetUsd: grant.monthlyBudgetUsd,
+      monthlyBudgetUsd: cappedBudget(grant.monthlyBudgetUsd, policy.maxSiteMonthlyBudgetUsd),
       spentThisMonthUsd: spent,
-      privacy: grant.privacy,
+      privacy: stricterPrivacy(grant.privacy, policy.privacy),
     };
   }
 
@@ -243,7 +266,11 @@ export class Broker {
    * any page could otherwise flood the person's request log.
    */
   async assertAllowed(origin: string): Promise<SiteGrant> {
-    const grant = await this.grant(origin);
+    const [grant, policy] = await Promise.all([this.grant(origin), this.policy()]);
+    const refusal = originRefusal(policy, origin);
+    if (refusal) {
+      throw new LlmError({ name: 'NotAllowedError', message: capitalize(refusal) });
+    }
     if (!grant?.allowed) {
       throw new LlmError({
         name: 'NotAllowedError',
@@ -291,11 +318,16 @@ export class Broker {
     assume: readonly string[] = [],
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const parsed = parseLlmRequest(input);
-    const [grant, state] = await Promise.all([
+    const [grant, state, policy] = await Promise.all([
       this.grant(origin),
       this.routingState(origin, assume),
+      this.policy(),
     ]);
-    const privacy = stricterPrivacy(grant?.privacy ?? 'any', parsed.constraints?.privacy);
+    // The strictest of the site's level, the request's and the organization's.
+    const privacy = stricterPrivacy(
+      stricterPrivacy(grant?.privacy, parsed.constraints?.privacy),
+      policy.privacy,
+    );
     const request: LlmRequest = { ...parsed, constraints: { ...parsed.constraints, privacy } };
     try {
       return { request, plan: route(request, this.catalog, state) };
@@ -423,7 +455,7 @@ export class Broker {
     // The reservation is taken in memory (no database on the way to the first token); it is
     // written when the first text arrives. Concurrent requests may have used the budget since
     // routing: route once more with what is left (a free local model may still fit).
-    const limits = this.limitsOf(grant, await this.settings());
+    const limits = this.limitsOf(grant, await this.settings(), await this.policy());
     let reservation = this.reservationOf(request, plan);
     let held = book.reserve(origin, reservation, limits, this.now());
     if (!held.ok) {
@@ -590,12 +622,13 @@ export class Broker {
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
   async routingState(origin: string, assume: readonly string[] = []): Promise<RoutingState> {
-    const [settings, accountReads, book, grant, stats] = await Promise.all([
+    const [settings, accountReads, book, grant, stats, policy] = await Promise.all([
       this.settings(),
       this.accounts(),
       this.start(),
       this.grant(origin),
       this.learning.current(),
+      this.policy(),
     ]);
     const accounts = [...accountReads.values()].map(({ summary }) => summary);
     const providers: RoutingState['providers'] = {};
@@ -605,18 +638,21 @@ export class Broker {
       if (!definition) continue;
       const read = accountReads.get(summary.provider);
       const locked = read?.locked === true;
-      const available = (summary.hasKey || !definition.requiresKey) && !locked;
+      const barred = providerRefusal(policy, summary.provider);
+      const available = (summary.hasKey || !definition.requiresKey) && !locked && !barred;
+      const why = barred ?? (locked ? LOCKED_KEY_REASON : undefined);
       providers[summary.provider] = {
         available,
         priority: providerPriorityOf(settings, summary.provider),
-        ...(locked && { unavailableReason: `${definition.name}: ${LOCKED_KEY_REASON}` }),
+        ...(why && { unavailableReason: `${definition.name}: ${why}` }),
       };
       if (available && definition.listModels && read) {
         localServers.push({ provider: definition, account: read.account });
       }
     }
     for (const provider of assume) {
-      if (providers[provider]?.available) continue;
+      // "What if" never reaches past the organization's policy.
+      if (providers[provider]?.available || providerRefusal(policy, provider)) continue;
       providers[provider] = { available: true, priority: providerPriorityOf(settings, provider) };
     }
     const now = this.now();
@@ -630,7 +666,7 @@ export class Broker {
       localModels: local.ready,
       ...(gateway && { gateway }),
       cooldowns: this.health.cooldowns(now),
-      budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings), now),
+      budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings, policy), now),
       now,
       stats,
     };
@@ -646,10 +682,16 @@ export class Broker {
   }
 
   /** The budgets a request from a site counts against (its own only when it has a grant). */
-  private limitsOf(grant: SiteGrant | undefined, settings: BrokerSettings): BudgetLimits {
+  private limitsOf(
+    grant: SiteGrant | undefined,
+    settings: BrokerSettings,
+    policy: OrganizationPolicy,
+  ): BudgetLimits {
     return {
-      globalUsd: settings.monthlyBudgetUsd,
-      siteUsd: grant?.allowed ? grant.monthlyBudgetUsd : Number.POSITIVE_INFINITY,
+      globalUsd: cappedBudget(settings.monthlyBudgetUsd, policy.maxMonthlyBudgetUsd),
+      siteUsd: grant?.allowed
+        ? cappedBudget(grant.monthlyBudgetUsd, policy.maxSiteMonthlyBudgetUsd)
+        : Number.POSITIVE_INFINITY,
     };
   }
 
@@ -812,4 +854,8 @@ function taskOf(input: unknown): LlmRequest['task'] {
   return typeof task === 'string' && (TASK_TYPES as readonly string[]).includes(task)
     ? (task as LlmRequest['task'])
     : undefined;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

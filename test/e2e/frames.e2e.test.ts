@@ -20,13 +20,13 @@ describe('frames', () => {
     if (!found) throw new Error(`no frame #${id}`);
     return found;
   };
-  const permissionIn = (target: Frame) =>
-    target.evaluate(() =>
+  type Answer = PermissionState | { name: string; message: string } | 'no window.llm';
+  const permissionIn = (target: Frame): Promise<Answer> =>
+    target.evaluate((): Promise<Answer> | Answer =>
       typeof window.llm === 'object'
-        ? (window.llm.getPermission().catch((error: Error) => ({
-            name: error.name,
-            message: error.message,
-          })) as Promise<PermissionState | { name: string; message: string }>)
+        ? window.llm
+            .getPermission()
+            .catch((error: Error) => ({ name: error.name, message: error.message }))
         : 'no window.llm',
     );
 

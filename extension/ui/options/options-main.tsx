@@ -5,6 +5,7 @@ import { uiCall } from '../components/ui-client';
 import { ToastProvider, useLoader } from '../components/ui-kit';
 import { ActivityView } from './activity-view';
 import { PlaygroundView } from './playground-view';
+import { PolicyNotice } from './policy-notice';
 import { PreferencesView } from './preferences-view';
 import { ProvidersView } from './providers-view';
 import { SitesView } from './sites-view';
@@ -75,6 +76,7 @@ function OptionsApp() {
           </div>
         )}
         {!overview && !error && <p class="muted">Loading…</p>}
+        {overview && <PolicyNotice policy={overview.policy} providers={overview.providers} />}
         {overview && section === 'providers' && (
           <ProvidersView overview={overview} reload={reload} />
         )}
