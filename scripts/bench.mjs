@@ -18,6 +18,7 @@ const BENCHMARKS = [
   ],
   ['Runtime overhead', ['bench/runtime-overhead.ts']],
   ['Bridge overhead (Chromium)', ['bench/bridge-overhead.ts']],
+  ['Sites under load and a hostile page (Chromium)', ['bench/site-load.ts']],
 ];
 
 const only = process.argv.slice(2);

@@ -99,12 +99,36 @@ class RelayConnection {
   }
 }
 
+/** A request's `signal`: an AbortSignal or nothing; anything else is the page's mistake. */
+function signalOf(request: PageRequest | undefined): AbortSignal | undefined {
+  let signal: unknown;
+  try {
+    signal = request?.signal;
+  } catch (error) {
+    throw new TypeError(
+      `Invalid request: \`signal\` could not be read (${(error as Error)?.message}).`,
+    );
+  }
+  if (signal === undefined || signal === null) return undefined;
+  if (!(signal instanceof AbortSignal))
+    throw new TypeError('Invalid request: `signal` must be an AbortSignal.');
+  return signal;
+}
+
 /** Copies a page's request into plain data, leaving the AbortSignal on this side. */
 function toWireRequest(request: PageRequest): LlmRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     throw new TypeError('Invalid request: expected an object such as { prompt: "…" }.');
   }
-  const { signal: _signal, ...rest } = request;
+  let _signal: unknown;
+  signalOf(request);
+  let rest: Omit<PageRequest, 'signal'>;
+  try {
+    ({ signal: _signal, ...rest } = request);
+  } catch (error) {
+    // A proxy or getter of the page's threw while the request was read.
+    throw new TypeError(`Invalid request: it could not be read (${(error as Error)?.message}).`);
+  }
   // Plain data within the limits, copied: one bad value fails this call alone, here, with a
   // TypeError naming it — before anything is posted.
   return plainDataCopy(rest, 'request') as LlmRequest;
@@ -133,7 +157,7 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
   /** Answers a request with the best model the user allows; resolves with the whole answer. */
   generate(request: PageRequest): Promise<LlmResult> {
     try {
-      return this.#call('generate', toWireRequest(request), request.signal);
+      return this.#call('generate', toWireRequest(request), signalOf(request));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -146,12 +170,10 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
     let finished = false;
     let failure: Error | undefined;
     const controller = new AbortController();
-    const signal = request?.signal
-      ? AbortSignal.any([request.signal, controller.signal])
-      : controller.signal;
-
     let result: Promise<LlmResult>;
     try {
+      const own = signalOf(request);
+      const signal = own ? AbortSignal.any([own, controller.signal]) : controller.signal;
       result = this.#call('stream', toWireRequest(request), signal, (parts) => {
         queue.push(...parts);
         wake?.();

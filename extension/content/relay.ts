@@ -6,6 +6,8 @@
  *   opens a second, independent connection and can neither take over nor hang `window.llm`'s;
  * - a message it cannot pass on (not plain data, too big, too deep) fails that call alone, with
  *   a TypeError; only a dead extension fails everything, and then the port is let go;
+ * - a page may have at most MAX_IN_FLIGHT calls unanswered at once; more are refused here, so
+ *   a flood costs the page, not the background;
  * - it stamps each call with whether the page has transient user activation — read here, in
  *   the isolated world, where page scripts cannot fake it — and nothing the page sends can set it.
  * The background learns the page's origin from the port's sender, never from a message.
@@ -26,6 +28,10 @@ import {
 /** Firefox's `browser` or Chrome's `chrome`: both have the same `runtime.connect` here. */
 const runtime: typeof chrome.runtime =
   (globalThis as { browser?: typeof chrome }).browser?.runtime ?? chrome.runtime;
+
+/** Unanswered calls a frame may have at once (every connection together). */
+const MAX_IN_FLIGHT = 128;
+let inFlightInFrame = 0;
 
 function extensionAlive(): boolean {
   // The extension was reloaded or removed under this page: its context is gone for good.
@@ -58,8 +64,12 @@ class Connection {
     this.page.postMessage(message);
   }
 
+  private answered(id: number): void {
+    if (this.inFlight.delete(id)) inFlightInFrame--;
+  }
+
   private fail(id: number, name: string, message: string): void {
-    this.inFlight.delete(id);
+    this.answered(id);
     this.toPage({ kind: 'error', id, error: { name: name as never, message } });
   }
 
@@ -70,7 +80,7 @@ class Connection {
   private connectBackground(): chrome.runtime.Port {
     const port = runtime.connect({ name: PAGE_PORT_NAME });
     port.onMessage.addListener((message: BackgroundToPage) => {
-      if (message.kind === 'result' || message.kind === 'error') this.inFlight.delete(message.id);
+      if (message.kind === 'result' || message.kind === 'error') this.answered(message.id);
       this.toPage(message);
     });
     // The service worker stopped (or the extension was updated): fail what was in flight cleanly
@@ -107,7 +117,32 @@ class Connection {
       this.fail(outgoing.id, 'TypeError', outgoing.error);
       return;
     }
-    if (outgoing.kind === 'call') this.inFlight.add(outgoing.id);
+    if (outgoing.kind === 'call') {
+      if (this.inFlight.has(outgoing.id)) {
+        this.toPage({
+          kind: 'error',
+          id: outgoing.id,
+          error: {
+            name: 'TypeError',
+            message: `Invalid call: call ${outgoing.id} is still running.`,
+          },
+        });
+        return;
+      }
+      if (inFlightInFrame >= MAX_IN_FLIGHT) {
+        this.toPage({
+          kind: 'error',
+          id: outgoing.id,
+          error: {
+            name: 'QuotaExceededError',
+            message: `Too many calls at once (at most ${MAX_IN_FLIGHT} unanswered); wait for some to finish.`,
+          },
+        });
+        return;
+      }
+      this.inFlight.add(outgoing.id);
+      inFlightInFrame++;
+    }
     if (!extensionAlive()) {
       this.background = undefined;
       this.failInFlight('LLM Broker is not available on this page any more; reload the page.');

@@ -49,6 +49,18 @@ export function plainDataCopy(
   what = 'the value',
   limits: PlainDataLimits = PLAIN_DATA_LIMITS,
 ): unknown {
+  try {
+    return copyPlainData(value, what, limits);
+  } catch (error) {
+    if (error instanceof PlainDataError) throw error;
+    // A getter or a proxy of the page's threw while being read: the value cannot be sent.
+    throw new PlainDataError(
+      `Invalid ${what}: part of it could not be read (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+}
+
+function copyPlainData(value: unknown, what: string, limits: PlainDataLimits): unknown {
   const root: unknown[] = [];
   const stack: Pending[] = [{ value, depth: 0, path: '', into: root, at: 0 }];
   let chars = 0;

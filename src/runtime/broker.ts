@@ -135,6 +135,9 @@ export class Broker {
   private started: Promise<BudgetBook> | undefined;
   private readonly createdAt: number;
   private stateSave: ReturnType<typeof setTimeout> | undefined;
+  /** Refusals waiting to be written together (a page can send many at once). */
+  private refusals: RequestRecord[] = [];
+  private refusalsWritten: Promise<void> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
@@ -312,12 +315,23 @@ export class Broker {
    * The routing decision for a request from `origin`, without calling any model. `assume` lists
    * providers to treat as set up (the playground's "what if").
    */
-  async plan(
+  plan(
     origin: string,
     input: unknown,
     assume: readonly string[] = [],
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
-    const parsed = parseLlmRequest(input);
+    try {
+      return this.planParsed(origin, parseLlmRequest(input), assume);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private async planParsed(
+    origin: string,
+    parsed: LlmRequest,
+    assume: readonly string[] = [],
+  ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const [grant, state, policy] = await Promise.all([
       this.grant(origin),
       this.routingState(origin, assume),
@@ -407,7 +421,7 @@ export class Broker {
     const grant = await this.assertAllowed(origin);
     const refused = async (error: unknown, task?: LlmRequest['task']): Promise<never> => {
       if (error instanceof LlmError) {
-        await this.record({
+        this.recordRefusal({
           requestId,
           origin,
           createdAt,
@@ -439,8 +453,10 @@ export class Broker {
     let plan: RoutePlan;
     const book = await this.start();
     try {
+      // A malformed request is refused before it uses up the site's rate.
+      const parsed = parseLlmRequest(input);
       this.takeRateSlot(grant);
-      ({ request, plan } = await this.plan(origin, input));
+      ({ request, plan } = await this.planParsed(origin, parsed));
     } catch (error) {
       return refused(error, taskOf(input));
     }
@@ -460,7 +476,7 @@ export class Broker {
     let held = book.reserve(origin, reservation, limits, this.now());
     if (!held.ok) {
       try {
-        ({ request, plan } = await this.plan(origin, input));
+        ({ request, plan } = await this.planParsed(origin, request));
       } catch (error) {
         return refused(error, request.task);
       }
@@ -820,6 +836,27 @@ export class Broker {
       latencyMs: result.latencyMs,
       ...(result.cached && { cached: true }),
     };
+  }
+
+  /**
+   * Queues a refusal's record: refusals cost nothing and a page can send thousands at once, so
+   * they are written together, a burst in one transaction, without holding up the answer.
+   */
+  private recordRefusal(record: RequestRecord): void {
+    this.refusals.push(record);
+    this.refusalsWritten ??= new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(async () => {
+        const batch = this.refusals;
+        this.refusals = [];
+        this.refusalsWritten = undefined;
+        await this.storage.recordRequests(batch);
+      })
+      .catch((error) => console.error('LLM Broker: writing refusals failed', error));
+  }
+
+  /** Resolves once the refusals queued so far are written (tests; before the worker stops). */
+  async flushRecords(): Promise<void> {
+    await this.refusalsWritten;
   }
 
   /**

@@ -51,6 +51,8 @@ export interface BrokerStorage {
    * and its request-log line — one write after the answer, and never one without the others.
    */
   recordRequest(record: RequestRecord): Promise<LedgerEntry>;
+  /** Several requests' records in one transaction (refusals arrive in bursts). */
+  recordRequests(records: readonly RequestRecord[]): Promise<void>;
   /** The Dexie database itself, for tests and maintenance; repositories are the API. */
   database: BrokerDatabase;
   close(): void;
@@ -64,6 +66,24 @@ export function createBrokerStorage(
   const now = options.now ?? Date.now;
   const ledger = createLedgerRepository(database, now);
   const requestLog = createRequestLogRepository(database);
+  const inRecordTransaction = <T>(work: () => Promise<T>) =>
+    database.transaction(
+      'rw',
+      [
+        database.ledgerRequests,
+        database.ledgerMonths,
+        database.ledgerAttempts,
+        database.requestLog,
+        database.settings,
+      ],
+      work,
+    );
+  const writeRecord = async ({ attempts, log, ...finish }: RequestRecord) => {
+    const entry = await ledger.finish(finish);
+    for (const attempt of attempts) await ledger.recordAttempt(finish.requestId, attempt);
+    await requestLog.append(log);
+    return entry;
+  };
   return {
     settings: createSettingsRepository(database),
     accounts: createAccountsRepository(database, {
@@ -74,26 +94,14 @@ export function createBrokerStorage(
     grants: createGrantsRepository(database, now),
     ledger,
     requestLog,
-    // The repositories' own transactions nest in this one (their tables are a subset of it).
-    recordRequest: ({ attempts, log, ...finish }) =>
-      database.transaction(
-        'rw',
-        [
-          database.ledgerRequests,
-          database.ledgerMonths,
-          database.ledgerAttempts,
-          database.requestLog,
-          database.settings,
-        ],
-        async () => {
-          const entry = await ledger.finish(finish);
-          for (const attempt of attempts) await ledger.recordAttempt(finish.requestId, attempt);
-          await requestLog.append(log);
-          return entry;
-        },
-      ),
     routerStats: createRouterStatsRepository(database, now),
     responseCache: createResponseCacheRepository(database, now),
+    // The repositories' own transactions nest in this one (their tables are a subset of it).
+    recordRequest: (record) => inRecordTransaction(() => writeRecord(record)),
+    recordRequests: (records) =>
+      inRecordTransaction(async () => {
+        for (const record of records) await writeRecord(record);
+      }),
     database,
     close: () => database.close(),
   };

@@ -81,3 +81,26 @@ describe('plainDataCopy', () => {
     expect(() => plainDataCopy(shared)).toThrow(/more than 200000 values/);
   });
 });
+
+describe('plainDataCopy and values that throw', () => {
+  it('turns a throwing getter or proxy trap into a TypeError that says so', () => {
+    const getter = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get() {
+        throw new Error('getter');
+      },
+    });
+    expect(() => plainDataCopy({ prompt: getter }, 'the request')).toThrow(
+      /Invalid the request: part of it could not be read \(getter\)/,
+    );
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(() => plainDataCopy(trap)).toThrow(PlainDataError);
+  });
+});

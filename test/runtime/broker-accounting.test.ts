@@ -108,6 +108,7 @@ describe('the reservation bounds the call', () => {
       0,
     );
     expect(spent).toBeLessThanOrEqual(budget);
+    await world.broker.flushRecords();
     const { origins } = await world.storage.ledger.monthTotals();
     const site = origins.find((totals) => totals.scope === ORIGIN)!;
     expect(site.spentUsd).toBeLessThanOrEqual(budget);

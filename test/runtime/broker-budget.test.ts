@@ -63,6 +63,7 @@ describe('budgets', () => {
     expect(openaiReasons.every((reason) => /budget/i.test(reason))).toBe(true);
     expect(world.servers.openai!.requests).toHaveLength(0);
     // Refused, charged nothing, and on the record with the reason the site was told.
+    await world.broker.flushRecords();
     const entries = await world.storage.ledger.list();
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ status: 'released', costUsd: 0, reservedUsd: 0 });

@@ -38,6 +38,7 @@ describe('a broker whose keys are locked', () => {
     const { global } = await world.storage.ledger.monthTotals();
     expect(global).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
     // Refused before any model was called: one record, saying why, charging nothing.
+    await world.broker.flushRecords();
     const logged = await world.storage.requestLog.recent({ limit: 5 });
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({

@@ -126,7 +126,10 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     },
     async close() {
       // Pending statistics are written before the database goes away.
-      for (const broker of brokers) await broker.flushStats();
+      for (const broker of brokers) {
+        await broker.flushRecords();
+        await broker.flushStats();
+      }
       await Promise.all(Object.values(servers).map((server) => server.close()));
       storage.close();
     },
