@@ -17,6 +17,7 @@ import {
 } from '../platform/browser-api';
 import { AUTO_LOCK_ALARM } from './auto-lock';
 import { backgroundServices } from './background-services';
+import { policyChanged, startPolicyRead } from './organization-policy-source';
 import { createPageHandlers } from './page-handlers';
 import { servePagePort } from './page-port';
 import { createUiHandlers } from './ui-handlers';
@@ -43,8 +44,13 @@ browser.runtime.onInstalled.addListener(({ reason }) => {
   );
 });
 
-// An administrator changed the organization's policy: it applies to the very next call.
-onManagedSettingsChanged(() => backgroundServices().broker.policyChanged());
+// The browser is slow to answer the first read of the managed policy: start it now. And when an
+// administrator changes the policy, it applies to the very next call.
+void startPolicyRead();
+onManagedSettingsChanged(() => {
+  policyChanged();
+  backgroundServices().broker.policyChanged();
+});
 
 // The automatic lock's alarm: it wakes a stopped worker, which then locks or re-arms.
 alarms().onAlarm.addListener((alarm) => {

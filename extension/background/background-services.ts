@@ -2,12 +2,12 @@
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
-import { parseOrganizationPolicy } from '../../src/runtime/organization-policy';
 import type { SessionMemory } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
-import { managedSettings, sessionStorage } from '../platform/browser-api';
+import { sessionStorage } from '../platform/browser-api';
 import { AutoLock } from './auto-lock';
 import { ConsentPrompts } from './consent-prompts';
+import { readOrganizationPolicy } from './organization-policy-source';
 import { PageEvents } from './page-events';
 
 /** The broker's restart-proof memory: `storage.session`, under a prefix of its own. */
@@ -63,7 +63,7 @@ export function backgroundServices(): BackgroundServices {
     findProvider,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
     session: browserSession,
-    readPolicy: async () => parseOrganizationPolicy(await managedSettings()).policy,
+    readPolicy: (strict) => readOrganizationPolicy(strict, () => broker.policyChanged()),
   });
   services = {
     storage,

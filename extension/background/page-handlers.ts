@@ -18,13 +18,6 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     requestPermission: {
       trust: 'any',
       async run(_params, { origin, userActivation }) {
-        const barred = await broker.policyRefusal(origin);
-        if (barred) {
-          throw new LlmError({
-            name: 'NotAllowedError',
-            message: barred.charAt(0).toUpperCase() + barred.slice(1),
-          });
-        }
         const current = await broker.permissionOf(origin);
         if (current.granted) return current;
         // A page cannot pop the window by itself (on load, in a loop): the person must have
@@ -34,6 +27,14 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
             name: 'NotAllowedError',
             message:
               'requestPermission() needs a user gesture: call it from a click or key press on the page.',
+          });
+        }
+        // The organization's policy as the browser has it now (it may still be loading).
+        const barred = await broker.policyRefusal(origin);
+        if (barred) {
+          throw new LlmError({
+            name: 'NotAllowedError',
+            message: barred.charAt(0).toUpperCase() + barred.slice(1),
           });
         }
         const decision = await consent.ask(origin);

@@ -99,6 +99,12 @@ export type UiMethod = keyof UiMethods;
 
 export const UI_CHANNEL = 'llm-broker/ui';
 
+/**
+ * The local-storage item holding the organization policy last read: the background writes it,
+ * extension pages watch it to show a policy that arrived while they were open.
+ */
+export const LAST_POLICY_ITEM = 'organization-policy';
+
 export type UiRequest = {
   [M in UiMethod]: { channel: typeof UI_CHANNEL; method: M; params: UiMethods[M]['params'] };
 }[UiMethod];

@@ -41,6 +41,15 @@ export async function managedSettings(): Promise<Record<string, unknown>> {
   }
 }
 
+/** Calls `listener` whenever `item` of the extension's local storage changes. */
+export function onLocalItemChanged(item: string, listener: () => void): () => void {
+  const watch = (changes: Record<string, unknown>, area: string) => {
+    if (area === 'local' && item in changes) listener();
+  };
+  browser.storage.onChanged.addListener(watch);
+  return () => browser.storage.onChanged.removeListener(watch);
+}
+
 /** Calls `listener` whenever the administrator changes the managed settings. */
 export function onManagedSettingsChanged(listener: () => void): void {
   browser.storage.onChanged.addListener((_changes, area) => {

@@ -74,8 +74,11 @@ export interface BrokerOptions {
    * page may rate). Without it they last as long as this object.
    */
   session?: SessionMemory;
-  /** Reads the organization's policy (managed storage); none when absent. */
-  readPolicy?: () => Promise<OrganizationPolicy>;
+  /**
+   * Reads the organization's policy (managed storage); none when absent. `strict`: the
+   * browser's current answer, however long it takes; otherwise the best known at once.
+   */
+  readPolicy?: (strict: boolean) => Promise<OrganizationPolicy>;
 }
 
 export interface RunContext {
@@ -222,7 +225,7 @@ export class Broker {
 
   /** The organization's policy as last read (managed storage changes rarely; see policyChanged). */
   policy(): Promise<OrganizationPolicy> {
-    this.policyRead ??= (this.options.readPolicy?.() ?? Promise.resolve(NO_POLICY)).catch(
+    this.policyRead ??= (this.options.readPolicy?.(false) ?? Promise.resolve(NO_POLICY)).catch(
       (error) => {
         console.error('LLM Broker: reading the organization policy failed', error);
         this.policyRead = undefined;
@@ -237,9 +240,10 @@ export class Broker {
     this.policyRead = undefined;
   }
 
-  /** Why the organization's policy keeps `origin` out, if it does. */
+  /** Why the organization's policy keeps `origin` out, if it does (the browser's current word). */
   async policyRefusal(origin: string): Promise<string | undefined> {
-    return originRefusal(await this.policy(), origin);
+    const policy = (await this.options.readPolicy?.(true)) ?? NO_POLICY;
+    return originRefusal(policy, origin);
   }
 
   /** Forget the grants read (a site was granted, revoked or edited), or one origin's. */
@@ -250,8 +254,10 @@ export class Broker {
 
   /** What a page may learn about its own access. */
   async permissionOf(origin: string): Promise<PermissionState> {
-    const [grant, policy] = await Promise.all([this.grant(origin), this.policy()]);
-    if (!grant?.allowed || originRefusal(policy, origin)) return { origin, granted: false };
+    const grant = await this.grant(origin);
+    if (!grant?.allowed) return { origin, granted: false };
+    const policy = await this.policy();
+    if (originRefusal(policy, origin)) return { origin, granted: false };
     const { origins } = await this.storage.ledger.monthTotals();
     const spent = origins.find((totals) => totals.scope === origin)?.spentUsd ?? 0;
     return {
@@ -269,7 +275,9 @@ export class Broker {
    * any page could otherwise flood the person's request log.
    */
   async assertAllowed(origin: string): Promise<SiteGrant> {
-    const [grant, policy] = await Promise.all([this.grant(origin), this.policy()]);
+    const grant = await this.grant(origin);
+    // No grant: refused at once, whatever the policy (which may still be loading).
+    const policy = grant?.allowed ? await this.policy() : NO_POLICY;
     const refusal = originRefusal(policy, origin);
     if (refusal) {
       throw new LlmError({ name: 'NotAllowedError', message: capitalize(refusal) });
@@ -495,22 +503,21 @@ export class Broker {
     }
     const month = held.month;
 
-    // Written once the first text arrives, then the cost delivered so far at most once a second,
-    // so a worker that stops mid-answer leaves what its successor needs to charge for it.
-    let opened: Promise<unknown> | undefined;
-    let lastCheckpoint = 0;
-    let checkpointed = Promise.resolve();
+    // The reservation is written alongside the call, not before it (nothing on the database
+    // delays the first byte), so a worker that stops early still leaves its record; the cost of
+    // the text delivered so far follows with the first token and at most once a second after,
+    // so the next worker charges for what was delivered.
+    const opened = this.storage.ledger
+      .open({ requestId, origin, reservedUsd: reservation, createdAt })
+      .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
+    let lastCheckpoint: number | undefined;
+    let checkpointed: Promise<unknown> = opened;
     const onProgress = (deliveredUsd: number) => {
       const time = this.monotonic();
-      if (!opened) {
-        opened = this.storage.ledger
-          .open({ requestId, origin, reservedUsd: reservation, createdAt })
-          .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
-      } else if (time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
+      if (lastCheckpoint !== undefined && time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
       lastCheckpoint = time;
       const deliveredSoFar = Math.min(deliveredUsd, reservation);
       checkpointed = checkpointed
-        .then(() => opened)
         .then(() => this.storage.ledger.checkpoint(requestId, deliveredSoFar))
         .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
     };

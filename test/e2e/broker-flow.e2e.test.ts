@@ -19,6 +19,8 @@ describe('a site using window.llm through the extension', () => {
   let broker: BrokerBrowser;
   let openai: ProviderServer;
   let site: Page;
+  /** The first answer's id, rated after the worker restarts. */
+  let firstAnswerId: string;
 
   beforeAll(async () => {
     openai = await startProviderServer({ kind: 'openai', apiKey: API_KEY, text: ANSWER });
@@ -82,6 +84,7 @@ describe('a site using window.llm through the extension', () => {
       finishReason: 'stop',
     });
     const answer = result;
+    firstAnswerId = answer.requestId;
     expect(answer.usage.inputTokens).toBeGreaterThan(0);
     expect(answer.usage.outputTokens).toBeGreaterThan(0);
     expect(answer.costUsd).toBeGreaterThan(0);
@@ -154,6 +157,16 @@ describe('a site using window.llm through the extension', () => {
     expect(await site.evaluate(() => window.llm.ping())).toBe('pong');
     const result = await site.evaluate(() => window.llm.generate({ prompt: 'After the restart.' }));
     expect(result.text).toBe(ANSWER);
+    // What the stopped worker knew is still known: an earlier answer can be rated…
+    expect(
+      await site.evaluate((id) => window.settle(window.llm.feedback(id, 1)), firstAnswerId),
+    ).toBeUndefined();
+    // …and the interrupted stream has its record, at what it had delivered.
+    const log = await broker.openExtensionPage('extension/ui/options/options.html#activity');
+    await expect
+      .poll(() => log.locator('tbody tr').filter({ hasText: 'interrupted' }).count())
+      .toBe(1);
+    await log.close();
     // The stopped worker's reservation was given back by the new one.
     const options = await broker.openExtensionPage('extension/ui/options/options.html#preferences');
     await expect.poll(() => options.getByText(/spent this month/).count()).toBe(1);

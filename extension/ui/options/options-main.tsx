@@ -1,6 +1,8 @@
 import '../components/broker-ui.css';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { LAST_POLICY_ITEM } from '../../messaging/ui-channel';
+import { onLocalItemChanged } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
 import { ToastProvider, useLoader } from '../components/ui-kit';
 import { ActivityView } from './activity-view';
@@ -39,9 +41,12 @@ function OptionsApp() {
     };
     addEventListener('hashchange', onHash);
     document.addEventListener('visibilitychange', onVisible);
+    // The organization's policy can arrive (or change) while the page is open.
+    const stopWatching = onLocalItemChanged(LAST_POLICY_ITEM, () => void reload());
     return () => {
       removeEventListener('hashchange', onHash);
       document.removeEventListener('visibilitychange', onVisible);
+      stopWatching();
     };
   }, [reload]);
 
