@@ -14,6 +14,7 @@ import { type BrowserContext, chromium, type Page, type Worker } from 'playwrigh
 export const DIST_DIR = resolve(import.meta.dirname, '../../dist');
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/screenshots');
 const PAGES_DIR = resolve(import.meta.dirname, 'pages');
+const ROOT_DIR = resolve(import.meta.dirname, '../..');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Flags that keep Chromium quiet on a closed network and (given a build) load the extension. */
@@ -56,8 +57,10 @@ export function servePages(): Promise<Server> {
   const server = createServer((request, response) => {
     const name =
       new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/+/, '') || 'index.html';
-    const file = join(PAGES_DIR, name);
-    if (!file.startsWith(PAGES_DIR) || !existsSync(file)) {
+    // The site developers' kit, as a site would serve its copy.
+    const directory = name.startsWith('client/') ? ROOT_DIR : PAGES_DIR;
+    const file = join(directory, name);
+    if (!file.startsWith(directory) || !existsSync(file)) {
       response.writeHead(404).end('not found');
       return;
     }
