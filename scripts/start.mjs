@@ -108,7 +108,9 @@ try {
   }
   console.log(`LLM Broker ${id} is loaded from dist/ and its settings are open: ${settingsUrl}`);
   if (headless) console.log(`No display: Chromium runs headless; DevTools on ${devtools}`);
-  console.log('Try it on a website: `npm run demo` serves the demo site on 127.0.0.1.');
+  console.log(
+    'Try it on a website: run `npm run demo` and open http://127.0.0.1:5178/ in this browser.',
+  );
   console.log('Press Ctrl+C to quit.');
 } catch (error) {
   console.error(`npm start: ${error.message}`);
