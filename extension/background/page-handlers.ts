@@ -71,6 +71,7 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
       },
     },
     route: { trust: 'granted', run: (request, { origin }) => broker.decide(origin, request) },
+    countTokens: { trust: 'granted', run: async (request) => broker.countTokens(request) },
     models: { trust: 'granted', run: (_params, { origin }) => broker.models(origin) },
     feedback: {
       trust: 'granted',

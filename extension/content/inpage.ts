@@ -229,6 +229,14 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
     return this.#call('models', null);
   }
 
+  countTokens(request: LlmRequest): Promise<number> {
+    try {
+      return this.#call('countTokens', toWireRequest(request));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   async feedback(requestId: string, score: number): Promise<void> {
     await this.#call('feedback', plainDataCopy({ requestId, score }, 'feedback') as never);
   }

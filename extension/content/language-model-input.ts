@@ -29,6 +29,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** An image, audio or binary value (what a text part's value cannot be). */
+function isMedia(value: unknown): boolean {
+  return (
+    value instanceof Blob ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) ||
+    (typeof ImageData !== 'undefined' && value instanceof ImageData) ||
+    (typeof Element !== 'undefined' && value instanceof Element)
+  );
+}
+
+function isIterableObject(value: unknown): value is Iterable<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  );
+}
+
 /** A WebIDL dictionary argument: absent is `{}`, anything but an object is a TypeError. */
 export function dictionary(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
@@ -58,13 +78,11 @@ function canonicalizeMessage(message: unknown, at: string, isLast: boolean): str
     }
     throw notSupported('Prefilling the answer (`prefix: true`) is not supported.');
   }
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) {
-    throw new TypeError(`\`${at}.content\` must be a string or an array of { type, value }.`);
-  }
+  // WebIDL's (DOMString or sequence<…>): an iterable is the sequence, anything else a string.
+  if (!isIterableObject(content)) return String(content);
   // Contiguous text parts are joined with nothing between them, as the spec does.
   let text = '';
-  content.forEach((part: unknown, index) => {
+  Array.from(content).forEach((part: unknown, index) => {
     const where = `${at}.content[${index}]`;
     if (!isObject(part)) throw new TypeError(`\`${where}\` must be a { type, value } object.`);
     const type = part.type as LanguageModelMessageType;
@@ -74,8 +92,9 @@ function canonicalizeMessage(message: unknown, at: string, isLast: boolean): str
     if (type !== 'text') {
       throw notSupported(`\`${where}\`: only text input is supported, not ${type}.`);
     }
-    if (typeof part.value !== 'string') throw new TypeError(`\`${where}.value\` must be a string.`);
-    text += part.value;
+    // WebIDL converts any other value to a string; media cannot be text.
+    if (isMedia(part.value)) throw new TypeError(`\`${where}.value\` must be a string.`);
+    text += String(part.value);
   });
   return text;
 }
@@ -89,16 +108,17 @@ export function canonicalizePrompt(
   hasContext: boolean,
   name = 'input',
 ): CanonicalPrompt {
-  if (typeof input === 'string')
-    return { system: undefined, messages: [{ role: 'user', content: input }] };
-  if (!Array.isArray(input)) {
-    throw new TypeError(`\`${name}\` must be a string or an array of { role, content } messages.`);
-  }
-  if (input.length === 0) return { system: undefined, messages: [{ role: 'user', content: '' }] };
+  // WebIDL's (sequence<LanguageModelMessage> or DOMString): an iterable object is the sequence;
+  // anything else — null, undefined, a number, a plain object — is converted to a string.
+  if (typeof input === 'string' || !isIterableObject(input))
+    return { system: undefined, messages: [{ role: 'user', content: String(input) }] };
+  const sequence = Array.from(input);
+  if (sequence.length === 0)
+    return { system: undefined, messages: [{ role: 'user', content: '' }] };
   const prompt: CanonicalPrompt = { system: undefined, messages: [] };
-  input.forEach((message: unknown, index) => {
+  sequence.forEach((message: unknown, index) => {
     const at = `${name}[${index}]`;
-    const content = canonicalizeMessage(message, at, index === input.length - 1);
+    const content = canonicalizeMessage(message, at, index === sequence.length - 1);
     const { role } = message as { role: TextMessage['role'] | 'system' };
     if (role !== 'system') prompt.messages.push({ role, content });
     else if (index === 0 && !hasContext) prompt.system = content;
@@ -107,18 +127,44 @@ export function canonicalizePrompt(
   return prompt;
 }
 
+/** The Prompt API's sampling modes, from most predictable to most creative. */
+export const SAMPLING_MODES = [
+  'most-predictable',
+  'predictable',
+  'slightly-predictable',
+  'balanced',
+  'slightly-creative',
+  'creative',
+  'most-creative',
+] as const;
+export type SamplingMode = (typeof SAMPLING_MODES)[number];
+
+/** The temperature each mode asks the router for (`balanced`: the model's own default). */
+export const SAMPLING_TEMPERATURES: Record<SamplingMode, number | undefined> = {
+  'most-predictable': 0,
+  predictable: 0.3,
+  'slightly-predictable': 0.6,
+  balanced: undefined,
+  'slightly-creative': 0.9,
+  creative: 1.2,
+  'most-creative': 1.5,
+};
+
 /** The options `availability()` and `create()` share, and whether the broker can honour them. */
 export interface CoreOptions {
-  temperature: number | undefined;
-  /** False when they ask for something only text-in, text-out sessions cannot give. */
+  samplingMode: SamplingMode;
+  /** False when they ask for something text-in, text-out sessions in known languages cannot give. */
   supported: boolean;
 }
 
-/** `expectedInputs` / `expectedOutputs`: whether every entry is text. */
-function expectsOnlyText(value: unknown, name: string): boolean {
+/** Language names ICU knows: a tag it cannot name is a language no model here is known to serve. */
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/** `expectedInputs` / `expectedOutputs`: whether every entry is text in a known language. */
+function expectsOnlyKnownText(value: unknown, name: string): boolean {
   if (value === undefined) return true;
-  if (!Array.isArray(value)) throw new TypeError(`\`${name}\` must be an array.`);
-  return value.every((expected: unknown, index) => {
+  if (!isIterableObject(value)) throw new TypeError(`\`${name}\` must be a sequence.`);
+  return Array.from(value).every((expected: unknown, index) => {
     const at = `${name}[${index}]`;
     if (!isObject(expected)) throw new TypeError(`\`${at}\` must be a { type, languages } object.`);
     const type = expected.type as LanguageModelMessageType;
@@ -126,39 +172,32 @@ function expectsOnlyText(value: unknown, name: string): boolean {
       throw new TypeError(`\`${at}.type\` must be one of ${LANGUAGE_MODEL_MESSAGE_TYPES}.`);
     }
     const { languages } = expected;
+    let known = true;
     if (languages !== undefined) {
-      if (!Array.isArray(languages) || languages.some((tag) => typeof tag !== 'string')) {
-        throw new TypeError(`\`${at}.languages\` must be an array of language tags.`);
+      if (!isIterableObject(languages)) {
+        throw new TypeError(`\`${at}.languages\` must be a sequence of language tags.`);
       }
-      Intl.getCanonicalLocales(languages); // a RangeError for an invalid tag, as the spec says
+      // A RangeError for an invalid tag, as the spec says; valid tags come back canonical.
+      const tags = Intl.getCanonicalLocales(Array.from(languages, (tag) => String(tag)));
+      known = tags.every((tag) => languageNames.of(tag) !== undefined);
     }
-    return type === 'text';
+    return type === 'text' && known;
   });
 }
 
-function optionalNumber(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`\`${name}\` must be a number.`);
-  }
-  return value;
-}
-
 export function parseCoreOptions(options: Record<string, unknown>): CoreOptions {
-  let temperature = optionalNumber(options.temperature, 'temperature');
-  if (temperature !== undefined) {
-    if (temperature < 0) throw new RangeError('`temperature` must be at least 0.');
-    temperature = Math.min(temperature, 2); // the spec clamps to the maximum (+Infinity included)
+  // `temperature` and `topK` exist only for extensions in the current spec: a page's are ignored.
+  const { samplingMode = 'balanced', tools } = options;
+  const mode = String(samplingMode);
+  if (!(SAMPLING_MODES as readonly string[]).includes(mode)) {
+    throw new TypeError(`\`samplingMode\` must be one of ${SAMPLING_MODES.join(', ')}.`);
   }
-  // Checked as the spec says, then ignored (see LanguageModelCreateCoreOptions.topK).
-  const topK = optionalNumber(options.topK, 'topK');
-  if (topK !== undefined && topK < 1) throw new RangeError('`topK` must be at least 1.');
-  const { tools } = options;
-  if (tools !== undefined && !Array.isArray(tools))
-    throw new TypeError('`tools` must be an array.');
-  const textIn = expectsOnlyText(options.expectedInputs, 'expectedInputs');
-  const textOut = expectsOnlyText(options.expectedOutputs, 'expectedOutputs');
-  return { temperature, supported: textIn && textOut && !tools?.length };
+  if (tools !== undefined && !isIterableObject(tools))
+    throw new TypeError('`tools` must be a sequence.');
+  const textIn = expectsOnlyKnownText(options.expectedInputs, 'expectedInputs');
+  const textOut = expectsOnlyKnownText(options.expectedOutputs, 'expectedOutputs');
+  const noTools = tools === undefined || Array.from(tools as Iterable<unknown>).length === 0;
+  return { samplingMode: mode as SamplingMode, supported: textIn && textOut && noTools };
 }
 
 export interface CreateOptions extends CoreOptions {
@@ -191,6 +230,34 @@ export interface PromptOptions {
   schema: Record<string, unknown> | undefined;
 }
 
+const SCHEMA_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'];
+
+/**
+ * A JSON Schema the router can send as it is: plain data, no cycles, every `type` a JSON Schema
+ * type. Anything else is a NotSupportedError, as the spec has it for constraints a model cannot
+ * follow (a TypeError is kept for what is not an object at all).
+ */
+function checkSchema(schema: Record<string, unknown>): void {
+  const ancestors: object[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (!isObject(value)) return;
+    if (ancestors.includes(value))
+      throw notSupported(`\`responseConstraint${path}\` refers to itself.`);
+    ancestors.push(value);
+    if (ancestors.length > 64) throw notSupported('`responseConstraint` is nested too deeply.');
+    const type = (value as Record<string, unknown>).type;
+    const types = Array.isArray(type) ? type : type === undefined ? [] : [type];
+    if (!Array.isArray(value) && types.some((entry) => !SCHEMA_TYPES.includes(entry as string))) {
+      throw notSupported(
+        `\`responseConstraint${path}.type\` must be one of ${SCHEMA_TYPES.join(', ')}.`,
+      );
+    }
+    for (const [key, child] of Object.entries(value)) visit(child, `${path}.${key}`);
+    ancestors.pop();
+  };
+  visit(schema, '');
+}
+
 export function parsePromptOptions(value: unknown): PromptOptions {
   const options = dictionary(value, 'options');
   const { responseConstraint, omitResponseConstraintInput } = options;
@@ -198,6 +265,7 @@ export function parsePromptOptions(value: unknown): PromptOptions {
     throw new TypeError('`omitResponseConstraintInput` needs a `responseConstraint`.');
   }
   if (responseConstraint instanceof RegExp) {
+    // No provider the router uses can hold an answer to a regular expression while it writes.
     throw notSupported('A RegExp `responseConstraint` is not supported; give a JSON Schema.');
   }
   if (
@@ -206,5 +274,6 @@ export function parsePromptOptions(value: unknown): PromptOptions {
   ) {
     throw new TypeError('`responseConstraint` must be a JSON Schema object.');
   }
+  if (responseConstraint) checkSchema(responseConstraint);
   return { signal: optionalSignal(options), schema: responseConstraint };
 }

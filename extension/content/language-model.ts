@@ -12,12 +12,10 @@
 import type {
   LanguageModelAvailability,
   LanguageModelConstructor,
-  LanguageModelParams,
   LanguageModelSession,
 } from '../../src/protocol/language-model';
 import type { LlmBrokerApi } from '../../src/protocol/llm-broker-api';
 import type { LlmRequest, Message } from '../../src/protocol/llm-request';
-import type { TokenUsage } from '../../src/protocol/llm-result';
 import {
   type CanonicalPrompt,
   canonicalizePrompt,
@@ -27,27 +25,50 @@ import {
   parseCoreOptions,
   parseCreateOptions,
   parsePromptOptions,
+  SAMPLING_TEMPERATURES,
+  type SamplingMode,
   type TextMessage,
 } from './language-model-input';
 
 type BrokerCalls = Pick<
   LlmBrokerApi,
-  'getPermission' | 'requestPermission' | 'models' | 'route' | 'generate' | 'stream'
+  'getPermission' | 'requestPermission' | 'models' | 'countTokens' | 'generate' | 'stream'
 >;
 
-interface SessionState {
-  system: string | undefined;
-  history: TextMessage[];
-  contextUsage: number;
-  contextWindow: number;
-  temperature: number | undefined;
+/** A turn of the conversation and the tokens it takes (the router's count, as measure gives). */
+interface Entry {
+  message: TextMessage;
+  tokens: number;
 }
 
-/** The nominal default the session reports when `create()` was given no temperature. */
-const DEFAULT_TEMPERATURE = 1;
+interface SessionState {
+  system: { text: string; tokens: number } | undefined;
+  history: Entry[];
+  contextWindow: number;
+  samplingMode: SamplingMode;
+}
+
+/** Past this many characters a prompt is counted in the page (the bridge takes 16 million). */
+const LOCAL_COUNT_CHARS = 8_000_000;
 
 function invalidState(): DOMException {
   return new DOMException('The session has been destroyed.', 'InvalidStateError');
+}
+
+/**
+ * The QuotaExceededError the spec asks for, with `requested` and `quota` (Chromium has the
+ * QuotaExceededError interface; elsewhere a DOMException of that name carries them).
+ */
+function quotaExceeded(requested: number, quota: number): DOMException {
+  const message = `The input takes about ${requested} tokens; the context window holds ${quota}.`;
+  const Native = (
+    globalThis as { QuotaExceededError?: new (message: string, options: object) => DOMException }
+  ).QuotaExceededError;
+  if (typeof Native === 'function') return new Native(message, { requested, quota });
+  return Object.defineProperties(new DOMException(message, 'QuotaExceededError'), {
+    requested: { value: requested, enumerable: true },
+    quota: { value: quota, enumerable: true },
+  });
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
@@ -61,6 +82,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
+/** One turn later: lets an abort the page made right after calling be seen. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 function asMessages(prompt: CanonicalPrompt): Message[] {
   const system: Message[] =
     prompt.system === undefined ? [] : [{ role: 'system', content: prompt.system }];
@@ -73,17 +97,30 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
   const getPermission = broker.getPermission.bind(broker);
   const requestPermission = broker.requestPermission.bind(broker);
   const models = broker.models.bind(broker);
-  const route = broker.route.bind(broker);
+  const countTokens = broker.countTokens.bind(broker);
   const generate = broker.generate.bind(broker);
   const stream = broker.stream.bind(broker);
   /** Only `create()` and `clone()` may construct: `new LanguageModel()` is illegal, as natively. */
   const constructing = Symbol('LanguageModel');
 
-  /** Tokens `prompt` takes, as the router counts them: a route decision, no model called. */
-  async function measure(prompt: CanonicalPrompt): Promise<number> {
-    const decision = await route({ messages: asMessages(prompt) });
-    return decision.inputTokens;
-  }
+  /**
+   * Tokens a prompt takes, as the router counts them (no model called). A text too large to send
+   * through the extension at all is far beyond any context window: it is counted here, at about
+   * four characters a token, so that measuring it still works and prompting it is a
+   * QuotaExceededError rather than a TypeError.
+   */
+  const countAny = (messages: Message[]) => {
+    const chars = messages.reduce(
+      (total, message) =>
+        total + (typeof message.content === 'string' ? message.content.length : 0),
+      0,
+    );
+    return chars > LOCAL_COUNT_CHARS
+      ? Promise.resolve(Math.ceil(chars / 4))
+      : countTokens({ messages });
+  };
+  const measure = (prompt: CanonicalPrompt) => countAny(asMessages(prompt));
+  const measureText = (role: TextMessage['role'], content: string) => countAny([{ role, content }]);
 
   class LanguageModel extends EventTarget implements LanguageModelSession {
     readonly #state: SessionState;
@@ -105,21 +142,19 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       return (await models()).length > 0 ? 'available' : 'unavailable';
     }
 
-    static async params(): Promise<LanguageModelParams> {
-      return { defaultTemperature: DEFAULT_TEMPERATURE, maxTemperature: 2 };
-    }
-
     static async create(options?: unknown): Promise<LanguageModel> {
       const parsed = parseCreateOptions(options);
       const { signal } = parsed;
       signal?.throwIfAborted();
       if (!parsed.supported) {
-        throw notSupported('Only text input and output are supported (no images, audio or tools).');
+        throw notSupported(
+          'Only text input and output in a known language are supported (no images, audio or tools).',
+        );
       }
       const monitor = new EventTarget();
       parsed.monitor?.(monitor);
-      // Asking is this API's "download": the person decides in the extension's window. Aborting
-      // rejects at once; the window stays open for the person to answer anyway.
+      // Asking is this API's "download": the person decides in the extension's window (which
+      // opens only from a click). Aborting rejects at once; the window stays for the person.
       if (!(await untilAborted(getPermission(), signal)).granted) {
         const asked = await untilAborted(requestPermission(), signal);
         if (!asked.granted) {
@@ -133,29 +168,38 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       if (usable.length === 0) throw notSupported('No model this site may use can answer.');
       const contextWindow = Math.max(...usable.map((model) => model.contextTokens));
       const initial = parsed.initialPrompt;
-      const contextUsage = initial ? await untilAborted(measure(initial), signal) : 0;
-      if (contextUsage > contextWindow) {
-        throw new DOMException(
-          `initialPrompts take about ${contextUsage} tokens; the largest context window is ${contextWindow}.`,
-          'QuotaExceededError',
-        );
-      }
-      for (const loaded of [0, 1]) {
-        monitor.dispatchEvent(new ProgressEvent('downloadprogress', { loaded, total: 1 }));
-      }
-      const session = new LanguageModel(constructing, {
-        system: initial?.system,
-        history: initial?.messages ?? [],
-        contextUsage,
+      const state: SessionState = {
+        system: undefined,
+        history: [],
         contextWindow,
-        temperature: parsed.temperature,
-      });
+        samplingMode: parsed.samplingMode,
+      };
+      if (initial) {
+        const entries = await untilAborted(measureEntries(initial), signal);
+        const total = entries.system.tokens + sum(entries.history);
+        if (total > contextWindow) throw quotaExceeded(total, contextWindow);
+        state.system =
+          initial.system === undefined
+            ? undefined
+            : { text: initial.system, tokens: entries.system.tokens };
+        state.history = entries.history;
+      }
+      // The "download" is done: 0, then all of it (an abort in between is seen).
+      for (const loaded of [0, 1]) {
+        monitor.dispatchEvent(
+          new ProgressEvent('downloadprogress', { lengthComputable: true, loaded, total: 1 }),
+        );
+        await nextTurn();
+        signal?.throwIfAborted();
+      }
+      const session = new LanguageModel(constructing, state);
       signal?.addEventListener('abort', () => session.#destroy(signal.reason), { once: true });
       return session;
     }
 
     get contextUsage(): number {
-      return this.#state.contextUsage;
+      const { system, history } = this.#state;
+      return (system?.tokens ?? 0) + sum(history);
     }
 
     get contextWindow(): number {
@@ -163,15 +207,15 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     }
 
     get inputUsage(): number {
-      return this.#state.contextUsage;
+      return this.contextUsage;
     }
 
     get inputQuota(): number {
       return this.#state.contextWindow;
     }
 
-    get temperature(): number {
-      return this.#state.temperature ?? DEFAULT_TEMPERATURE;
+    get samplingMode(): SamplingMode {
+      return this.#state.samplingMode;
     }
 
     get oncontextoverflow() {
@@ -196,15 +240,19 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       const turn = canonicalizePrompt(input, this.#hasContext());
       const signal = this.#signal(given);
       return this.#enqueue(signal, async () => {
+        const entries = await this.#admit(turn, signal);
         const request = this.#request(turn, schema);
         const result = await untilAborted(generate({ ...request, signal }), signal);
-        this.#commit(turn, result.text, result.usage);
+        await this.#commit(turn, entries, result.text, signal);
         return result.text;
       });
     }
 
     promptStreaming(input: unknown, options?: unknown): ReadableStream<string> {
       this.#assertAlive();
+      const dictionaryOptions = dictionary(options, 'options');
+      // An aborted signal throws here and now, as the spec says, rather than erroring the stream.
+      optionalSignal(dictionaryOptions)?.throwIfAborted();
       let turn: CanonicalPrompt;
       let parsed: ReturnType<typeof parsePromptOptions>;
       try {
@@ -218,13 +266,14 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       return new ReadableStream<string>({
         start: (controller) => {
           this.#enqueue(signal, async () => {
+            const entries = await this.#admit(turn, signal);
             const answer = stream({ ...this.#request(turn, parsed.schema), signal });
             for await (const part of answer) {
               // Each chunk is new text (the current explainer; early Chrome sent the text so far).
               if (part.type === 'text-delta' && !signal.aborted) controller.enqueue(part.delta);
             }
             const result = await answer.result;
-            this.#commit(turn, result.text, result.usage);
+            await this.#commit(turn, entries, result.text, signal);
             controller.close();
           }).catch((error: unknown) => controller.error(signal.aborted ? signal.reason : error));
         },
@@ -239,10 +288,8 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       const turn = canonicalizePrompt(input, this.#hasContext());
       await this.#enqueue(signal, async () => {
         this.#assertSystemStillFirst(turn);
-        const used = await untilAborted(measure(turn), signal);
-        this.#state.system ??= turn.system;
-        this.#state.history.push(...turn.messages);
-        this.#state.contextUsage += used;
+        const entries = await this.#admit(turn, signal);
+        this.#add(turn, entries);
       });
     }
 
@@ -258,7 +305,11 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
 
     async clone(options?: unknown): Promise<LanguageModel> {
       this.#assertAlive();
-      this.#signal(optionalSignal(dictionary(options, 'options'))).throwIfAborted();
+      const signal = this.#signal(optionalSignal(dictionary(options, 'options')));
+      signal.throwIfAborted();
+      // Cloning takes a turn, as natively: an abort right after the call still cancels it.
+      await nextTurn();
+      signal.throwIfAborted();
       const state = this.#state;
       return new LanguageModel(constructing, { ...state, history: [...state.history] });
     }
@@ -286,6 +337,42 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       }
     }
 
+    /**
+     * Measures a turn and makes room for it: a turn larger than the whole window is a
+     * QuotaExceededError; otherwise the oldest turns make way (a `contextoverflow` event says so).
+     */
+    async #admit(turn: CanonicalPrompt, signal: AbortSignal): Promise<MeasuredPrompt> {
+      const entries = await untilAborted(measureEntries(turn), signal);
+      const needed = entries.system.tokens + sum(entries.history);
+      const fixed = this.#state.system?.tokens ?? 0;
+      if (needed + fixed > this.#state.contextWindow) {
+        throw quotaExceeded(needed, this.#state.contextWindow - fixed);
+      }
+      this.#makeRoom(needed);
+      return entries;
+    }
+
+    /** Evicts the oldest turns (never the system prompt) until `extra` more tokens fit. */
+    #makeRoom(extra: number): void {
+      const { history, contextWindow } = this.#state;
+      let evicted = false;
+      while (history.length > 0 && this.contextUsage + extra > contextWindow) {
+        history.shift();
+        evicted = true;
+      }
+      if (evicted) {
+        this.dispatchEvent(new Event('contextoverflow'));
+        this.dispatchEvent(new Event('quotaoverflow'));
+      }
+    }
+
+    #add(turn: CanonicalPrompt, entries: MeasuredPrompt): void {
+      if (turn.system !== undefined && this.#state.system === undefined) {
+        this.#state.system = { text: turn.system, tokens: entries.system.tokens };
+      }
+      this.#state.history.push(...entries.history);
+    }
+
     /** One signal for an operation: the session's destruction, plus the page's own signals. */
     #signal(...signals: Array<AbortSignal | undefined>): AbortSignal {
       const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
@@ -306,23 +393,28 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     /** The whole conversation plus the new turn, as one router request. */
     #request(turn: CanonicalPrompt, schema: Record<string, unknown> | undefined): LlmRequest {
       this.#assertSystemStillFirst(turn);
-      const { history, temperature } = this.#state;
-      const system = this.#state.system ?? turn.system;
+      const { history, samplingMode } = this.#state;
+      const system = this.#state.system?.text ?? turn.system;
+      const temperature = SAMPLING_TEMPERATURES[samplingMode];
       return {
         ...(system !== undefined && { system }),
-        messages: [...history, ...turn.messages],
+        messages: [...history.map((entry) => entry.message), ...turn.messages],
         ...(temperature !== undefined && { temperature }),
         ...(schema && { responseFormat: { type: 'json', schema } }),
       };
     }
 
-    /** An answered turn joins the conversation; an aborted or failed one leaves no trace. */
-    #commit(turn: CanonicalPrompt, answer: string, usage: TokenUsage): void {
-      this.#state.system ??= turn.system;
-      this.#state.history.push(...turn.messages, { role: 'assistant', content: answer });
-      // The provider counted the whole conversation it was sent, and the answer.
-      const used = usage.inputTokens + usage.outputTokens;
-      if (used > 0) this.#state.contextUsage = used;
+    /** An answered turn joins the conversation, with the answer; a failed one leaves no trace. */
+    async #commit(
+      turn: CanonicalPrompt,
+      entries: MeasuredPrompt,
+      answer: string,
+      signal: AbortSignal,
+    ): Promise<void> {
+      const tokens = await untilAborted(measureText('assistant', answer), signal);
+      this.#add(turn, entries);
+      this.#makeRoom(tokens);
+      this.#state.history.push({ message: { role: 'assistant', content: answer }, tokens });
     }
 
     #handler(type: string): ((event: Event) => unknown) | null {
@@ -338,6 +430,26 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     }
   }
 
+  interface MeasuredPrompt {
+    system: { tokens: number };
+    history: Entry[];
+  }
+
+  /** A prompt's system part and turns, each with its tokens. */
+  async function measureEntries(prompt: CanonicalPrompt): Promise<MeasuredPrompt> {
+    const [systemTokens, ...turnTokens] = await Promise.all([
+      prompt.system === undefined ? 0 : countAny([{ role: 'system', content: prompt.system }]),
+      ...prompt.messages.map((message) => measureText(message.role, message.content)),
+    ]);
+    return {
+      system: { tokens: systemTokens ?? 0 },
+      history: prompt.messages.map((message, index) => ({
+        message,
+        tokens: turnTokens[index] ?? 0,
+      })),
+    };
+  }
+
   // Minifying renames classes; the global keeps the name and string tag a built-in would have.
   Object.defineProperty(LanguageModel, 'name', { value: 'LanguageModel' });
   Object.defineProperty(LanguageModel.prototype, Symbol.toStringTag, {
@@ -345,6 +457,10 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     configurable: true,
   });
   return LanguageModel as unknown as LanguageModelConstructor;
+}
+
+function sum(entries: readonly Entry[]): number {
+  return entries.reduce((total, entry) => total + entry.tokens, 0);
 }
 
 /**

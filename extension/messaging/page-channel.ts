@@ -34,6 +34,7 @@ export interface PageMethods {
   /** Streams `parts` messages, then answers with the same result as `generate`. */
   stream: { params: LlmRequest; result: LlmResult };
   route: { params: LlmRequest; result: RouteDecision };
+  countTokens: { params: LlmRequest; result: number };
   models: { params: null; result: ModelInfo[] };
   feedback: { params: { requestId: string; score: number }; result: null };
 }

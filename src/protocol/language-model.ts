@@ -45,12 +45,29 @@ export interface LanguageModelExpected {
   languages?: string[];
 }
 
+/** How predictable or creative the answers are; LLM Broker sends each as a temperature. */
+export type LanguageModelSamplingMode =
+  | 'most-predictable'
+  | 'predictable'
+  | 'slightly-predictable'
+  | 'balanced'
+  | 'slightly-creative'
+  | 'creative'
+  | 'most-creative';
+
 export interface LanguageModelCreateCoreOptions {
-  /** Sampling temperature, 0 to 2 (larger values are clamped to 2). Passed to the router. */
+  /** Default `balanced` (the model's own temperature); the others go from 0 to 1.5. */
+  samplingMode?: LanguageModelSamplingMode;
+  /**
+   * `temperature` and `topK` belong to extension contexts in the current spec: a page's are
+   * accepted and ignored, as a browser's built-in would.
+   */
   temperature?: number;
-  /** Checked (at least 1) and ignored: not every provider the router uses offers top-K sampling. */
   topK?: number;
-  /** Only `text` is available; any other type makes the options unavailable. */
+  /**
+   * Only `text` is available, in a language the browser can name (`unk` is not one); any other
+   * type or language makes the options unavailable.
+   */
   expectedInputs?: LanguageModelExpected[];
   /** Only `text` is available; any other type makes the options unavailable. */
   expectedOutputs?: LanguageModelExpected[];
@@ -61,7 +78,7 @@ export interface LanguageModelCreateCoreOptions {
 export interface LanguageModelCreateOptions extends LanguageModelCreateCoreOptions {
   /** Aborts creation, and destroys the session later. */
   signal?: AbortSignal;
-  /** Called with an EventTarget that fires `downloadprogress` with loaded 0, then 1. */
+  /** Called with an EventTarget that fires `downloadprogress` (length computable) with loaded 0, then 1. */
   monitor?: (monitor: EventTarget) => void;
   /** The conversation the session starts from; a leading system message becomes its system prompt. */
   initialPrompts?: LanguageModelMessage[];
@@ -83,12 +100,6 @@ export interface LanguageModelCloneOptions {
   signal?: AbortSignal;
 }
 
-/** `LanguageModel.params()` (experimental in the spec). Top-K is not offered, so not listed. */
-export interface LanguageModelParams {
-  defaultTemperature: number;
-  maxTemperature: number;
-}
-
 /** A session: its conversation so far, prompted through the router. */
 export interface LanguageModelSession extends EventTarget {
   /** Answers the conversation so far plus `input`; both turns join the conversation. */
@@ -105,11 +116,15 @@ export interface LanguageModelSession extends EventTarget {
     input: LanguageModelPrompt,
     options?: LanguageModelPromptOptions,
   ): Promise<number>;
-  /** Tokens the conversation takes so far (the provider's count after each answer). */
+  /** Tokens the conversation takes so far, as `measureContextUsage` counts each turn. */
   readonly contextUsage: number;
   /** The largest context window among the models this site may use. */
   readonly contextWindow: number;
-  /** Never fires: an over-long conversation is refused by the router instead of trimmed. */
+  /**
+   * Fires when a turn makes the conversation outgrow the window and the oldest turns are dropped
+   * (the system prompt stays); a turn larger than the whole window is a `QuotaExceededError` with
+   * `requested` and `quota`.
+   */
   oncontextoverflow: ((event: Event) => unknown) | null;
   /** Legacy names (deprecated in the spec, still common in code written for Chrome). */
   measureInputUsage(
@@ -119,8 +134,8 @@ export interface LanguageModelSession extends EventTarget {
   readonly inputUsage: number;
   readonly inputQuota: number;
   onquotaoverflow: ((event: Event) => unknown) | null;
-  /** The temperature given to `create()`, or the default (1). */
-  readonly temperature: number;
+  /** The sampling mode given to `create()`, or `balanced`. */
+  readonly samplingMode: LanguageModelSamplingMode;
   /** A new session with the same conversation and options. */
   clone(options?: LanguageModelCloneOptions): Promise<LanguageModelSession>;
   /** Aborts what is in flight (`AbortError`); later calls reject with `InvalidStateError`. */
@@ -132,5 +147,4 @@ export interface LanguageModelConstructor {
   readonly prototype: LanguageModelSession;
   availability(options?: LanguageModelCreateCoreOptions): Promise<LanguageModelAvailability>;
   create(options?: LanguageModelCreateOptions): Promise<LanguageModelSession>;
-  params(): Promise<LanguageModelParams>;
 }

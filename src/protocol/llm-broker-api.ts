@@ -35,6 +35,11 @@ export interface LlmBrokerApi extends EventTarget {
   route(request: LlmRequest): Promise<RouteDecision>;
   /** The models this site may use. */
   models(): Promise<ModelInfo[]>;
+  /**
+   * About how many input tokens a request takes, as the router estimates them (no model is called,
+   * and it works for a request too long for any model).
+   */
+  countTokens(request: LlmRequest): Promise<number>;
   /** Rates an answer from 0 (useless) to 1 (right): the broker learns which model suits which prompt. */
   feedback(requestId: string, score: number): Promise<void>;
   /** A no-op round trip through the whole bridge (benchmarks and health checks). */

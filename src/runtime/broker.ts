@@ -19,7 +19,7 @@ import type {
   RouteDecision,
 } from '../protocol/llm-result';
 import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
-import { mergeCatalogs, route } from '../router';
+import { analyzeRequest, mergeCatalogs, route } from '../router';
 import type { RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage, RequestRecord } from '../storage/storage-broker';
 import { VaultLockedError } from '../storage/storage-errors';
@@ -399,6 +399,11 @@ export class Broker {
         reason,
       })),
     };
+  }
+
+  /** A request's input tokens as the router estimates them (validated; nothing is routed). */
+  countTokens(input: unknown): number {
+    return analyzeRequest(parseLlmRequest(input)).inputTokens;
   }
 
   /** The models a site may use now: what qualifies for a minimal request under its privacy level. */

@@ -137,7 +137,7 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
         withGesture(site, async () => {
           (window as unknown as Scratch).session = await window.LanguageModel.create({
             initialPrompts: [{ role: 'system', content: 'You answer briefly.' }],
-            temperature: 0.5,
+            samplingMode: 'slightly-creative',
             expectedInputs: [{ type: 'text', languages: ['en'] }],
           });
         }),
@@ -166,7 +166,8 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
       { role: 'assistant', text: ANSWER },
       { role: 'user', text: 'Second question?' },
     ]);
-    expect(sent.temperature).toBe(0.5);
+    // The sampling mode travels as a temperature.
+    expect(sent.temperature).toBe(0.9);
     const usage = await site.evaluate(() => {
       const { session } = window as unknown as Scratch;
       return {
@@ -251,7 +252,7 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
     const errors = await site.evaluate(async () => {
       const { session } = window as unknown as Scratch;
       const outcomes = await Promise.all([
-        window.settle(session.prompt(42 as unknown as string)),
+        window.settle(session.prompt([{ role: 'robot' as 'user', content: 'x' }])),
         window.settle(
           session.prompt([{ role: 'user', content: [{ type: 'image', value: new Blob() }] }]),
         ),
@@ -259,7 +260,11 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
         window.settle(
           session.prompt('x', { responseConstraint: /x/ as unknown as Record<string, unknown> }),
         ),
-        window.settle(window.LanguageModel.create({ temperature: 'hot' as unknown as number })),
+        window.settle(
+          window.LanguageModel.create({
+            samplingMode: 'wild' as unknown as 'balanced',
+          }),
+        ),
       ]);
       return outcomes as Array<{ name: string; message: string }>;
     });
@@ -271,7 +276,7 @@ describe('LanguageModel (the W3C Prompt API) where the browser has none', () => 
       'TypeError',
     ]);
     expect(errors[0]!.message).toContain('input');
-    expect(errors[4]!.message).toContain('temperature');
+    expect(errors[4]!.message).toContain('samplingMode');
     expect(openai.requests.length).toBe(before);
   });
 

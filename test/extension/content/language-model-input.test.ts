@@ -58,15 +58,30 @@ describe('canonicalizePrompt', () => {
     ).toBe('TypeError');
   });
 
+  it('converts what is not a sequence to a string, as WebIDL does for the union', () => {
+    const asText = (input: unknown) => canonicalizePrompt(input, false).messages[0]!.content;
+    expect(asText(42)).toBe('42');
+    expect(asText({})).toBe('[object Object]');
+    expect(asText(null)).toBe('null');
+    expect(asText(undefined)).toBe('undefined');
+    // Any iterable is the sequence, not only an array.
+    expect(asText(new Set([{ role: 'user', content: 'from a set' }]))).toBe('from a set');
+    expect(asText([{ role: 'user', content: { toString: () => 'a content object' } }])).toBe(
+      'a content object',
+    );
+  });
+
   it('names the field of a wrong type', () => {
-    expect(errorOf(() => canonicalizePrompt(42, false))?.message).toContain('`input`');
     expect(errorOf(() => canonicalizePrompt([{ role: 'robot', content: '' }], false))).toEqual({
       name: 'TypeError',
       message: expect.stringContaining('`input[0].role`'),
     });
     expect(
       errorOf(() =>
-        canonicalizePrompt([{ role: 'user', content: [{ type: 'text', value: 1 }] }], false),
+        canonicalizePrompt(
+          [{ role: 'user', content: [{ type: 'text', value: new Uint8Array(2) }] }],
+          false,
+        ),
       )?.message,
     ).toContain('`input[0].content[0].value`');
     expect(
@@ -87,21 +102,26 @@ describe('canonicalizePrompt', () => {
 });
 
 describe('the option dictionaries', () => {
-  it('clamps temperature to 2, refuses a negative one and checks topK', () => {
-    expect(parseCoreOptions({ temperature: Number.POSITIVE_INFINITY }).temperature).toBe(2);
-    expect(errorOf(() => parseCoreOptions({ temperature: -1 }))?.name).toBe('RangeError');
-    expect(errorOf(() => parseCoreOptions({ temperature: 'hot' }))?.message).toContain(
-      'temperature',
-    );
-    expect(errorOf(() => parseCoreOptions({ topK: 0 }))?.name).toBe('RangeError');
-    expect(parseCoreOptions({ topK: 40 }).supported).toBe(true);
+  it('takes a sampling mode (balanced by default) and ignores a page’s temperature and topK', () => {
+    expect(parseCoreOptions({}).samplingMode).toBe('balanced');
+    expect(parseCoreOptions({ samplingMode: 'most-creative' }).samplingMode).toBe('most-creative');
+    expect(errorOf(() => parseCoreOptions({ samplingMode: 'wild' }))?.name).toBe('TypeError');
+    // Legacy options for extension contexts only: accepted, not checked, not used.
+    expect(parseCoreOptions({ temperature: -1, topK: 0 })).toEqual({
+      samplingMode: 'balanced',
+      supported: true,
+    });
   });
 
   it('is unsupported beyond text in, text out, and checks language tags', () => {
-    expect(parseCoreOptions({ expectedInputs: [{ type: 'text', languages: ['en'] }] })).toEqual({
-      temperature: undefined,
+    expect(parseCoreOptions({ expectedInputs: [{ type: 'text', languages: ['EN'] }] })).toEqual({
+      samplingMode: 'balanced',
       supported: true,
     });
+    // A well-formed tag for no language anyone can name: unavailable, not an error.
+    expect(
+      parseCoreOptions({ expectedOutputs: [{ type: 'text', languages: ['unk'] }] }).supported,
+    ).toBe(false);
     expect(parseCoreOptions({ expectedInputs: [{ type: 'audio' }] }).supported).toBe(false);
     expect(parseCoreOptions({ expectedOutputs: [{ type: 'image' }] }).supported).toBe(false);
     expect(parseCoreOptions({ tools: [{ name: 'x' }] }).supported).toBe(false);
@@ -125,7 +145,22 @@ describe('the option dictionaries', () => {
     expect(errorOf(() => parsePromptOptions({ omitResponseConstraintInput: true }))?.name).toBe(
       'TypeError',
     );
-    const schema = { type: 'object' };
+    const schema = { type: 'object', properties: { tags: { type: ['array', 'null'] } } };
     expect(parsePromptOptions({ responseConstraint: schema }).schema).toBe(schema);
+  });
+
+  it('refuses a schema no model could follow with NotSupportedError', () => {
+    expect(errorOf(() => parsePromptOptions({ responseConstraint: { type: 'soup' } }))?.name).toBe(
+      'NotSupportedError',
+    );
+    const deep = { type: 'object', properties: { inner: { type: 'array', items: { type: 'x' } } } };
+    expect(errorOf(() => parsePromptOptions({ responseConstraint: deep }))?.message).toContain(
+      '.properties.inner.items.type',
+    );
+    const circular: Record<string, unknown> = { type: 'object' };
+    circular.properties = { self: circular };
+    expect(errorOf(() => parsePromptOptions({ responseConstraint: circular }))?.name).toBe(
+      'NotSupportedError',
+    );
   });
 });
