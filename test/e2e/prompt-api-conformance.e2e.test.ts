@@ -46,7 +46,7 @@ describe('the Prompt API, as the Web Platform Tests check it', () => {
     const pagesBefore = broker.context.pages().length;
     const other = await broker.context.newPage();
     await other.goto(`${broker.pagesUrl.replace('127.0.0.1', 'localhost')}/create-on-load.html`);
-    await expect.poll(() => other.title()).toBe('NotAllowedError');
+    await expect.poll(() => other.title(), { timeout: 10_000 }).toBe('NotAllowedError');
     expect(broker.context.pages().length).toBe(pagesBefore + 1);
     await other.close();
   });
