@@ -78,11 +78,25 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       // Testing a key is a use of it, like a request's.
       if (summary.hasKey) await autoLock.beforeKeyUse();
       const apiKey = summary.hasKey ? await storage.accounts.getApiKey(id) : undefined;
-      return provider.checkKey({
+      const result = await provider.checkKey({
         provider: id,
         ...(apiKey && { apiKey }),
         ...(summary.baseUrl && { baseUrl: summary.baseUrl }),
       });
+      // Kept with the account and shown until the next test; a refused key is not routed to.
+      const status = result.ok ? undefined : result.status;
+      await storage.accounts.recordCheck(id, {
+        ok: result.ok,
+        ...(result.ok ? result.detail && { message: result.detail } : { message: result.message }),
+        ...(status !== undefined && { status }),
+        // A refused key (a keyless server's 403 is its own settings, said in the message).
+        ...(!result.ok &&
+          provider.requiresKey &&
+          (status === 401 || status === 403) && { rejected: true }),
+        at: Date.now(),
+      });
+      broker.accountsChanged(result.ok ? id : undefined);
+      return result;
     },
     async updateSite({ origin, limits }) {
       const grant = await storage.grants.update(origin, limits);

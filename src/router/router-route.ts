@@ -118,6 +118,23 @@ function cooldownUntil(index: number, compiled: CompiledCatalog, state: RoutingS
   return Math.max(byProvider, byModel);
 }
 
+/** Why a model is resting and for how long: the cause first, so a person knows what to do. */
+function cooldownReason(
+  index: number,
+  compiled: CompiledCatalog,
+  state: RoutingState,
+  until: number,
+): string {
+  const model = compiled.models[index]!;
+  const cause =
+    state.cooldownCauses?.[compiled.keys[index]!] ?? state.cooldownCauses?.[model.provider];
+  const seconds = Math.ceil((until - state.now) / 1000);
+  const wait = seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+  return cause
+    ? `resting after a failure: ${cause} (tried again in ${wait})`
+    : `resting after repeated failures (tried again in ${wait})`;
+}
+
 function missingCapabilities(mask: number): string {
   return CAPABILITY_NAMES.filter((_, bit) => mask & (1 << bit)).join(', ');
 }
@@ -178,7 +195,7 @@ function decide(
     if (hasCooldowns) {
       const until = cooldownUntil(index, compiled, state);
       if (until > state.now) {
-        ruleOut(index, 'cooldown', `in cooldown until ${new Date(until).toISOString()}`);
+        ruleOut(index, 'cooldown', cooldownReason(index, compiled, state, until));
         continue;
       }
     }

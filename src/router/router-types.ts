@@ -27,6 +27,8 @@ export interface RoutingState {
   gateway?: string;
   /** Provider ids or `provider/model` ids in cooldown → epoch ms when it ends. */
   cooldowns: Record<string, number>;
+  /** Why each of them is in cooldown, in words a person can act on (the last failure). */
+  cooldownCauses?: Record<string, string>;
   /** The smaller of the user's and the site's budget left this month, in USD. */
   budgetLeftUsd: number;
   /** The time of the decision (epoch ms), so cooldowns are deterministic in tests. */

@@ -314,6 +314,25 @@ export class Broker {
     }
   }
 
+  /**
+   * A provider refused its key while answering: the account is marked, and not routed to until
+   * the person replaces the key or a test passes (a cooldown would only retry it blindly).
+   */
+  private keyRejected(provider: string, message: string, status: number | undefined): void {
+    // A server that needs no key refuses for other reasons (its own settings), said as such.
+    if (!this.options.findProvider(provider)?.requiresKey) return;
+    void this.storage.accounts
+      .recordCheck(provider, {
+        ok: false,
+        rejected: true,
+        message,
+        ...(status !== undefined && { status }),
+        at: this.now(),
+      })
+      .then(() => this.accountsChanged())
+      .catch((error) => console.error('LLM Broker: marking a rejected key failed', error));
+  }
+
   /** Forget the settings read (the user changed them). */
   settingsChanged(): void {
     this.settingsRead = undefined;
@@ -543,6 +562,7 @@ export class Broker {
           maxAttempts: MAX_ATTEMPTS,
           now: this.now,
           monotonic: this.monotonic,
+          onKeyRejected: (provider, message, status) => this.keyRejected(provider, message, status),
         },
         {
           requestId,
@@ -667,8 +687,12 @@ export class Broker {
       const read = accountReads.get(summary.provider);
       const locked = read?.locked === true;
       const barred = providerRefusal(policy, summary.provider);
-      const available = (summary.hasKey || !definition.requiresKey) && !locked && !barred;
-      const why = barred ?? (locked ? LOCKED_KEY_REASON : undefined);
+      const off = summary.enabled ? undefined : 'turned off in Settings → Providers';
+      const rejected = summary.check?.rejected
+        ? `its API key was rejected${summary.check.status ? ` (HTTP ${summary.check.status})` : ''}: replace it, or test it again in Settings → Providers`
+        : undefined;
+      const why = barred ?? off ?? rejected ?? (locked ? LOCKED_KEY_REASON : undefined);
+      const available = (summary.hasKey || !definition.requiresKey) && why === undefined;
       providers[summary.provider] = {
         available,
         priority: providerPriorityOf(settings, summary.provider),
@@ -694,6 +718,7 @@ export class Broker {
       localModels: local.ready,
       ...(gateway && { gateway }),
       cooldowns: this.health.cooldowns(now),
+      cooldownCauses: this.health.causes(now),
       budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings, policy), now),
       now,
       stats,

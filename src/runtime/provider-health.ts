@@ -32,6 +32,8 @@ interface ProviderRecord {
   /** Consecutive times the breaker opened without a success in between. */
   opens: number;
   cooldownUntil: number;
+  /** The last failure, in words (what the router's explanation says). */
+  cause?: string;
 }
 
 export class ProviderHealth {
@@ -48,8 +50,9 @@ export class ProviderHealth {
    * failures in the window open the breaker — and a failure right after it closes again (the
    * half-open trial) re-opens it for twice as long.
    */
-  recordFailure(provider: string, now: number, retryAfterMs?: number): void {
+  recordFailure(provider: string, now: number, retryAfterMs?: number, cause?: string): void {
     const record = this.records.get(provider) ?? { failures: [], opens: 0, cooldownUntil: 0 };
+    if (cause !== undefined) record.cause = cause;
     record.failures = record.failures.filter((time) => now - time < this.options.failureWindowMs);
     record.failures.push(now);
     const cap = this.options.maxCooldownMs;
@@ -78,7 +81,7 @@ export class ProviderHealth {
   restore(snapshot: unknown): void {
     if (typeof snapshot !== 'object' || snapshot === null) return;
     for (const [provider, record] of Object.entries(snapshot as Record<string, unknown>)) {
-      const { failures, opens, cooldownUntil } = (record ?? {}) as Partial<ProviderRecord>;
+      const { failures, opens, cooldownUntil, cause } = (record ?? {}) as Partial<ProviderRecord>;
       if (
         !Array.isArray(failures) ||
         typeof opens !== 'number' ||
@@ -89,8 +92,18 @@ export class ProviderHealth {
         failures: failures.filter((time): time is number => typeof time === 'number'),
         opens,
         cooldownUntil,
+        ...(typeof cause === 'string' && { cause }),
       });
     }
+  }
+
+  /** Why each provider in cooldown at `now` is (its last failure), where known. */
+  causes(now: number): Record<string, string> {
+    const result: Record<string, string> = {};
+    for (const [provider, record] of this.records) {
+      if (record.cooldownUntil > now && record.cause) result[provider] = record.cause;
+    }
+    return result;
   }
 
   /** Providers to avoid at `now`, with when each may be tried again (epoch ms). */

@@ -40,6 +40,8 @@ export interface ChainDependencies {
   now(): number;
   /** Monotonic clock, ms (durations). */
   monotonic(): number;
+  /** A provider refused the key itself (401/403): it is not to be used until the person acts. */
+  onKeyRejected?(provider: string, message: string, status: number | undefined): void;
 }
 
 export interface ChainContext {
@@ -304,9 +306,23 @@ async function attemptModel(
         : describeProviderError(provider, error);
     const now = dependencies.now();
     if (failure.retryable)
-      dependencies.health.recordFailure(model.provider, now, retryAfterMs(error, now));
+      dependencies.health.recordFailure(
+        model.provider,
+        now,
+        retryAfterMs(error, now),
+        failure.message,
+      );
     else if (PROVIDER_WIDE.has(failure.kind)) {
-      dependencies.health.recordFailure(model.provider, now, CONFIGURATION_COOLDOWN_MS);
+      dependencies.health.recordFailure(
+        model.provider,
+        now,
+        CONFIGURATION_COOLDOWN_MS,
+        failure.message,
+      );
+    }
+    if (failure.kind === 'key' || failure.kind === 'forbidden') {
+      const status = 'status' in failure ? failure.status : undefined;
+      dependencies.onKeyRejected?.(model.provider, failure.message, status);
     }
     dependencies.stats.recordOutcome({ model: ref, ok: false, latencyMs: durationMs });
     if (streamed)

@@ -21,6 +21,7 @@ import {
 import type { BrokerDatabase } from './storage-database';
 import { VaultLockedError, WrongPassphraseError } from './storage-errors';
 import type {
+  AccountCheck,
   AccountRow,
   DeviceKeyRow,
   LockStatus,
@@ -42,6 +43,8 @@ export interface AccountsRepository {
    */
   save(input: ProviderAccountInput): Promise<ProviderAccountSummary>;
   remove(provider: string): Promise<void>;
+  /** Keeps the result of a key test (a new key or address clears the last one). */
+  recordCheck(provider: string, check: AccountCheck): Promise<void>;
   /**
    * The plain API key, or undefined when none is stored. For the background's provider calls
    * only: it must never be sent to a page, a content script or an extension page. Throws
@@ -249,6 +252,11 @@ export function createAccountsRepository(
       };
       if (baseUrl === null) delete row.baseUrl;
       if (typeof baseUrl === 'string') row.baseUrl = baseUrl;
+      if (input.enabled === false) row.enabled = false;
+      if (input.enabled === true) delete row.enabled;
+      // A new key or address has not been tested: the old verdict no longer holds.
+      if (apiKey !== undefined || (baseUrl !== undefined && baseUrl !== existing?.baseUrl))
+        delete row.check;
       if (apiKey === null) {
         delete row.sealedKey;
         delete row.sealedBy;
@@ -348,6 +356,10 @@ export function createAccountsRepository(
     },
     save: (input) => oneAtATime(() => retryOnStale(() => saveOnce(input))),
     remove: (provider) => oneAtATime(() => accounts.delete(provider)),
+    recordCheck: (provider, check) =>
+      oneAtATime(async () => {
+        await accounts.update(provider, { check });
+      }),
     getApiKey: async (provider) => {
       const row = await accounts.get(provider);
       if (!row?.sealedKey || !row.sealedBy) return undefined;
@@ -430,10 +442,12 @@ function toSummary(row: AccountRow): ProviderAccountSummary {
     provider: row.provider,
     hasKey: row.sealedKey !== undefined,
     maskedKey: row.maskedKey ?? null,
+    enabled: row.enabled !== false,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
   if (row.baseUrl !== undefined) summary.baseUrl = row.baseUrl;
+  if (row.check !== undefined) summary.check = row.check;
   return summary;
 }
 

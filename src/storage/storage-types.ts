@@ -55,8 +55,24 @@ export interface SealedSecret {
 /** Which key an API key is encrypted under. */
 export type SealedBy = 'device' | 'passphrase';
 
+/** The last test of an account's key (on save, by the Test button, or a refusal in use). */
+export interface AccountCheck {
+  ok: boolean;
+  /** What the test learned (ok) or what went wrong and what to do about it. */
+  message?: string;
+  /** HTTP status of a refusal. */
+  status?: number;
+  /** The provider refused the key itself: the account is not routed to until it changes or passes a test. */
+  rejected?: boolean;
+  /** When (epoch ms). */
+  at: number;
+}
+
 export interface AccountRow {
   provider: string;
+  /** False when the person turned the provider off (kept, not used); absent means on. */
+  enabled?: boolean;
+  check?: AccountCheck;
   baseUrl?: string;
   sealedKey?: SealedSecret;
   sealedBy?: SealedBy;
@@ -76,6 +92,10 @@ export interface ProviderAccountSummary {
   hasKey: boolean;
   /** The key with all but a few characters hidden, e.g. `sk-…abcd`; null when there is none. */
   maskedKey: string | null;
+  /** Whether the provider is on (routed to). */
+  enabled: boolean;
+  /** The last test of the key, if any. */
+  check?: AccountCheck;
   createdAt: number;
   updatedAt: number;
 }
@@ -85,6 +105,7 @@ export interface ProviderAccountInput {
   provider: string;
   apiKey?: string | null;
   baseUrl?: string | null;
+  enabled?: boolean;
 }
 
 /** The non-extractable AES key that encrypts API keys when no passphrase is set. */

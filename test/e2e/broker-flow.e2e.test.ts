@@ -52,7 +52,7 @@ describe('a site using window.llm through the extension', () => {
     await card.getByText('Advanced: API address').click();
     await options.locator('#provider-openai-url').fill(`${openai.url}/v1`);
     await card.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => card.textContent()).toContain('Set up');
+    await expect.poll(() => card.textContent()).toContain('Working');
     const placeholder = await options.locator('#provider-openai-key').getAttribute('placeholder');
     expect(placeholder).toMatch(/…cdef$/);
     expect(placeholder).not.toContain('0123456789');

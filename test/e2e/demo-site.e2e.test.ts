@@ -131,7 +131,7 @@ describe('the demo site in Firefox', () => {
       document.querySelector('#provider-openai-key')?.closest('form')?.requestSubmit(),
     );
     await eventually('the saved key', () =>
-      options.evaluate(() => document.body.textContent?.includes('Set up')),
+      options.evaluate(() => document.body.textContent?.includes('Working')),
     );
     await options.close();
 

@@ -111,7 +111,7 @@ describe('LLM Broker in Firefox', () => {
         document
           .querySelector('#provider-openai-key')
           ?.closest('form')
-          ?.textContent?.includes('Set up'),
+          ?.textContent?.includes('Working'),
       ),
     );
     expect(

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LanguageModelSession } from '../../src/protocol/language-model';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
-import { allowSite, saveProviderAccount } from './e2e-setup';
+import { allowSite, saveProviderAccount, titleWithoutScript } from './e2e-setup';
 
 const API_KEY = 'sk-e2e-conformance-000000000000';
 const ANSWER = 'Paris is the capital of France.';
@@ -46,7 +46,9 @@ describe('the Prompt API, as the Web Platform Tests check it', () => {
     const pagesBefore = broker.context.pages().length;
     const other = await broker.context.newPage();
     await other.goto(`${broker.pagesUrl.replace('127.0.0.1', 'localhost')}/create-on-load.html`);
-    await expect.poll(() => other.title(), { timeout: 10_000 }).toBe('NotAllowedError');
+    await expect
+      .poll(() => titleWithoutScript(broker, other), { timeout: 10_000 })
+      .toBe('NotAllowedError');
     expect(broker.context.pages().length).toBe(pagesBefore + 1);
     await other.close();
   });

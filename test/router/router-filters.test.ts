@@ -77,7 +77,19 @@ describe('cooldown', () => {
     const state = seedState({ now, cooldowns: { anthropic: now + 30_000 } });
     const entry = ruledOut(prompt, state, 'anthropic/claude-haiku-4-5');
     expect(entry.constraint).toBe('cooldown');
-    expect(entry.reason).toBe(`in cooldown until ${new Date(now + 30_000).toISOString()}`);
+    expect(entry.reason).toBe('resting after repeated failures (tried again in 30 s)');
+  });
+
+  it('says why a provider is resting when the cause is known', () => {
+    const state = seedState({
+      now,
+      cooldowns: { anthropic: now + 5 * 60_000 },
+      cooldownCauses: { anthropic: 'Anthropic is overloaded (HTTP 529)' },
+    });
+    const entry = ruledOut(prompt, state, 'anthropic/claude-haiku-4-5');
+    expect(entry.reason).toBe(
+      'resting after a failure: Anthropic is overloaded (HTTP 529) (tried again in 5 min)',
+    );
   });
 
   it('one model in cooldown, and a cooldown that has ended', () => {

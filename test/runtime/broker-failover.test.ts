@@ -193,7 +193,7 @@ describe('provider health across requests', () => {
     expect(plan.chain.every((candidate) => candidate.model.provider !== 'anthropic')).toBe(true);
     expect(
       plan.explanation.ruledOut.some(
-        (ruled) => ruled.model.provider === 'anthropic' && /cool/i.test(ruled.reason),
+        (ruled) => ruled.model.provider === 'anthropic' && /resting after/i.test(ruled.reason),
       ),
     ).toBe(true);
   });

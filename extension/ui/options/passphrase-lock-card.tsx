@@ -80,8 +80,8 @@ export function PassphraseLockCard(props: {
           <p class="muted small">
             Your keys are encrypted, but under a key kept in this browser profile: anyone with a
             copy of the profile can recover them. With a passphrase, they are encrypted under a key
-            only your passphrase re-creates; you enter it once per browser session. (
-            <code>docs/security.md</code> says what this protects against, and what not.)
+            only your passphrase re-creates; you enter it once per browser session. It does not
+            protect keys from software already running as you while they are unlocked.
           </p>
           <NewPassphraseForm
             change={false}

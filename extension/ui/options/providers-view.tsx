@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'preact/hooks';
 import type { Overview, ProviderListing } from '../../messaging/ui-channel';
 import { browser } from '../../platform/browser-api';
+import { formatWhen } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { ConfirmDialog, useLoader, useToast } from '../components/ui-kit';
 import { PassphraseLockCard } from './passphrase-lock-card';
@@ -33,25 +34,50 @@ function validBaseUrl(value: string): string | undefined {
   }
 }
 
+/** A provider's state at a glance: the badge a card wears. */
+function providerStatus(provider: ProviderListing): { text: string; tone: string } {
+  const account = provider.account;
+  if (!account || (provider.requiresKey && !account.hasKey))
+    return { text: 'Not set up', tone: '' };
+  if (!account.enabled) return { text: 'Off', tone: '' };
+  if (account.check?.rejected) return { text: 'Key rejected', tone: 'danger' };
+  if (account.check && !account.check.ok) return { text: 'Not reachable', tone: 'warn' };
+  if (account.check?.ok) return { text: 'Working', tone: 'ok' };
+  return { text: 'Not tested yet', tone: 'accent' };
+}
+
 function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void> }) {
   const { provider } = props;
   const toast = useToast();
   const [apiKey, setApiKey] = useState('');
   const [baseUrl, setBaseUrl] = useState(provider.account?.baseUrl ?? '');
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'saving' | 'testing' | undefined>();
   const [problem, setProblem] = useState<string>();
   const [confirmRemove, setConfirmRemove] = useState(false);
-  const [check, setCheck] = useState<{ ok: boolean; text: string } | 'checking'>();
-  const configured =
-    provider.account !== null && (provider.account.hasKey || !provider.requiresKey);
+  const account = provider.account;
+  const configured = account !== null && (account.hasKey || !provider.requiresKey);
   const baseUrlProblem = validBaseUrl(baseUrl);
-  const keyMissing = provider.requiresKey && !provider.account?.hasKey && apiKey.trim() === '';
+  const keyMissing = provider.requiresKey && !account?.hasKey && apiKey.trim() === '';
   const inputId = `provider-${provider.id}`;
+  const status = providerStatus(provider);
+
+  /** Tests the saved key (or server) now; the result is kept with the account and shown. */
+  async function test() {
+    setBusy('testing');
+    try {
+      await uiCall('checkAccount', { provider: provider.id });
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(undefined);
+      await props.reload();
+    }
+  }
 
   async function save(event: Event) {
     event.preventDefault();
     if (baseUrlProblem || keyMissing) return;
-    setBusy(true);
+    setBusy('saving');
     setProblem(undefined);
     try {
       if (baseUrl) await ensureHostPermission(baseUrl);
@@ -61,27 +87,24 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
         baseUrl: baseUrl.trim() || null,
       });
       setApiKey('');
-      toast(`${provider.name} saved.`);
-      await props.reload();
+      toast(`${provider.name} saved. Testing it…`);
     } catch (error) {
       setProblem((error as Error).message);
-    } finally {
-      setBusy(false);
+      setBusy(undefined);
+      return;
     }
+    // Every save is tested at once: a key the provider refuses is marked, not used.
+    await test();
   }
 
-  async function testKey() {
-    setCheck('checking');
-    try {
-      const result = await uiCall('checkAccount', { provider: provider.id });
-      setCheck(
-        result.ok
-          ? { ok: true, text: result.detail ?? 'It works.' }
-          : { ok: false, text: result.message },
-      );
-    } catch (error) {
-      setCheck({ ok: false, text: (error as Error).message });
-    }
+  async function setEnabled(enabled: boolean) {
+    await uiCall('saveAccount', { provider: provider.id, enabled });
+    toast(
+      enabled
+        ? `${provider.name} is on.`
+        : `${provider.name} is off: sites are not answered by it.`,
+    );
+    await props.reload();
   }
 
   async function remove() {
@@ -95,7 +118,9 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
     <form class="card stack" onSubmit={save} aria-labelledby={`${inputId}-title`}>
       <div class="spread">
         <h3 id={`${inputId}-title`}>{provider.name}</h3>
-        {configured ? <span class="badge ok">Set up</span> : <span class="badge">Not set up</span>}
+        <span class={`badge ${status.tone}`} id={`${inputId}-status`}>
+          {status.text}
+        </span>
       </div>
       {provider.requiresKey && (
         <label class="field">
@@ -105,12 +130,12 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
             type="password"
             autocomplete="off"
             spellcheck={false}
-            placeholder={provider.account?.maskedKey ?? 'Paste your API key'}
+            placeholder={account?.maskedKey ?? 'Paste your API key'}
             value={apiKey}
             onInput={(event) => setApiKey(event.currentTarget.value)}
           />
           <span class="hint">
-            {provider.account?.hasKey ? 'Stored encrypted. Paste a new key to replace it. ' : ''}
+            {account?.hasKey ? 'Stored encrypted. Paste a new key to replace it. ' : ''}
             {provider.keyUrl && (
               <a href={provider.keyUrl} target="_blank" rel="noreferrer">
                 Get a key
@@ -140,9 +165,18 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
           )}
         </label>
       </details>
-      {check && check !== 'checking' && (
-        <div class={`notice ${check.ok ? '' : 'danger'}`} role="status">
-          {check.ok ? `✓ ${check.text}` : check.text}
+      {account?.check && busy !== 'testing' && (
+        <div
+          class={`notice small ${account.check.ok ? '' : account.check.rejected ? 'danger' : 'warn'}`}
+          id={`${inputId}-check`}
+        >
+          {account.check.ok
+            ? `Tested ${formatWhen(account.check.at)}: it works. ${account.check.message ?? ''}`
+            : `Tested ${formatWhen(account.check.at)}: ${account.check.message ?? 'it failed.'}${
+                account.check.rejected
+                  ? ' Sites are not answered by it until you replace the key or it passes a test.'
+                  : ''
+              }`}
         </div>
       )}
       {problem && (
@@ -154,20 +188,32 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
         <button
           type="submit"
           class="primary"
-          disabled={busy || keyMissing || baseUrlProblem !== undefined}
+          disabled={busy !== undefined || keyMissing || baseUrlProblem !== undefined}
         >
-          {busy ? 'Saving…' : 'Save'}
+          {busy === 'saving' ? 'Saving…' : 'Save'}
         </button>
         {configured && (
-          <button type="button" disabled={check === 'checking'} onClick={() => void testKey()}>
-            {check === 'checking'
+          <button type="button" disabled={busy !== undefined} onClick={() => void test()}>
+            {busy === 'testing'
               ? 'Testing…'
               : provider.requiresKey
                 ? 'Test key'
                 : 'Test connection'}
           </button>
         )}
-        {provider.account && (
+        {account && (
+          <label class="switch">
+            <input
+              type="checkbox"
+              role="switch"
+              aria-checked={account.enabled}
+              checked={account.enabled}
+              onChange={(event) => void setEnabled(event.currentTarget.checked)}
+            />
+            {account.enabled ? 'On' : 'Off'}
+          </label>
+        )}
+        {account && (
           <button type="button" class="danger ghost" onClick={() => setConfirmRemove(true)}>
             Remove
           </button>
@@ -181,7 +227,7 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
         onCancel={() => setConfirmRemove(false)}
       >
         The key is deleted from this browser. Sites will no longer be answered by {provider.name}{' '}
-        models until you add it again.
+        models until you add it again. To pause it instead, turn it off.
       </ConfirmDialog>
     </form>
   );
