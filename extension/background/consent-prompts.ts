@@ -13,7 +13,8 @@ interface PendingPrompt {
 
 export type ConsentOutcome =
   | { allow: true; limits: SiteGrantLimits | undefined }
-  | { allow: false };
+  /** `quiet`: refused without a window, because the person said no moments ago. */
+  | { allow: false; quiet?: true };
 
 const WINDOW_SIZE = { width: 480, height: 680 };
 
@@ -63,7 +64,7 @@ export class ConsentPrompts {
   async ask(origin: string): Promise<ConsentOutcome> {
     const existing = this.byOrigin.get(origin);
     if (existing) return existing;
-    if (await this.recentlyDenied(origin)) return { allow: false };
+    if (await this.recentlyDenied(origin)) return { allow: false, quiet: true };
     // Another call may have opened it while the denials were read.
     const opened = this.byOrigin.get(origin);
     if (opened) return opened;

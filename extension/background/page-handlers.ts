@@ -38,10 +38,10 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
           });
         }
         const decision = await consent.ask(origin);
-        if (decision.allow) {
-          await storage.grants.grant(origin, decision.limits);
-          broker.grantsChanged(origin);
-        }
+        if (decision.allow) await storage.grants.grant(origin, decision.limits);
+        // A refusal the person made is listed under Sites (one within the quiet minute is not).
+        else if (!decision.quiet) await storage.grants.refuse(origin);
+        broker.grantsChanged(origin);
         const state = await broker.permissionOf(origin);
         if (decision.allow) pageEvents.permissionChanged(state);
         return state;

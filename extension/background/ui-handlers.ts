@@ -42,10 +42,16 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
           ...(provider.keyUrl && { keyUrl: provider.keyUrl }),
           account: accounts.find((account) => account.provider === provider.id) ?? null,
         })),
-        sites: grants.map((grant) => ({
-          ...grant,
-          spentThisMonthUsd: spentBy.get(grant.origin) ?? 0,
-        })),
+        sites: await Promise.all(
+          grants.map(async (grant) => {
+            const lastUsedAt = await storage.requestLog.lastUseOf(grant.origin);
+            return {
+              ...grant,
+              spentThisMonthUsd: spentBy.get(grant.origin) ?? 0,
+              ...(lastUsedAt !== undefined && { lastUsedAt }),
+            };
+          }),
+        ),
         month: totals.global,
         lock,
         policy,
@@ -105,6 +111,11 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     },
     async revokeSite({ origin }) {
       await storage.grants.revoke(origin);
+      await siteChanged(origin);
+      return null;
+    },
+    async forgetSite({ origin }) {
+      await storage.grants.forget(origin);
       await siteChanged(origin);
       return null;
     },

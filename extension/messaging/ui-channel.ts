@@ -32,6 +32,8 @@ export interface ProviderListing {
 
 export interface SiteListing extends SiteGrant {
   spentThisMonthUsd: number;
+  /** When the site last made a request (as far as the request log remembers). */
+  lastUsedAt?: number;
 }
 
 export interface Overview {
@@ -70,8 +72,10 @@ export interface UiMethods {
   checkAccount: { params: { provider: string }; result: KeyCheckResult };
   updateSite: { params: { origin: string; limits: Partial<SiteGrantLimits> }; result: SiteGrant };
   revokeSite: { params: { origin: string }; result: null };
-  /** Undoes a revoke from the options page. */
+  /** Undoes a revoke from the options page, or allows a refused site. */
   restoreSite: { params: { origin: string }; result: SiteGrant };
+  /** Removes every trace of a site's grant or refusal: it must ask again. */
+  forgetSite: { params: { origin: string }; result: null };
   listRequestLog: { params: { limit: number; beforeSeq?: number }; result: RequestLogEntry[] };
   getConsentPrompt: { params: { promptId: string }; result: ConsentPrompt };
   decideConsent: { params: ConsentDecision; result: null };

@@ -19,6 +19,11 @@ export interface GrantsRepository {
   update(origin: string, limits: Partial<SiteGrantLimits>): Promise<SiteGrant>;
   /** Takes access away, keeping the limits; undefined when the origin had no grant. */
   revoke(origin: string): Promise<SiteGrant | undefined>;
+  /**
+   * Notes that the person refused the site in the consent window: listed among refused sites,
+   * without access (a grant it had stays revoked, with its limits).
+   */
+  refuse(origin: string): Promise<SiteGrant>;
   /** Removes every trace of the grant. */
   forget(origin: string): Promise<void>;
   /** Every grant, allowed or revoked, ordered by origin. */
@@ -57,8 +62,9 @@ export function createGrantsRepository(
       change(origin, async (site, existing) => {
         const time = now();
         const base = existing ?? (await newGrant(database, site, time));
+        const { refusedAt: _refused, ...granted } = base;
         return {
-          ...base,
+          ...granted,
           ...definedFields(limits),
           allowed: true,
           grantedAt: time,
@@ -74,6 +80,12 @@ export function createGrantsRepository(
       change(origin, async (_site, existing) =>
         existing ? { ...existing, allowed: false, updatedAt: now() } : undefined,
       ),
+    refuse: (origin) =>
+      change(origin, async (site, existing) => {
+        const time = now();
+        const base = existing ?? { ...(await newGrant(database, site, time)), grantedAt: 0 };
+        return { ...base, allowed: false, refusedAt: time, updatedAt: time };
+      }),
     forget: async (origin) => grants.delete(normalizeOrigin(origin)),
     list: () => grants.orderBy('origin').toArray(),
   };

@@ -24,6 +24,8 @@ export interface RequestLogRepository {
   append(entry: RequestLogInput): Promise<RequestLogEntry>;
   /** The newest entries first, optionally of one origin. */
   recent(query?: RequestLogQuery): Promise<RequestLogEntry[]>;
+  /** When `origin` last made a request still in the log. */
+  lastUseOf(origin: string): Promise<number | undefined>;
   clear(): Promise<void>;
 }
 
@@ -57,6 +59,13 @@ export function createRequestLogRepository(database: BrokerDatabase): RequestLog
               .between([origin, Dexie.minKey], [origin, beforeSeq], true, false);
       return newest.reverse().limit(limit).toArray();
     },
+    lastUseOf: async (origin) =>
+      (
+        await requestLog
+          .where('[origin+seq]')
+          .between([origin, Dexie.minKey], [origin, Dexie.maxKey])
+          .last()
+      )?.createdAt,
     clear: () => requestLog.clear(),
   };
 }

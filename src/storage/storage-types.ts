@@ -149,8 +149,10 @@ export interface SiteGrant {
   origin: string;
   /** Whether the site may call models. A revoked grant keeps its limits for a later re-grant. */
   allowed: boolean;
-  /** When access was last granted (epoch ms). */
+  /** When access was last granted (epoch ms); 0 for a site the person only ever refused. */
   grantedAt: number;
+  /** When the person last said no in the consent window (epoch ms). */
+  refusedAt?: number;
   /** When the grant last changed (epoch ms). */
   updatedAt: number;
   /** The most this site may spend in one calendar month (UTC), in US dollars. */

@@ -3,17 +3,24 @@ import '../components/broker-ui.css';
 import { render } from 'preact';
 import { useCallback } from 'preact/hooks';
 import { browser } from '../../platform/browser-api';
-import { formatUsd } from '../components/format';
+import { formatUsd, formatWhen } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { BudgetMeter, useLoader } from '../components/ui-kit';
+
+/** How many of the latest answers the popup lists. */
+const RECENT = 3;
 
 async function loadActiveSite() {
   const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
   const url = tab?.url ? new URL(tab.url) : undefined;
-  const overview = await uiCall('getOverview', null);
+  const [overview, log] = await Promise.all([
+    uiCall('getOverview', null),
+    uiCall('listRequestLog', { limit: 20 }),
+  ]);
+  const recent = log.filter((entry) => entry.outcome === 'answered').slice(0, RECENT);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    return { overview, site: undefined };
-  return { overview, site: await uiCall('getSiteStatus', { origin: url.origin }) };
+    return { overview, recent, site: undefined };
+  return { overview, recent, site: await uiCall('getSiteStatus', { origin: url.origin }) };
 }
 
 function openSettings(section: string) {
@@ -85,12 +92,39 @@ function PopupApp() {
         data && <p class="muted small">Open a website to see its access here.</p>
       )}
       {data && (
-        <div class="spread small">
-          <span class="muted">
-            All sites: {formatUsd(data.overview.month.spentUsd)} of{' '}
-            {formatUsd(data.overview.settings.monthlyBudgetUsd)}
-          </span>
+        <div class="stack" style={{ gap: '4px' }}>
+          <div class="spread small">
+            <span>All sites this month</span>
+            <span class="muted">
+              {formatUsd(data.overview.month.spentUsd)} of{' '}
+              {formatUsd(data.overview.settings.monthlyBudgetUsd)}
+            </span>
+          </div>
+          <BudgetMeter
+            used={data.overview.month.committedUsd}
+            limit={data.overview.settings.monthlyBudgetUsd}
+            label="All sites' budget this month"
+          />
         </div>
+      )}
+      {data && data.recent.length > 0 && (
+        <section aria-labelledby="recent-title" class="stack" style={{ gap: '4px' }}>
+          <h2 id="recent-title" class="small muted" style={{ fontSize: '13px' }}>
+            Latest answers
+          </h2>
+          <ul class="recent" id="popup-recent">
+            {data.recent.map((entry) => (
+              <li key={entry.seq}>
+                <span class="mono">{entry.model?.id ?? '—'}</span>
+                <span class="muted">
+                  {' '}
+                  for {new URL(entry.origin).host} · {formatUsd(entry.costUsd)} ·{' '}
+                  {formatWhen(entry.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
       <div class="row">
         <button type="button" class="primary" onClick={() => openSettings('providers')}>
