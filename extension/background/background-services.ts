@@ -20,14 +20,10 @@ const browserSession: SessionMemory = {
   remove: (key) => sessionStorage().remove(`broker:${key}`),
 };
 
-/** How long the ledger keeps a request's row (its month's totals stay): docs/privacy.md. */
-const LEDGER_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
-
-/** Deletes what the privacy promises say is kept no longer: old ledger rows, expired answers. */
+/** Deletes what is kept no longer (storage-broker.ts); a failure waits for the next start. */
 async function keepWithinRetention(storage: BrokerStorage): Promise<void> {
   try {
-    await storage.ledger.prune(Date.now() - LEDGER_RETENTION_MS);
-    await storage.responseCache.pruneExpired();
+    await storage.keepWithinRetention();
   } catch (error) {
     console.error('LLM Broker: housekeeping failed', error);
   }

@@ -60,6 +60,8 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     async saveSettings(changes) {
       const settings = await storage.settings.update(changes);
       broker.settingsChanged();
+      // A shorter time for kept text erases what is older at once.
+      if (changes.requestTextDays !== undefined) await storage.keepWithinRetention();
       // A new automatic-lock period counts at once, from the last use.
       await syncAutoLock(autoLock);
       return settings;

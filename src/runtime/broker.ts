@@ -23,7 +23,6 @@ import { analyzeRequest, mergeCatalogs, route } from '../router';
 import type { RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage, RequestRecord } from '../storage/storage-broker';
 import { VaultLockedError } from '../storage/storage-errors';
-import { monthOf } from '../storage/storage-money';
 import { providerPriorityOf } from '../storage/storage-settings';
 import type {
   BrokerSettings,
@@ -33,6 +32,7 @@ import type {
 } from '../storage/storage-types';
 import { BudgetBook, type BudgetLimits } from './budget-book';
 import { reservationFor } from './cost';
+import { keptRequest } from './kept-text';
 import { LocalModelDirectory } from './local-models';
 import {
   cappedBudget,
@@ -173,7 +173,11 @@ export class Broker {
       this.health.restore(health);
       this.rateLimiter.restore(rates);
       for (const entry of interrupted) await this.logInterrupted(entry);
-      return new BudgetBook(await this.storage.ledger.monthTotals(), monthOf(this.now()));
+      const [month, today] = await Promise.all([
+        this.storage.ledger.monthTotals(),
+        this.storage.ledger.dayTotals(),
+      ]);
+      return new BudgetBook(month, today, this.now());
     })();
     this.started.catch(() => {
       this.started = undefined;
@@ -503,7 +507,8 @@ export class Broker {
     // The reservation is taken in memory (no database on the way to the first token); it is
     // written when the first text arrives. Concurrent requests may have used the budget since
     // routing: route once more with what is left (a free local model may still fit).
-    const limits = this.limitsOf(grant, await this.settings(), await this.policy());
+    const settings = await this.settings();
+    const limits = this.limitsOf(grant, settings, await this.policy());
     let reservation = this.reservationOf(request, plan);
     let held = book.reserve(origin, reservation, limits, this.now());
     if (!held.ok) {
@@ -516,16 +521,20 @@ export class Broker {
       held = book.reserve(origin, reservation, limits, this.now());
     }
     if (!held.ok) {
-      const whose = held.exceeded === 'site' ? "this site's" : 'your';
+      const budget = {
+        daily: 'your daily budget',
+        global: 'your monthly budget',
+        site: "this site's monthly budget",
+      }[held.exceeded];
       return refused(
         new LlmError({
           name: 'QuotaExceededError',
-          message: `This request could cost up to ${formatUsd(reservation)}, more than ${whose} monthly budget has left.`,
+          message: `This request could cost up to ${formatUsd(reservation)}, more than ${budget} has left.`,
         }),
         request.task,
       );
     }
-    const month = held.month;
+    const period = held;
 
     // The reservation is written alongside the call, not before it (nothing on the database
     // delays the first byte), so a worker that stops early still leaves its record; the cost of
@@ -575,7 +584,7 @@ export class Broker {
       );
     } catch (error) {
       // Not a provider's failure (those are attempts): give the money back, then report it.
-      book.settle(origin, month, reservation, 0);
+      book.settle(origin, period, reservation, 0);
       await opened;
       await checkpointed;
       await this.storage.ledger
@@ -599,7 +608,7 @@ export class Broker {
     const { answer, attempts } = outcome;
     const costUsd = attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
     const estimated = attempts.some((attempt) => attempt.usageEstimated && attempt.costUsd > 0);
-    book.settle(origin, month, reservation, costUsd);
+    book.settle(origin, period, reservation, costUsd);
     const usage = totalUsage(attempts);
     const base = {
       requestId,
@@ -632,6 +641,7 @@ export class Broker {
           costUsd,
           ...(estimated && { estimated: true }),
           latencyMs: this.monotonic() - startedAt,
+          ...(settings.keepRequestText && { request: keptRequest(request) }),
         },
       });
       throw error;
@@ -651,7 +661,7 @@ export class Broker {
     await this.record({
       ...base,
       model: result.model,
-      log: this.answeredLine(origin, createdAt, request, result),
+      log: this.answeredLine(origin, createdAt, request, result, settings.keepRequestText),
     });
     void this.learning.remember(requestId, { origin, model: result.model, request });
     if (cacheKey) await this.storage.responseCache.put(origin, cacheKey, result);
@@ -742,6 +752,7 @@ export class Broker {
   ): BudgetLimits {
     return {
       globalUsd: cappedBudget(settings.monthlyBudgetUsd, policy.maxMonthlyBudgetUsd),
+      dailyUsd: settings.dailyBudgetUsd ?? Number.POSITIVE_INFINITY,
       siteUsd: grant?.allowed
         ? cappedBudget(grant.monthlyBudgetUsd, policy.maxSiteMonthlyBudgetUsd)
         : Number.POSITIVE_INFINITY,
@@ -836,6 +847,7 @@ export class Broker {
     };
     context.emit?.({ type: 'start', requestId, model: result.model });
     context.emit?.({ type: 'text-delta', delta: result.text });
+    const { keepRequestText } = await this.settings();
     await this.record({
       requestId,
       origin,
@@ -845,7 +857,7 @@ export class Broker {
       model: result.model,
       counted: true,
       attempts: [],
-      log: this.answeredLine(origin, createdAt, request, result),
+      log: this.answeredLine(origin, createdAt, request, result, keepRequestText),
     });
     return result;
   }
@@ -856,6 +868,7 @@ export class Broker {
     createdAt: number,
     request: LlmRequest,
     result: LlmResult,
+    keepText: boolean,
   ): RequestRecord['log'] {
     const estimated = result.attempts.some((attempt) => attempt.usageEstimated);
     return {
@@ -872,6 +885,7 @@ export class Broker {
       ...(estimated && { estimated: true }),
       latencyMs: result.latencyMs,
       ...(result.cached && { cached: true }),
+      ...(keepText && { request: keptRequest(request), answerText: result.text }),
     };
   }
 

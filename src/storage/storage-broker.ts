@@ -20,6 +20,7 @@ import {
 import { createRouterStatsRepository, type RouterStatsRepository } from './storage-router-stats';
 import { createSettingsRepository, type SettingsRepository } from './storage-settings';
 import type { LedgerEntry, RequestLogInput, UnlockKeeper } from './storage-types';
+import { createUsageRepository, type UsageRepository } from './storage-usage';
 
 /** Everything a finished request leaves behind, written together. */
 export interface RequestRecord extends FinishInput {
@@ -46,6 +47,8 @@ export interface BrokerStorage {
   requestLog: RequestLogRepository;
   routerStats: RouterStatsRepository;
   responseCache: ResponseCacheRepository;
+  /** Daily usage rollups, for charts. */
+  usage: UsageRepository;
   /**
    * Closes a request in one transaction: its ledger entry (settled or released), its attempts
    * and its request-log line — one write after the answer, and never one without the others.
@@ -53,10 +56,21 @@ export interface BrokerStorage {
   recordRequest(record: RequestRecord): Promise<LedgerEntry>;
   /** Several requests' records in one transaction (refusals arrive in bursts). */
   recordRequests(records: readonly RequestRecord[]): Promise<void>;
+  /**
+   * Deletes what the privacy promises (docs/privacy.md) say is kept no longer: ledger rows older
+   * than LEDGER_RETENTION_DAYS (their months' totals stay), expired cached answers, request text
+   * older than the person's `requestTextDays`, and log lines the person deleted.
+   */
+  keepWithinRetention(): Promise<void>;
   /** The Dexie database itself, for tests and maintenance; repositories are the API. */
   database: BrokerDatabase;
   close(): void;
 }
+
+/** How long the ledger keeps a request's row, in days (its month's totals stay). */
+export const LEDGER_RETENTION_DAYS = 400;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function createBrokerStorage(
   databaseName: string = DEFAULT_DATABASE_NAME,
@@ -75,17 +89,20 @@ export function createBrokerStorage(
         database.ledgerAttempts,
         database.requestLog,
         database.settings,
+        database.usageDays,
       ],
       work,
     );
   const writeRecord = async ({ attempts, log, ...finish }: RequestRecord) => {
     const entry = await ledger.finish(finish);
     for (const attempt of attempts) await ledger.recordAttempt(finish.requestId, attempt);
-    await requestLog.append(log);
+    await requestLog.append(log, attempts);
     return entry;
   };
+  const settings = createSettingsRepository(database);
+  const responseCache = createResponseCacheRepository(database, now);
   return {
-    settings: createSettingsRepository(database),
+    settings,
     accounts: createAccountsRepository(database, {
       now,
       passphraseIterations: options.passphraseIterations,
@@ -95,13 +112,22 @@ export function createBrokerStorage(
     ledger,
     requestLog,
     routerStats: createRouterStatsRepository(database, now),
-    responseCache: createResponseCacheRepository(database, now),
+    responseCache,
+    usage: createUsageRepository(database),
     // The repositories' own transactions nest in this one (their tables are a subset of it).
     recordRequest: (record) => inRecordTransaction(() => writeRecord(record)),
     recordRequests: (records) =>
       inRecordTransaction(async () => {
         for (const record of records) await writeRecord(record);
       }),
+    keepWithinRetention: async () => {
+      const time = now();
+      const { requestTextDays } = await settings.get();
+      await ledger.prune(time - LEDGER_RETENTION_DAYS * DAY_MS);
+      await responseCache.pruneExpired();
+      await requestLog.eraseTextBefore(time - requestTextDays * DAY_MS);
+      await requestLog.purgeCleared();
+    },
     database,
     close: () => database.close(),
   };

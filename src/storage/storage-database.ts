@@ -3,7 +3,7 @@
  * shipped, never changes: a change is a new version with an upgrade function.
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
-import { upgradeToVersion2 } from './storage-migrations';
+import { upgradeToVersion2, upgradeToVersion3 } from './storage-migrations';
 import type {
   AccountRow,
   CounterRow,
@@ -16,6 +16,7 @@ import type {
   RouterStatsRow,
   SettingsRow,
   SiteGrant,
+  UsageDayRow,
 } from './storage-types';
 
 export const DEFAULT_DATABASE_NAME = 'llm-broker';
@@ -48,6 +49,18 @@ export const SCHEMA_V2 = {
   counters: 'id',
 } as const;
 
+/**
+ * Version 3, what the options page's usage view needs: the request log gains indexes for its
+ * filters (provider, outcome) and for erasing kept text when it expires, and a table of daily
+ * usage rollups feeds the charts (storage-usage.ts). Ledger days (`YYYY-MM-DD` rows of
+ * ledgerMonths, for the daily budget) need no index of their own.
+ */
+export const SCHEMA_V3 = {
+  requestLog:
+    '++seq, requestId, createdAt, [origin+seq], [provider+seq], [outcome+seq], textKeptAt',
+  usageDays: '[day+dimension+key], [dimension+day]',
+} as const;
+
 export class BrokerDatabase extends Dexie {
   declare settings: EntityTable<SettingsRow, 'id'>;
   declare accounts: EntityTable<AccountRow, 'provider'>;
@@ -60,10 +73,12 @@ export class BrokerDatabase extends Dexie {
   declare routerStats: EntityTable<RouterStatsRow, 'id'>;
   declare responseCache: Table<ResponseCacheRow, [string, string]>;
   declare counters: EntityTable<CounterRow, 'id'>;
+  declare usageDays: Table<UsageDayRow, [string, string, string]>;
 
   constructor(databaseName: string = DEFAULT_DATABASE_NAME) {
     super(databaseName);
     this.version(1).stores(SCHEMA_V1);
     this.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+    this.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
   }
 }

@@ -12,7 +12,7 @@ import { Dexie } from 'dexie';
 import type { Attempt, ModelRef, TokenUsage } from '../protocol/llm-result';
 import type { BrokerDatabase } from './storage-database';
 import { LedgerStateError } from './storage-errors';
-import { fromNanoUsd, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
+import { dayOf, fromNanoUsd, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
 import { readSettings } from './storage-settings';
 import type {
   LedgerAttempt,
@@ -36,8 +36,8 @@ export type ReserveResult =
   | { ok: true; entry: LedgerEntry }
   | {
       ok: false;
-      /** Which budget would be passed: the user's global one or the site's. */
-      exceeded: 'global' | 'site';
+      /** Which budget would be passed: the user's daily or monthly one, or the site's. */
+      exceeded: 'daily' | 'global' | 'site';
       limitUsd: number;
       /** Spent plus reserved this month in that scope, before this request. */
       committedUsd: number;
@@ -83,6 +83,7 @@ export interface FinishInput {
 
 export interface BudgetLeft {
   month: string;
+  /** Left of your budgets for every site together: the monthly one, and the daily one if set. */
   globalLeftUsd: number;
   /** Infinity when the origin has no grant (e.g. the extension's own pages). */
   siteLeftUsd: number;
@@ -116,6 +117,8 @@ export interface LedgerRepository {
   list(query?: LedgerListQuery): Promise<LedgerEntry[]>;
   /** Spend of a month (default: the current one), in total and per origin. */
   monthTotals(month?: string): Promise<{ global: MonthTotals; origins: MonthTotals[] }>;
+  /** Spend of every site together on a day (`YYYY-MM-DD`, default: today, UTC). */
+  dayTotals(day?: string): Promise<MonthTotals>;
   /** Budget left this month for a request from `origin`. */
   budgetLeft(origin: string): Promise<BudgetLeft>;
   /** Requests from `origin` reserved at or after `since` (epoch ms), for the rate limit. */
@@ -158,24 +161,28 @@ export function createLedgerRepository(
 ): LedgerRepository {
   const { ledgerRequests, ledgerMonths, ledgerAttempts } = database;
 
-  const monthRows = async (month: string, origin: string) => {
-    const [global, site] = await ledgerMonths.bulkGet([
-      [month, GLOBAL_SCOPE],
-      [month, origin],
+  /** The aggregates an entry counts in: its month (every site, and its origin) and its day. */
+  const totalsRows = async (entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>) => {
+    const day = dayOf(entry.createdAt);
+    const [global, site, today] = await ledgerMonths.bulkGet([
+      [entry.month, GLOBAL_SCOPE],
+      [entry.month, entry.origin],
+      [day, GLOBAL_SCOPE],
     ]);
     return {
-      global: global ?? emptyMonthRow(month, GLOBAL_SCOPE),
-      site: site ?? emptyMonthRow(month, origin),
+      global: global ?? emptyMonthRow(entry.month, GLOBAL_SCOPE),
+      site: site ?? emptyMonthRow(entry.month, entry.origin),
+      day: today ?? emptyMonthRow(day, GLOBAL_SCOPE),
     };
   };
 
-  /** Applies a change to both aggregates of an entry's month (global and its origin). */
+  /** Applies a change to every aggregate of an entry (its month's two rows and its day's). */
   const adjustMonth = async (
-    entry: Pick<LedgerEntry, 'month' | 'origin'>,
+    entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>,
     change: (row: LedgerMonthRow) => LedgerMonthRow,
   ) => {
-    const rows = await monthRows(entry.month, entry.origin);
-    await ledgerMonths.bulkPut([change(rows.global), change(rows.site)]);
+    const rows = await totalsRows(entry);
+    await ledgerMonths.bulkPut([change(rows.global), change(rows.site), change(rows.day)]);
   };
 
   /** Closes a reserved entry (settle or release) and moves its money in the aggregates. */
@@ -233,10 +240,13 @@ export function createLedgerRepository(
       return await database.transaction('rw', tables, async () => {
         const time = now();
         const month = monthOf(time);
-        const rows = await monthRows(month, input.origin);
+        const rows = await totalsRows({ month, origin: input.origin, createdAt: time });
         const settings = await readSettings(database);
         const grant = await database.grants.get(input.origin);
         const refusal =
+          (settings.dailyBudgetUsd === null
+            ? null
+            : budgetRefusal('daily', settings.dailyBudgetUsd, rows.day, input.amountUsd)) ??
           budgetRefusal('global', settings.monthlyBudgetUsd, rows.global, input.amountUsd) ??
           (grant
             ? budgetRefusal('site', grant.monthlyBudgetUsd, rows.site, input.amountUsd)
@@ -258,7 +268,11 @@ export function createLedgerRepository(
           reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.amountUsd),
           requestCount: row.requestCount + 1,
         });
-        await ledgerMonths.bulkPut([reserved(rows.global), reserved(rows.site)]);
+        await ledgerMonths.bulkPut([
+          reserved(rows.global),
+          reserved(rows.site),
+          reserved(rows.day),
+        ]);
         return { ok: true, entry };
       });
     } catch (error) {
@@ -403,13 +417,23 @@ export function createLedgerRepository(
       const origins = rows.filter((row) => row.scope !== GLOBAL_SCOPE);
       return { global: toMonthTotals(global), origins: origins.map(toMonthTotals) };
     },
+    dayTotals: async (day = dayOf(now())) =>
+      toMonthTotals(
+        (await ledgerMonths.get([day, GLOBAL_SCOPE])) ?? emptyMonthRow(day, GLOBAL_SCOPE),
+      ),
     budgetLeft: (origin) =>
       database.transaction('r', [ledgerMonths, database.settings, database.grants], async () => {
-        const month = monthOf(now());
-        const rows = await monthRows(month, origin);
+        const time = now();
+        const month = monthOf(time);
+        const rows = await totalsRows({ month, origin, createdAt: time });
         const settings = await readSettings(database);
         const grant = await database.grants.get(origin);
-        const globalLeftUsd = leftOf(settings.monthlyBudgetUsd, rows.global);
+        const globalLeftUsd = Math.min(
+          leftOf(settings.monthlyBudgetUsd, rows.global),
+          settings.dailyBudgetUsd === null
+            ? Number.POSITIVE_INFINITY
+            : leftOf(settings.dailyBudgetUsd, rows.day),
+        );
         const siteLeftUsd = grant
           ? leftOf(grant.monthlyBudgetUsd, rows.site)
           : Number.POSITIVE_INFINITY;
@@ -482,7 +506,7 @@ function committedNanoUsd(row: LedgerMonthRow): number {
 }
 
 function budgetRefusal(
-  exceeded: 'global' | 'site',
+  exceeded: 'daily' | 'global' | 'site',
   limitUsd: number,
   row: LedgerMonthRow,
   requestedUsd: number,

@@ -3,8 +3,16 @@
  * not today's defaults, so upgrading an old database means the same thing forever.
  */
 import type { Transaction } from 'dexie';
-import { GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
-import type { LedgerEntry, LedgerMonthRow, SiteGrant } from './storage-types';
+import type { Attempt } from '../protocol/llm-result';
+import { dayOf, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
+import type {
+  LedgerEntry,
+  LedgerMonthRow,
+  RequestLogEntry,
+  SiteGrant,
+  UsageDayRow,
+} from './storage-types';
+import { usageOfLine } from './storage-usage';
 
 /** The rate limit version 2 gives grants made before rate limits existed. */
 export const V2_DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
@@ -60,4 +68,60 @@ function addEntryToMonth(row: LedgerMonthRow, entry: LedgerEntryV1): void {
   row.requestCount += 1;
   if (entry.status === 'reserved') row.reservedNanoUsd += toNanoUsd(entry.reservedUsd);
   if (entry.status === 'settled') row.spentNanoUsd += toNanoUsd(entry.costUsd);
+}
+
+/**
+ * Version 2 → 3: ledger day rows (every site together) for the daily budget, built from the
+ * ledger; request-log lines get their provider (a filter index); the daily usage rollups are built
+ * from the log (attempts of lines already written are not in it, so their cost counts for the
+ * answering model).
+ */
+export async function upgradeToVersion3(transaction: Transaction): Promise<void> {
+  const days = new Map<string, LedgerMonthRow>();
+  await transaction
+    .table<LedgerEntry, string>('ledgerRequests')
+    .toCollection()
+    .each((entry) => {
+      addEntryToMonth(monthRowFor(days, dayOf(entry.createdAt), GLOBAL_SCOPE), entry);
+    });
+  await transaction
+    .table<LedgerMonthRow, [string, string]>('ledgerMonths')
+    .bulkPut([...days.values()]);
+
+  const usage = transaction.table<UsageDayRow, [string, string, string]>('usageDays');
+  const rows = new Map<string, UsageDayRow>();
+  await transaction
+    .table<RequestLogEntry, number>('requestLog')
+    .toCollection()
+    .modify((line) => {
+      if (line.model) line.provider = line.model.provider;
+      const day = dayOf(line.createdAt);
+      const attempts: Attempt[] = line.model
+        ? [
+            {
+              model: line.model,
+              outcome: 'ok',
+              durationMs: line.latencyMs,
+              costUsd: line.costUsd,
+              usage: { inputTokens: line.inputTokens, outputTokens: line.outputTokens },
+            },
+          ]
+        : [];
+      for (const { dimension, key, counts } of usageOfLine(
+        line,
+        line.cached ? [] : attempts,
+      ).values()) {
+        const id = `${day} ${dimension} ${key}`;
+        const row = rows.get(id) ?? { day, dimension, key, ...zero(counts) };
+        for (const field of Object.keys(counts) as Array<keyof typeof counts>) {
+          row[field] += counts[field];
+        }
+        rows.set(id, row);
+      }
+    });
+  await usage.bulkPut([...rows.values()]);
+}
+
+function zero<T extends object>(counts: T): T {
+  return Object.fromEntries(Object.keys(counts).map((field) => [field, 0])) as T;
 }

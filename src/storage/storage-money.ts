@@ -25,5 +25,10 @@ export function monthOf(epochMs: number): string {
   return `${date.getUTCFullYear()}-${month}`;
 }
 
+/** The calendar day of a moment as `YYYY-MM-DD`, in UTC (the daily budget's day). */
+export function dayOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
 /** The scope of the month aggregate that sums every site (an origin can never be `*`). */
 export const GLOBAL_SCOPE = '*';

@@ -7,6 +7,7 @@ import { definedFields, isAmount, isCount, isPriority } from './storage-values';
 
 export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   monthlyBudgetUsd: 10,
+  dailyBudgetUsd: null,
   providerPriorities: {},
   defaultPrivacy: 'no-training',
   gateway: null,
@@ -14,7 +15,9 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   defaultSiteRateLimitPerMinute: 20,
   responseCacheTtlMs: 60 * 60 * 1000,
   responseCacheMaxBytes: 5 * 1024 * 1024,
-  requestLogLimit: 1000,
+  requestLogLimit: 100_000,
+  keepRequestText: false,
+  requestTextDays: 30,
   autoLockMinutes: null,
 });
 
@@ -24,6 +27,9 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
  * is how a person says "prefer the others".
  */
 export const DEFAULT_PROVIDER_PRIORITY = 100;
+
+/** How long kept request text may stay, in days (the choices the options page offers). */
+export const REQUEST_TEXT_DAYS = [1, 7, 30, 90, 365] as const;
 
 const SETTINGS_ROW_ID = 'global';
 
@@ -82,6 +88,13 @@ function withDefaults(values: Partial<BrokerSettings>): BrokerSettings {
 export function validateSettings(settings: BrokerSettings): void {
   const problems = [
     isAmount(settings.monthlyBudgetUsd) ? null : 'monthlyBudgetUsd must be a number ≥ 0',
+    settings.dailyBudgetUsd === null || isAmount(settings.dailyBudgetUsd)
+      ? null
+      : 'dailyBudgetUsd must be null (no daily limit) or a number ≥ 0',
+    typeof settings.keepRequestText === 'boolean' ? null : 'keepRequestText must be true or false',
+    (REQUEST_TEXT_DAYS as readonly number[]).includes(settings.requestTextDays)
+      ? null
+      : `requestTextDays must be one of ${REQUEST_TEXT_DAYS.join(', ')}`,
     isAmount(settings.defaultSiteMonthlyBudgetUsd)
       ? null
       : 'defaultSiteMonthlyBudgetUsd must be a number ≥ 0',

@@ -3,7 +3,7 @@
  * rows behind them. Everything here is structured-cloneable (IndexedDB stores it as it is).
  */
 import type { LlmErrorName } from '../protocol/llm-errors';
-import type { PrivacyLevel, TaskType } from '../protocol/llm-request';
+import type { LlmRequest, PrivacyLevel, TaskType } from '../protocol/llm-request';
 import type { Attempt, LlmResult, ModelRef, TokenUsage } from '../protocol/llm-result';
 import type { AutoLockMinutes } from './storage-auto-lock';
 
@@ -14,6 +14,8 @@ import type { AutoLockMinutes } from './storage-auto-lock';
 export interface BrokerSettings {
   /** The most every site together may spend in one calendar month (UTC), in US dollars. */
   monthlyBudgetUsd: number;
+  /** The most every site together may spend in one calendar day (UTC), or null for no daily limit. */
+  dailyBudgetUsd: number | null;
   /** Provider id → priority 0–100; the router multiplies a model's score by priority / 100. */
   providerPriorities: Record<string, number>;
   /** The privacy level a newly granted site starts with. */
@@ -30,6 +32,13 @@ export interface BrokerSettings {
   responseCacheMaxBytes: number;
   /** How many entries the request log keeps; older ones are pruned as new ones arrive. */
   requestLogLimit: number;
+  /**
+   * Whether the request log keeps what a site asked and what the model answered. Off unless the
+   * person turns it on; the rest of a line (site, model, tokens, cost) is kept either way.
+   */
+  keepRequestText: boolean;
+  /** How many days kept text stays in the log before it is erased (REQUEST_TEXT_DAYS). */
+  requestTextDays: number;
   /**
    * With a passphrase set: lock the keys after this many minutes without use (15, 60 or 240), or
    * null for never (storage-auto-lock.ts).
@@ -210,8 +219,13 @@ export interface LedgerAttempt extends Attempt {
   startedAt: number;
 }
 
-/** Spend of one scope in one month, kept up to date in the transaction of every ledger write. */
+/**
+ * Spend of one scope in one period, kept up to date in the transaction of every ledger write.
+ * Months (`YYYY-MM`) have a row for every site together and one per origin; days (`YYYY-MM-DD`,
+ * for the daily budget) only the row for every site together.
+ */
 export interface LedgerMonthRow {
+  /** The period: `YYYY-MM` or `YYYY-MM-DD` (UTC). */
   month: string;
   /** `*` for every site together, otherwise the origin. */
   scope: string;
@@ -221,8 +235,9 @@ export interface LedgerMonthRow {
   requestCount: number;
 }
 
-/** Spend of one scope in one month, in US dollars. */
+/** Spend of one scope in one period (a month, or a day), in US dollars. */
 export interface MonthTotals {
+  /** `YYYY-MM`, or `YYYY-MM-DD` for a day's totals. */
   month: string;
   /** `*` for every site together, otherwise the origin. */
   scope: string;
@@ -267,14 +282,49 @@ export interface RequestLogInput {
   latencyMs: number;
   /** True when the local response cache answered. */
   cached?: boolean;
-  /** The start of the prompt, when the user lets the log keep it (truncated on write). */
-  promptPreview?: string;
+  /**
+   * What the site asked, when the person lets the log keep request text (`keepRequestText`):
+   * the request as routed, long text shortened and images left out (kept-text.ts).
+   */
+  request?: LlmRequest;
+  /** What the model answered, when request text is kept (shortened like the request). */
+  answerText?: string;
 }
 
 export interface RequestLogEntry extends RequestLogInput {
   /** Insertion order; newer entries have larger numbers. */
   seq: number;
+  /** The answering model's provider, for the log's provider filter (an index). */
+  provider?: string;
+  /** When text was kept (epoch ms): the index that erases it once `requestTextDays` pass. */
+  textKeptAt?: number;
 }
+
+/**
+ * One day's usage along one dimension, kept up to date in the transaction that appends each
+ * request-log line, so charts read a few hundred rows however long the log is. `all` has one row
+ * per day (key ''); `provider` and `model` (`provider/model`) rows count the attempts made on them
+ * and the requests they answered; `site` rows (key: the origin) count everything of that site.
+ */
+export interface UsageDayRow {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  dimension: UsageDimension;
+  key: string;
+  /** Requests (all, site), or requests answered (provider, model). */
+  requests: number;
+  answered: number;
+  cached: number;
+  refused: number;
+  /** Failed, aborted or interrupted. */
+  failed: number;
+  costNanoUsd: number;
+  /** Tokens paid for (cache hits excluded): what the savings baseline is priced at. */
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type UsageDimension = 'all' | 'provider' | 'model' | 'site';
 
 // ---------------------------------------------------------------------------------------------
 // Router stats, response cache, counters

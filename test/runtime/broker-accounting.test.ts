@@ -8,6 +8,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBundledCatalog } from '../../src/router';
 import { DEFAULT_OUTPUT_ALLOWANCE, inputAllowance, worstCaseCost } from '../../src/runtime/cost';
+import { OMITTED_IMAGE } from '../../src/runtime/kept-text';
+import { KEPT_TEXT_LENGTH } from '../../src/storage/storage-request-log';
+import { modelKey } from '../../src/storage/storage-usage';
 import { type BrokerWorld, createWorld, ORIGIN, rejectionOf, runCollecting } from './broker-world';
 
 let world: BrokerWorld;
@@ -48,6 +51,19 @@ describe('generate() after a fault mid-answer', () => {
     expect(attempts).toHaveLength(2);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ outcome: 'answered', attemptCount: 2, estimated: true });
+    // Request text is not kept unless the person asks for it.
+    expect(log[0]!.request).toBeUndefined();
+    expect(log[0]!.answerText).toBeUndefined();
+
+    // The day's usage charges each model its own attempt, and counts the answer for the second.
+    const today = new Date().toISOString().slice(0, 10);
+    const models = await world.storage.usage.days('model', today, today);
+    const first = models.find((row) => row.key === modelKey(broken!.model))!;
+    const second = models.find((row) => row.key === modelKey(answered!.model))!;
+    expect(first).toMatchObject({ requests: 0 });
+    expect(first.costUsd).toBeCloseTo(broken!.costUsd, 9);
+    expect(second).toMatchObject({ requests: 1, answered: 1 });
+    expect(second.costUsd).toBeCloseTo(answered!.costUsd, 9);
   });
 
   it('a stream that may not restart fails, and still pays for the text it showed', async () => {
@@ -62,6 +78,42 @@ describe('generate() after a fault mid-answer', () => {
     expect(line!.outputTokens).toBeGreaterThan(0);
     const { entry } = await ledgerOf(line!.requestId);
     expect(entry).toMatchObject({ status: 'settled', estimated: true, costUsd: line!.costUsd });
+  });
+});
+
+describe('request text in the log', () => {
+  it('is kept when the person turns it on: the request as routed and the answer, shortened', async () => {
+    world = await createWorld({ providers: { openai: 100 }, keepRequestText: true });
+    const question = `Summarize: ${'lorem ipsum '.repeat(3_000)}`;
+    const result = await world.broker
+      .run(
+        ORIGIN,
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: question },
+                { type: 'image', image: `data:image/png;base64,${'A'.repeat(40_000)}` },
+              ],
+            },
+          ],
+          task: 'summarization',
+        },
+        { signal: new AbortController().signal },
+      )
+      .catch((error: Error) => error);
+    const [line] = await world.storage.requestLog.recent({ limit: 1 });
+    expect(line!.textKeptAt).toBe(line!.createdAt);
+    const content = line!.request!.messages![0]!.content as Array<{
+      type: string;
+      text?: string;
+      image?: string;
+    }>;
+    expect(content[0]!.text).toHaveLength(KEPT_TEXT_LENGTH + 1);
+    expect(content[1]).toMatchObject({ type: 'image', image: OMITTED_IMAGE });
+    expect(line!.request!.task).toBe('summarization');
+    if (!(result instanceof Error)) expect(line!.answerText).toBe(result.text);
   });
 });
 

@@ -112,6 +112,45 @@ describe('budgets', () => {
   });
 });
 
+describe('the daily budget', () => {
+  it('holds for every site together, beside the monthly budget, in the ledger day totals', async () => {
+    const daily = 0.05;
+    world = await createWorld({ providers: { openai: 100 }, dailyBudgetUsd: daily });
+    await world.storage.grants.grant('https://other.example', {
+      monthlyBudgetUsd: 10,
+      privacy: 'any',
+      rateLimitPerMinute: 10_000,
+    });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, index) =>
+        world.broker.run(
+          index % 2 === 0 ? ORIGIN : 'https://other.example',
+          { prompt: `Question ${index}`, maxOutputTokens: 2_000 },
+          { signal: new AbortController().signal },
+        ),
+      ),
+    );
+    const refused = outcomes.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [outcome.reason as Error] : [],
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length, refused[0]?.message).toBeLessThan(30);
+    for (const error of refused) {
+      expect(error).toMatchObject({ name: 'QuotaExceededError' });
+      expect(error.message).toMatch(/daily budget/);
+    }
+    const today = await world.storage.ledger.dayTotals();
+    expect(today.spentUsd).toBeGreaterThan(0);
+    expect(today.spentUsd).toBeLessThanOrEqual(daily);
+    expect(today.reservedUsd).toBe(0);
+    const { global } = await world.storage.ledger.monthTotals();
+    expect(global.spentUsd).toBeCloseTo(today.spentUsd, 12);
+    // The same figure after a restart: the book is loaded from the ledger's day row.
+    const left = await world.restart().routingState(ORIGIN);
+    expect(left.budgetLeftUsd).toBeCloseTo(daily - today.spentUsd, 9);
+  });
+});
+
 describe('the local response cache', () => {
   it('answers a repeated deterministic request for nothing, and says so', async () => {
     world = await createWorld({ providers: { openai: 100 } });

@@ -32,6 +32,9 @@ export interface WorldOptions {
   /** Provider id → priority 0–100. */
   providers: Record<string, number>;
   monthlyBudgetUsd?: number;
+  dailyBudgetUsd?: number;
+  /** Whether the request log keeps request text. */
+  keepRequestText?: boolean;
   siteBudgetUsd?: number;
   rateLimitPerMinute?: number;
   gateway?: string;
@@ -102,6 +105,8 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
   }
   await storage.settings.update({
     monthlyBudgetUsd: options.monthlyBudgetUsd ?? 100,
+    ...(options.dailyBudgetUsd !== undefined && { dailyBudgetUsd: options.dailyBudgetUsd }),
+    ...(options.keepRequestText && { keepRequestText: true }),
     ...(options.gateway && { gateway: options.gateway }),
   });
   await storage.grants.grant(ORIGIN, {

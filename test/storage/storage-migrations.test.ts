@@ -2,10 +2,11 @@ import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { generateDeviceKey, seal } from '../../src/storage/storage-crypto';
-import { SCHEMA_V1 } from '../../src/storage/storage-database';
+import { SCHEMA_V1, SCHEMA_V2 } from '../../src/storage/storage-database';
 import {
   type LedgerEntryV1,
   type SiteGrantV1,
+  upgradeToVersion2,
   V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
 } from '../../src/storage/storage-migrations';
 import { freshDatabaseName } from './storage-test-helpers';
@@ -102,7 +103,7 @@ describe('schema upgrade from version 1 to 2', () => {
     // Untouched data reads as before: settings, the encrypted key.
     expect((await storage.settings.get()).monthlyBudgetUsd).toBe(3);
     expect(await storage.accounts.getApiKey('openai')).toBe(OPENAI_KEY);
-    expect(storage.database.verno).toBe(2);
+    expect(storage.database.verno).toBe(3);
 
     // Grants gained a rate limit and kept everything else.
     expect(await storage.grants.get(SITE)).toMatchObject({
@@ -157,10 +158,10 @@ describe('schema upgrade from version 1 to 2', () => {
     expect((await storage.routerStats.load())?.stats).toEqual({ learned: true });
   });
 
-  it('creates a new database directly at version 2', async () => {
+  it('creates a new database directly at the latest version', async () => {
     const storage = openAtLatest(freshDatabaseName('fresh'));
     await storage.settings.get();
-    expect(storage.database.verno).toBe(2);
+    expect(storage.database.verno).toBe(3);
     expect(storage.database.tables.map((table) => table.name).sort()).toEqual([
       'accounts',
       'counters',
@@ -173,6 +174,79 @@ describe('schema upgrade from version 1 to 2', () => {
       'responseCache',
       'routerStats',
       'settings',
+      'usageDays',
     ]);
+  });
+});
+
+/** A request-log line as version 2 wrote it (no provider field). */
+function v2Line(seq: number, origin: string, createdAt: string, extra: object = {}) {
+  return {
+    seq,
+    requestId: `log-${seq}`,
+    origin,
+    createdAt: Date.parse(createdAt),
+    outcome: 'answered',
+    model: { provider: 'openai', id: 'gpt-test', location: 'cloud' },
+    attemptCount: 1,
+    inputTokens: 100,
+    outputTokens: 20,
+    costUsd: 0.01,
+    latencyMs: 500,
+    ...extra,
+  };
+}
+
+describe('schema upgrade from version 2 to 3', () => {
+  it('builds ledger days, usage rollups and log provider fields from what version 2 stored', async () => {
+    const databaseName = freshDatabaseName('migration-v3');
+    await createVersion1Database(databaseName);
+    const v2 = new Dexie(databaseName);
+    v2.version(1).stores(SCHEMA_V1);
+    v2.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+    await v2.open();
+    await v2.table('requestLog').bulkAdd([
+      v2Line(1, SITE, '2026-11-19T09:00:00Z'),
+      v2Line(2, OTHER_SITE, '2026-11-19T10:00:00Z', { cached: true, costUsd: 0 }),
+      v2Line(3, SITE, '2026-11-20T09:00:00Z', {
+        outcome: 'refused',
+        model: undefined,
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      }),
+    ]);
+    v2.close();
+
+    const storage = openAtLatest(databaseName);
+    // Days of the ledger: nov-b settled 0.30 on the 19th; nov-open holds 0.05 on the 20th.
+    expect(await storage.ledger.dayTotals('2026-11-19')).toMatchObject({
+      spentUsd: 0.3,
+      requestCount: 1,
+    });
+    expect(await storage.ledger.dayTotals('2026-11-20')).toMatchObject({ reservedUsd: 0.05 });
+
+    // The log's provider index answers for lines version 2 wrote.
+    const openai = await storage.requestLog.recent({ provider: 'openai' });
+    expect(openai.map((line) => line.seq)).toEqual([2, 1]);
+    const refused = await storage.requestLog.recent({ outcome: 'refused' });
+    expect(refused.map((line) => line.seq)).toEqual([3]);
+
+    // Rollups: the 19th had two answers (one from the cache, free and without paid tokens).
+    const [all19] = await storage.usage.days('all', '2026-11-19', '2026-11-19');
+    expect(all19).toMatchObject({
+      requests: 2,
+      answered: 2,
+      cached: 1,
+      costUsd: 0.01,
+      inputTokens: 100,
+      outputTokens: 20,
+    });
+    const models = await storage.usage.days('model', '2026-11-19', '2026-11-20');
+    expect(models).toEqual([
+      expect.objectContaining({ key: 'openai/gpt-test', requests: 2, cached: 1, costUsd: 0.01 }),
+    ]);
+    const sites = await storage.usage.days('site', '2026-11-20', '2026-11-20');
+    expect(sites).toEqual([expect.objectContaining({ key: SITE, requests: 1, refused: 1 })]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROMPT_PREVIEW_LENGTH } from '../../src/storage/storage-request-log';
+import { KEPT_TEXT_LENGTH } from '../../src/storage/storage-request-log';
 import type { RequestLogInput } from '../../src/storage/storage-types';
 import { openTestStorage, type TestStorage } from './storage-test-helpers';
 
@@ -87,15 +87,88 @@ describe('request log', () => {
     ]);
   });
 
-  it('cuts long prompt previews and clears', async () => {
-    const { storage } = open();
-    const logged = await storage.requestLog.append({
-      ...entry('r1'),
-      promptPreview: 'x'.repeat(5000),
+  it('keeps text only when given, shortened, and erases it when it expires', async () => {
+    const { storage, clock } = open();
+    const kept = await storage.requestLog.append({
+      ...entry('r1', SITE, clock.time),
+      request: { prompt: 'What is 2 + 2?' },
+      answerText: 'x'.repeat(KEPT_TEXT_LENGTH + 500),
     });
-    expect(logged.promptPreview).toHaveLength(PROMPT_PREVIEW_LENGTH + 1);
-    expect((await storage.requestLog.recent())[0]?.promptPreview).toBe(logged.promptPreview);
-    await storage.requestLog.clear();
+    expect(kept.answerText).toHaveLength(KEPT_TEXT_LENGTH + 1);
+    expect(kept.textKeptAt).toBe(clock.time);
+    const plain = await storage.requestLog.append(entry('r2', SITE, clock.time + 1000));
+    expect(plain.textKeptAt).toBeUndefined();
+
+    expect(await storage.requestLog.eraseTextBefore(clock.time)).toBe(0);
+    expect(await storage.requestLog.eraseTextBefore(clock.time + 1)).toBe(1);
+    const [, first] = await storage.requestLog.recent();
+    expect(first).toMatchObject({ requestId: 'r1', costUsd: 0.0012 });
+    expect(first?.request).toBeUndefined();
+    expect(first?.answerText).toBeUndefined();
+  });
+
+  it('deletes the log in one step that can be undone, then for good', async () => {
+    const { storage } = open();
+    for (let index = 0; index < 4; index += 1) await storage.requestLog.append(entry(`r${index}`));
+    const mark = await storage.requestLog.clear();
     expect(await storage.requestLog.recent()).toEqual([]);
+    expect(await storage.requestLog.lastUseOf(SITE)).toBeUndefined();
+    await storage.requestLog.append(entry('after'));
+    expect((await storage.requestLog.recent()).map((line) => line.requestId)).toEqual(['after']);
+
+    await storage.requestLog.restore(mark);
+    expect(await storage.requestLog.recent()).toHaveLength(5);
+
+    await storage.requestLog.clear();
+    expect(await storage.requestLog.purgeCleared()).toBe(5);
+    expect(await storage.database.requestLog.count()).toBe(0);
+    // Spend is not the log's: the usage rollups still count every request.
+    const [day] = await storage.usage.days('all', '1970-01-01', '1970-01-01');
+    expect(day?.requests).toBe(5);
+  });
+
+  it('filters by provider, outcome and time, and pages within a filter', async () => {
+    const { storage } = open();
+    const models = [
+      { provider: 'anthropic', id: 'claude-test', location: 'cloud' as const },
+      { provider: 'openai', id: 'gpt-test', location: 'cloud' as const },
+    ];
+    for (let index = 0; index < 30; index += 1) {
+      const refused = index % 5 === 0;
+      await storage.requestLog.append({
+        ...entry(`r${index}`, index % 3 === 0 ? OTHER_SITE : SITE, index * 60_000),
+        ...(refused ? { outcome: 'refused', model: undefined } : { model: models[index % 2] }),
+      });
+    }
+    const ids = (lines: RequestLogInput[]) => lines.map((line) => line.requestId);
+    const openai = await storage.requestLog.recent({ provider: 'openai', limit: 4 });
+    expect(ids(openai)).toEqual(['r29', 'r27', 'r23', 'r21']);
+    const older = await storage.requestLog.recent({
+      provider: 'openai',
+      limit: 4,
+      beforeSeq: openai.at(-1)?.seq,
+    });
+    expect(ids(older)).toEqual(['r19', 'r17', 'r13', 'r11']);
+    expect(ids(await storage.requestLog.recent({ outcome: 'refused' }))).toEqual([
+      'r25',
+      'r20',
+      'r15',
+      'r10',
+      'r5',
+      'r0',
+    ]);
+    const recentRefusalsOfOther = await storage.requestLog.recent({
+      origin: OTHER_SITE,
+      outcome: 'refused',
+      since: 10 * 60_000,
+    });
+    expect(ids(recentRefusalsOfOther)).toEqual(['r15']);
+    expect(await storage.requestLog.recent({ since: 31 * 60_000 })).toEqual([]);
+
+    const exported: string[] = [];
+    await storage.requestLog.each({ provider: 'anthropic', since: 20 * 60_000 }, (line) => {
+      exported.push(line.requestId);
+    });
+    expect(exported).toEqual(['r28', 'r26', 'r24', 'r22']);
   });
 });
