@@ -113,13 +113,14 @@ try {
     'screenshot-4-playground.png',
   );
 
-  await options.goto(options.url().replace('#playground', '#activity'));
-  await options.locator('tbody tr').first().waitFor();
+  await options.goto(options.url().replace('#playground', '#usage'));
+  await options.locator('table.log > tbody').first().waitFor();
+  await options.locator('.spend-chart canvas').waitFor();
   await compose(
     canvas,
     await options.screenshot(),
-    'Every request, its model and its cost',
-    'screenshot-5-activity.png',
+    'What you spent, on which model, for which site',
+    'screenshot-5-usage.png',
   );
 
   await canvas.setViewportSize({ width: 440, height: 280 });

@@ -23,11 +23,12 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
 
   return {
     async getOverview() {
-      const [settings, accounts, grants, totals, lock, policy] = await Promise.all([
+      const [settings, accounts, grants, totals, today, lock, policy] = await Promise.all([
         storage.settings.get(),
         storage.accounts.list(),
         storage.grants.list(),
         storage.ledger.monthTotals(),
+        storage.ledger.dayTotals(),
         storage.accounts.lockStatus(),
         broker.policy(),
       ]);
@@ -53,6 +54,7 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
           }),
         ),
         month: totals.global,
+        today,
         lock,
         policy,
       };
@@ -65,6 +67,20 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       // A new automatic-lock period counts at once, from the last use.
       await syncAutoLock(autoLock);
       return settings;
+    },
+    async clearRequestLog() {
+      return { mark: await storage.requestLog.clear() };
+    },
+    async restoreRequestLog({ mark }) {
+      if (!Number.isSafeInteger(mark) || mark < 0) {
+        throw new LlmError({ name: 'TypeError', message: 'Not a mark of the request log.' });
+      }
+      await storage.requestLog.restore(mark);
+      return null;
+    },
+    async purgeRequestLog() {
+      await storage.requestLog.purgeCleared();
+      return null;
     },
     async saveAccount(input) {
       if (!PROVIDERS.some((provider) => provider.id === input.provider)) {

@@ -42,6 +42,8 @@ export interface Overview {
   sites: SiteListing[];
   /** Spend of every site together this month. */
   month: MonthTotals;
+  /** Spend of every site together today (UTC). */
+  today: MonthTotals;
   lock: LockStatus;
   /** What the organization's policy fixes (empty when there is none). */
   policy: OrganizationPolicy;
@@ -77,6 +79,11 @@ export interface UiMethods {
   /** Removes every trace of a site's grant or refusal: it must ask again. */
   forgetSite: { params: { origin: string }; result: null };
   listRequestLog: { params: { limit: number; beforeSeq?: number }; result: RequestLogEntry[] };
+  /** Deletes the request log in a way `restoreRequestLog` undoes; returns the mark to restore. */
+  clearRequestLog: { params: null; result: { mark: number } };
+  restoreRequestLog: { params: { mark: number }; result: null };
+  /** Makes a deletion final (the chance to undo it has passed). */
+  purgeRequestLog: { params: null; result: null };
   getConsentPrompt: { params: { promptId: string }; result: ConsentPrompt };
   decideConsent: { params: ConsentDecision; result: null };
   /** Whether this browser can run local models (WebGPU in the offscreen document). */

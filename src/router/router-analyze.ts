@@ -4,9 +4,16 @@
  * must be able to do. Everything here is linear in the prompt and cheap: cue matching reads only
  * the head and tail of a long prompt (where instructions sit), and the token estimate is sampled.
  */
-import type { Capability, LlmRequest, Message, TaskType } from '../protocol/llm-request';
+import type {
+  Capability,
+  LlmRequest,
+  Message,
+  QualityHint,
+  RequestHints,
+  TaskType,
+} from '../protocol/llm-request';
 import { estimateTokens } from './router-tokens';
-import type { RequestAnalysis, RouterTuning } from './router-types';
+import type { RequestAnalysis, RouterTuning, RoutingDefaults } from './router-types';
 
 /** Cue matching reads this many characters from the start of a prompt… */
 const HEAD_CHARS = 2_000;
@@ -323,8 +330,11 @@ const QUALITY_HINT_NEED_SHIFT = { low: -0.15, medium: 0, high: 0.1, best: 1 } as
 
 /** How much quality the request needs: grows with difficulty; the quality hint shifts it and
  * `best` removes the ceiling (only the best quality will do). */
-export function qualityNeed(difficulty: number, request: LlmRequest, tuning: RouterTuning): number {
-  const hint = request.hints?.quality;
+export function qualityNeed(
+  difficulty: number,
+  hint: QualityHint | undefined,
+  tuning: RouterTuning,
+): number {
   if (hint === 'best') return 1;
   const shift = hint ? QUALITY_HINT_NEED_SHIFT[hint] : 0;
   return clampRange(tuning.needBase + tuning.needSlope * difficulty + shift, 0.05, 1);
@@ -343,6 +353,7 @@ export function analyzeRequest(
   request: LlmRequest,
   tuning: RouterTuning = DEFAULT_TUNING,
   text: string = requestText(request),
+  defaults?: RoutingDefaults,
 ): RequestAnalysis {
   const window = cueWindow(text);
   const codeFences = Math.floor(countOccurrences(text, '```') / 2);
@@ -375,7 +386,7 @@ export function analyzeRequest(
   signals.push(...estimate.signals);
   const output = expectOutputTokens(window, task, inputTokens, request.maxOutputTokens);
   if (output.signal) signals.push(output.signal);
-  const preset = request.hints?.preset;
+  const hints = hintsInEffect(request.hints, task, defaults, signals);
   return {
     task,
     taskInferred,
@@ -383,8 +394,36 @@ export function analyzeRequest(
     inputTokens,
     expectedOutputTokens: output.tokens,
     requiredCapabilities: capabilities,
-    qualityNeed: qualityNeed(estimate.difficulty, request, tuning),
-    ...(preset ? { preset } : {}),
+    qualityNeed: qualityNeed(estimate.difficulty, hints.quality, tuning),
+    ...(hints.preset ? { preset: hints.preset } : {}),
+    hints,
     signals,
   };
+}
+
+/**
+ * The request's hints, with the person's defaults for what it leaves out: the preset chosen for
+ * its task, and the default quality and speed. A site's own hint always wins.
+ */
+export function hintsInEffect(
+  given: RequestHints | undefined,
+  task: TaskType,
+  defaults: RoutingDefaults | undefined,
+  signals?: string[],
+): RequestHints {
+  const hints: RequestHints = { ...given };
+  const preset = defaults?.presets?.[task];
+  if (hints.preset === undefined && preset) {
+    hints.preset = preset;
+    signals?.push(`preset ${preset}: your default for ${task}`);
+  }
+  if (hints.quality === undefined && defaults?.quality) {
+    hints.quality = defaults.quality;
+    signals?.push(`quality ${defaults.quality}: your default`);
+  }
+  if (hints.speed === undefined && defaults?.speed) {
+    hints.speed = defaults.speed;
+    signals?.push(`speed ${defaults.speed}: your default`);
+  }
+  return hints;
 }

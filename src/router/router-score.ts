@@ -100,8 +100,8 @@ export interface RouteContext {
 export function createRouteContext(request: LlmRequest, state: RoutingState): RouteContext {
   const tuning = state.tuning ? { ...DEFAULT_TUNING, ...state.tuning } : DEFAULT_TUNING;
   const text = requestText(request);
-  const analysis = analyzeRequest(request, tuning, text);
-  const { weights: weightRecord, split } = criterionWeights(analysis, request, tuning.costAversion);
+  const analysis = analyzeRequest(request, tuning, text, state.defaults);
+  const { weights: weightRecord, split } = criterionWeights(analysis, tuning.costAversion);
   const weights = CRITERIA.map((criterion) => weightRecord[criterion]);
   const qualityIndexes = QUALITY_CRITERIA.map((criterion) => CRITERION_INDEX[criterion]).filter(
     (index) => weights[index]! > 0,

@@ -3,7 +3,15 @@
  * plan or throws a NotSupportedError, with no I/O (docs/architecture.md §4 and §8).
  */
 import type { CatalogModel, Criterion } from '../catalog/catalog-types';
-import type { Capability, LlmRequest, Preset, TaskType } from '../protocol/llm-request';
+import type {
+  Capability,
+  LlmRequest,
+  Preset,
+  QualityHint,
+  RequestHints,
+  SpeedHint,
+  TaskType,
+} from '../protocol/llm-request';
 import type { PromptQualityModel } from './prompt-quality-model';
 
 /** The user's side of a routing decision: what is available, priorities, budget, live health. */
@@ -38,6 +46,16 @@ export interface RoutingState {
   stats?: LiveEvidence;
   /** Overrides of the router's tuning constants (benchmarks and experiments). */
   tuning?: Partial<RouterTuning>;
+  /** The person's defaults for requests that leave hints out (Settings → Priorities). */
+  defaults?: RoutingDefaults;
+}
+
+/** What the router assumes when a request leaves a hint out; a site's own hint always wins. */
+export interface RoutingDefaults {
+  /** The preset for each task (given or inferred). */
+  presets?: Partial<Record<TaskType, Preset>>;
+  quality?: QualityHint;
+  speed?: SpeedHint;
 }
 
 /** What live statistics tell the router about one model. */
@@ -127,8 +145,10 @@ export interface RequestAnalysis {
   requiredCapabilities: Capability[];
   /** How much quality the request needs, in [0, 1]: from difficulty and the quality hint. */
   qualityNeed: number;
-  /** The preset in effect, when one was given. */
+  /** The preset in effect, when one was given or is the person's default for the task. */
   preset?: Preset;
+  /** The hints in effect: the request's own, with the person's defaults for what it left out. */
+  hints: RequestHints;
   /** Short notes on what drove the task, difficulty and output guesses. */
   signals: string[];
 }

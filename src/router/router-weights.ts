@@ -5,7 +5,7 @@
  * get a small share. The weights sum to 1.
  */
 import { type Criterion, QUALITY_CRITERIA, type QualityCriterion } from '../catalog/catalog-types';
-import type { LlmRequest, Preset, TaskType } from '../protocol/llm-request';
+import type { Preset, RequestHints, TaskType } from '../protocol/llm-request';
 import type { RequestAnalysis } from './router-types';
 
 /** How much cost, quality and latency matter; the three shares sum to 1. */
@@ -111,11 +111,15 @@ const LONG_ANSWER_TOKENS = 1_000;
 
 /** The cost / quality / latency split: the preset's (or the task's), stretched by the hints and
  * by `costAversion` (`RouterTuning.costAversion`: 1 leaves the split as it is). */
-export function weightSplit(task: TaskType, request: LlmRequest, costAversion = 1): WeightSplit {
-  const preset = request.hints?.preset;
+export function weightSplit(
+  task: TaskType,
+  hints: RequestHints | undefined,
+  costAversion = 1,
+): WeightSplit {
+  const preset = hints?.preset;
   const base = preset ? PRESET_SPLITS[preset] : TASK_PROFILES[task].split;
-  const qualityHint = request.hints?.quality;
-  const speedHint = request.hints?.speed;
+  const qualityHint = hints?.quality;
+  const speedHint = hints?.speed;
   const qualityFactors = QUALITY_HINT_FACTORS[qualityHint ?? 'medium'];
   const cost = base.cost * qualityFactors.cost * Math.max(0, costAversion);
   const quality = base.quality * qualityFactors.quality;
@@ -145,13 +149,12 @@ function zeroWeights(): Record<Criterion, number> {
   };
 }
 
-/** Criterion weights (summing to 1) for an analyzed request. */
+/** Criterion weights (summing to 1) for an analyzed request (with the hints in effect). */
 export function criterionWeights(
   analysis: RequestAnalysis,
-  request: LlmRequest,
   costAversion = 1,
 ): { weights: Record<Criterion, number>; split: WeightSplit } {
-  const split = weightSplit(analysis.task, request, costAversion);
+  const split = weightSplit(analysis.task, analysis.hints, costAversion);
   const contextShare =
     CONTEXT_SHARE_MAX * Math.min(1, analysis.inputTokens / CONTEXT_SHARE_FULL_AT_TOKENS);
   const outputShare =

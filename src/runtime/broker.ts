@@ -635,7 +635,7 @@ export class Broker {
           ...(request.task && { task: request.task }),
           errorName: error.name,
           reason: error.message,
-          attemptCount: attempts.length,
+          attemptCount: triedCount(attempts),
           inputTokens: usage.inputTokens,
           outputTokens: usage.outputTokens,
           costUsd,
@@ -732,6 +732,11 @@ export class Broker {
       budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings, policy), now),
       now,
       stats,
+      defaults: {
+        presets: settings.taskPresets,
+        ...(settings.defaultQuality && { quality: settings.defaultQuality }),
+        ...(settings.defaultSpeed && { speed: settings.defaultSpeed }),
+      },
     };
   }
 
@@ -878,7 +883,7 @@ export class Broker {
       outcome: 'answered',
       model: result.model,
       ...(request.task && { task: request.task }),
-      attemptCount: result.attempts.length,
+      attemptCount: triedCount(result.attempts),
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       costUsd: result.costUsd,
@@ -923,6 +928,11 @@ export class Broker {
       .recordRequest({ ...record, attempts })
       .catch((error) => console.error('LLM Broker: writing a request record failed', error));
   }
+}
+
+/** The attempts that asked a model (a model passed over in the chain is not one). */
+function triedCount(attempts: readonly Attempt[]): number {
+  return attempts.filter((attempt) => attempt.outcome !== 'skipped').length;
 }
 
 /** Tokens over every attempt (failed attempts that delivered text count too). */

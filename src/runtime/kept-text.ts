@@ -31,7 +31,7 @@ function keptMessage(message: Message): Message {
 }
 
 /** The request's text as one readable block (the usage log shows it). */
-export function requestText(request: LlmRequest): string {
+export function keptRequestText(request: LlmRequest): string {
   const blocks: string[] = [];
   if (request.system) blocks.push(`System: ${request.system}`);
   for (const message of request.messages ?? []) {

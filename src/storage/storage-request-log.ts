@@ -86,10 +86,10 @@ export function createRequestLogRepository(database: BrokerDatabase): RequestLog
           ? ['[provider+seq]', filter.provider]
           : filter.outcome !== undefined
             ? ['[outcome+seq]', filter.outcome]
-            : [':id', undefined];
+            : ['seq', undefined];
     const range =
       value === undefined
-        ? requestLog.where(':id').between(lowest, beforeSeq, true, false)
+        ? requestLog.where('seq').between(lowest, beforeSeq, true, false)
         : requestLog.where(index).between([value, lowest], [value, beforeSeq], true, false);
     const { origin, provider, outcome, since } = filter;
     return range
@@ -117,11 +117,16 @@ export function createRequestLogRepository(database: BrokerDatabase): RequestLog
         await addToUsage(database, input, attempts);
         return { ...entry, seq };
       }),
-    recent: async ({ beforeSeq, limit = DEFAULT_RECENT_LIMIT, ...filter } = {}) =>
-      (await matching(filter, beforeSeq)).limit(limit).toArray(),
-    each: async (filter, visit) => {
-      await (await matching(filter)).each(visit);
-    },
+    // In one transaction each: inside Dexie's zone, a live query (the options page) sees every
+    // table these read, across the awaits.
+    recent: ({ beforeSeq, limit = DEFAULT_RECENT_LIMIT, ...filter } = {}) =>
+      database.transaction('r', [requestLog, counters], async () =>
+        (await matching(filter, beforeSeq)).limit(limit).toArray(),
+      ),
+    each: (filter, visit) =>
+      database.transaction('r', [requestLog, counters], async () => {
+        await (await matching(filter)).each(visit);
+      }),
     lastUseOf: async (origin) => {
       const line = await requestLog
         .where('[origin+seq]')

@@ -1,5 +1,11 @@
 /** The user's global settings: one row, defaults filled in on read. */
-import { PRIVACY_LEVELS } from '../protocol/llm-request';
+import {
+  PRESETS,
+  PRIVACY_LEVELS,
+  QUALITY_HINTS,
+  SPEED_HINTS,
+  TASK_TYPES,
+} from '../protocol/llm-request';
 import { AUTO_LOCK_MINUTES, isAutoLockSetting } from './storage-auto-lock';
 import type { BrokerDatabase } from './storage-database';
 import type { BrokerSettings } from './storage-types';
@@ -9,6 +15,10 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   monthlyBudgetUsd: 10,
   dailyBudgetUsd: null,
   providerPriorities: {},
+  providerOrder: [],
+  taskPresets: {},
+  defaultQuality: null,
+  defaultSpeed: null,
   defaultPrivacy: 'no-training',
   gateway: null,
   defaultSiteMonthlyBudgetUsd: 1,
@@ -81,6 +91,8 @@ function withDefaults(values: Partial<BrokerSettings>): BrokerSettings {
     ...DEFAULT_SETTINGS,
     ...values,
     providerPriorities: { ...values.providerPriorities },
+    providerOrder: [...(values.providerOrder ?? [])],
+    taskPresets: { ...values.taskPresets },
   };
 }
 
@@ -101,6 +113,23 @@ export function validateSettings(settings: BrokerSettings): void {
     arePriorities(settings.providerPriorities)
       ? null
       : 'providerPriorities must map provider ids to numbers from 0 to 100',
+    Array.isArray(settings.providerOrder) &&
+    settings.providerOrder.every((provider) => typeof provider === 'string')
+      ? null
+      : 'providerOrder must be a list of provider ids',
+    Object.entries(settings.taskPresets).every(
+      ([task, preset]) =>
+        (TASK_TYPES as readonly string[]).includes(task) &&
+        (PRESETS as readonly string[]).includes(preset as string),
+    )
+      ? null
+      : `taskPresets must map tasks to one of ${PRESETS.join(', ')}`,
+    settings.defaultQuality === null || QUALITY_HINTS.includes(settings.defaultQuality)
+      ? null
+      : `defaultQuality must be null or one of ${QUALITY_HINTS.join(', ')}`,
+    settings.defaultSpeed === null || SPEED_HINTS.includes(settings.defaultSpeed)
+      ? null
+      : `defaultSpeed must be null or one of ${SPEED_HINTS.join(', ')}`,
     PRIVACY_LEVELS.includes(settings.defaultPrivacy)
       ? null
       : `defaultPrivacy must be one of ${PRIVACY_LEVELS.join(', ')}`,

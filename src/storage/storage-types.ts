@@ -3,7 +3,14 @@
  * rows behind them. Everything here is structured-cloneable (IndexedDB stores it as it is).
  */
 import type { LlmErrorName } from '../protocol/llm-errors';
-import type { LlmRequest, PrivacyLevel, TaskType } from '../protocol/llm-request';
+import type {
+  LlmRequest,
+  Preset,
+  PrivacyLevel,
+  QualityHint,
+  SpeedHint,
+  TaskType,
+} from '../protocol/llm-request';
 import type { Attempt, LlmResult, ModelRef, TokenUsage } from '../protocol/llm-result';
 import type { AutoLockMinutes } from './storage-auto-lock';
 
@@ -18,6 +25,17 @@ export interface BrokerSettings {
   dailyBudgetUsd: number | null;
   /** Provider id → priority 0–100; the router multiplies a model's score by priority / 100. */
   providerPriorities: Record<string, number>;
+  /**
+   * The providers in the order the person arranged them (highest priority first; among equal
+   * priorities, this order is how they are shown). Providers not in it follow, by priority.
+   */
+  providerOrder: string[];
+  /** The preset for requests of each task that name none (Settings → Priorities). */
+  taskPresets: Partial<Record<TaskType, Preset>>;
+  /** The quality hint for requests that give none, or null to leave it to the task. */
+  defaultQuality: QualityHint | null;
+  /** The speed hint for requests that give none, or null to leave it to the task. */
+  defaultSpeed: SpeedHint | null;
   /** The privacy level a newly granted site starts with. */
   defaultPrivacy: PrivacyLevel;
   /** The provider id that closes every fallback chain (e.g. `openrouter`), or null for none. */
@@ -275,6 +293,7 @@ export interface RequestLogInput {
   reason?: string;
   /** The cost is an estimate from the text delivered (the provider reported no usage). */
   estimated?: boolean;
+  /** Models asked (the ledger's attempts also list models passed over, as `skipped`). */
   attemptCount: number;
   inputTokens: number;
   outputTokens: number;

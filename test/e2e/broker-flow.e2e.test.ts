@@ -120,12 +120,13 @@ describe('a site using window.llm through the extension', () => {
   });
 
   it('shows the answered requests and the spend in the options page', async () => {
-    const options = await broker.openExtensionPage('extension/ui/options/options.html#activity');
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#usage');
     // Two answers and the malformed request, refused with its reason: every request has a line.
-    await expect.poll(() => options.locator('tbody tr').count()).toBe(3);
-    expect(await options.locator('tbody tr').filter({ hasText: 'refused' }).count()).toBe(1);
-    await broker.screenshot(options, 'options-activity');
-    await options.goto(options.url().replace('#activity', '#sites'));
+    const lines = options.locator('table.log > tbody');
+    await expect.poll(() => lines.count()).toBe(3);
+    expect(await lines.filter({ hasText: 'refused' }).count()).toBe(1);
+    await broker.screenshot(options, 'options-usage');
+    await options.goto(options.url().replace('#usage', '#sites'));
     await expect.poll(() => options.locator('tbody tr').count()).toBe(1);
     await broker.screenshot(options, 'options-sites');
     await options.close();
@@ -162,14 +163,14 @@ describe('a site using window.llm through the extension', () => {
       await site.evaluate((id) => window.settle(window.llm.feedback(id, 1)), firstAnswerId),
     ).toBeUndefined();
     // …and the interrupted stream has its record, at what it had delivered.
-    const log = await broker.openExtensionPage('extension/ui/options/options.html#activity');
+    const log = await broker.openExtensionPage('extension/ui/options/options.html#usage');
     await expect
-      .poll(() => log.locator('tbody tr').filter({ hasText: 'interrupted' }).count())
+      .poll(() => log.locator('table.log > tbody').filter({ hasText: 'interrupted' }).count())
       .toBe(1);
     await log.close();
     // The stopped worker's reservation was given back by the new one.
-    const options = await broker.openExtensionPage('extension/ui/options/options.html#preferences');
-    await expect.poll(() => options.getByText(/spent this month/).count()).toBe(1);
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#budgets');
+    await expect.poll(() => options.getByText(/This month:/).count()).toBe(1);
     expect(await options.getByText(/held by running requests/).count()).toBe(0);
     await options.close();
   });

@@ -36,6 +36,8 @@ describe('a hostile page', () => {
       apiKey: API_KEY,
       baseUrl: `${openai.url}/v1`,
     });
+    // Saving tested the key (one request); the tests count what sites cause.
+    openai.reset();
     site = await broker.openTestPage('fuzz.html');
     await allowSite(broker, site);
   });
@@ -94,7 +96,7 @@ describe('a hostile page', () => {
     expect(openai.requests).toHaveLength(2);
     expect(broker.context.pages().length).toBe(pagesBefore);
     // The settings' own view of the money: the two answers cost something, nothing else did.
-    const options = await broker.openExtensionPage('extension/ui/options/options.html#activity');
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#usage');
     const { log, spentUsd } = await options.evaluate(async () => {
       const call = async (method: string, params: unknown) =>
         (

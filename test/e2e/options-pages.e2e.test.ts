@@ -1,6 +1,6 @@
 /**
  * The extension's own pages, driven as a person would with the keyboard and mouse: the
- * playground explains a decision, preferences are saved and read back, a site is revoked and
+ * playground explains a decision, budgets are saved and read back, a site is revoked and
  * restored with Undo, and the popup shows the site's state. Screenshots of each.
  */
 import type { Page } from 'playwright-core';
@@ -26,9 +26,12 @@ describe('the options page and popup', () => {
   it('shows clear empty states before anything is set up', async () => {
     options = await broker.openExtensionPage('extension/ui/options/options.html#sites');
     await expect.poll(() => options.getByText('No site is allowed yet').count()).toBe(1);
-    await options.goto(options.url().replace('#sites', '#activity'));
+    await options.goto(options.url().replace('#sites', '#usage'));
     await expect.poll(() => options.getByText('No requests yet').count()).toBe(1);
-    await broker.screenshot(options, 'options-activity-empty');
+    await broker.screenshot(options, 'options-usage-empty-no-providers');
+    // The section names of earlier versions still lead somewhere.
+    await options.goto(options.url().replace('#usage', '#activity'));
+    await options.getByRole('heading', { name: 'Usage' }).waitFor();
   });
 
   it('explains a routing decision in the playground', async () => {
@@ -41,24 +44,30 @@ describe('the options page and popup', () => {
     await broker.screenshot(options, 'options-playground');
   });
 
-  it('saves budgets and priorities, and reads them back after a reload', async () => {
-    await options.goto(options.url().replace('#playground', '#preferences'));
-    await options.getByLabel('Every site together, per month (USD)').fill('42');
-    await options.getByLabel('Anthropic').fill('80');
-    await options.getByRole('button', { name: 'Save preferences' }).click();
-    await expect.poll(() => options.getByText('Preferences saved.').count()).toBe(1);
+  it('saves budgets to the cent, and reads them back after a reload', async () => {
+    await options.goto(options.url().replace('#playground', '#budgets'));
+    await options.getByLabel('Per month (USD)', { exact: true }).fill('12.34');
+    await options.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => options.getByText('Budgets and privacy saved.').count()).toBe(1);
     await options.reload();
     await expect
-      .poll(() => options.getByLabel('Every site together, per month (USD)').inputValue())
-      .toBe('42');
-    expect(await options.getByLabel('Anthropic').inputValue()).toBe('80');
-    await broker.screenshot(options, 'options-preferences');
+      .poll(() => options.getByLabel('Per month (USD)', { exact: true }).inputValue())
+      .toBe('12.34');
+    await broker.screenshot(options, 'options-budgets-empty');
   });
 
   it('refuses an invalid budget with a message instead of saving it', async () => {
-    await options.getByLabel('Every site together, per month (USD)').fill('-3');
-    expect(await options.getByRole('button', { name: 'Save preferences' }).isDisabled()).toBe(true);
+    await options.getByLabel('Per month (USD)', { exact: true }).fill('-3');
+    expect(await options.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(
+      true,
+    );
     expect(await options.getByText(/Budgets must be amounts of zero or more/).count()).toBe(1);
+  });
+
+  it('shows the priorities page empty until a provider is set up', async () => {
+    await options.goto(options.url().replace('#budgets', '#priorities'));
+    await options.getByText('No providers yet').waitFor();
+    await options.goto(options.url().replace('#priorities', '#budgets'));
   });
 
   it('revokes a site, and Undo gives its access back', async () => {
@@ -78,7 +87,7 @@ describe('the options page and popup', () => {
           ),
         ),
     );
-    await options.goto(options.url().replace('#preferences', '#sites'));
+    await options.goto(options.url().replace('#budgets', '#sites'));
     await options.getByRole('button', { name: 'Revoke' }).click();
     expect(await events).toBe(false);
     expect(await site.evaluate(() => window.llm.getPermission())).toMatchObject({ granted: false });

@@ -93,7 +93,7 @@ describe('sites and the popup', () => {
   });
 
   it('has no serious accessibility problem on the filled settings pages, light or dark', async () => {
-    for (const section of ['providers', 'preferences', 'sites', 'activity', 'playground']) {
+    for (const section of ['providers', 'priorities', 'budgets', 'sites', 'usage', 'playground']) {
       await options.goto(options.url().replace(/#.*$/, `#${section}`));
       await options.getByRole('heading', { level: 2 }).first().waitFor();
       for (const colorScheme of ['light', 'dark'] as const) {

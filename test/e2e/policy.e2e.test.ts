@@ -63,7 +63,7 @@ describe.skipIf(!canWritePolicies())('an organization policy from managed storag
   });
 
   it('says in the settings which rules the organization fixes', async () => {
-    const options = await broker.openExtensionPage('extension/ui/options/options.html#preferences');
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#budgets');
     const notice = options.locator('#policy-notice');
     await notice.waitFor();
     const text = await notice.textContent();

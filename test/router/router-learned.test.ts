@@ -200,8 +200,8 @@ describe('the cost-aversion knob on priors', () => {
     expect(one.chain.map((candidate) => candidate.finalScore)).toEqual(
       plain.chain.map((candidate) => candidate.finalScore),
     );
-    const split = weightSplit('summarization', request);
-    const doubled = weightSplit('summarization', request, 2);
+    const split = weightSplit('summarization', request.hints);
+    const doubled = weightSplit('summarization', request.hints, 2);
     expect(doubled.cost / doubled.quality).toBeCloseTo((2 * split.cost) / split.quality, 12);
     const averse = route(request, catalog, { ...state, tuning: { costAversion: 8 } });
     expect(averse.chain[0]!.expectedCostUsd).toBeLessThanOrEqual(plain.chain[0]!.expectedCostUsd);

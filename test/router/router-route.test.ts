@@ -347,3 +347,41 @@ describe('the chain', () => {
     expect(plan.explanation.candidates.length).toBeGreaterThan(4);
   });
 });
+
+describe("the person's defaults for hints a request leaves out", () => {
+  const state = everythingAvailable();
+
+  it('apply the preset chosen for the (inferred) task, and the default quality and speed', () => {
+    const plain = route(codingRequest, catalog, state);
+    const economical = route(codingRequest, catalog, {
+      ...state,
+      defaults: { presets: { coding: 'economy' }, speed: 'fastest' },
+    });
+    const { analysis } = economical.explanation;
+    expect(analysis.hints).toEqual({ preset: 'economy', speed: 'fastest' });
+    expect(analysis.preset).toBe('economy');
+    expect(analysis.signals).toContain('preset economy: your default for coding');
+    expect(economical.explanation.split.cost).toBeGreaterThan(plain.explanation.split.cost);
+    expect(economical.chain[0]!.expectedCostUsd).toBeLessThan(plain.chain[0]!.expectedCostUsd);
+    // Another task's preset does not touch this request.
+    const other = route(codingRequest, catalog, {
+      ...state,
+      defaults: { presets: { creative: 'economy' } },
+    });
+    expect(chainNames(other)).toEqual(chainNames(plain));
+  });
+
+  it("never override a site's own hint", () => {
+    const request: LlmRequest = { ...codingRequest, hints: { preset: 'quality', quality: 'best' } };
+    const plan = route(request, catalog, {
+      ...state,
+      defaults: { presets: { coding: 'economy' }, quality: 'low', speed: 'fast' },
+    });
+    expect(plan.explanation.analysis.hints).toEqual({
+      preset: 'quality',
+      quality: 'best',
+      speed: 'fast',
+    });
+    expect(plan.explanation.analysis.qualityNeed).toBe(1);
+  });
+});

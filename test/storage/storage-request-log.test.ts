@@ -1,3 +1,4 @@
+import { liveQuery } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEPT_TEXT_LENGTH } from '../../src/storage/storage-request-log';
 import type { RequestLogInput } from '../../src/storage/storage-types';
@@ -105,6 +106,21 @@ describe('request log', () => {
     expect(first).toMatchObject({ requestId: 'r1', costUsd: 0.0012 });
     expect(first?.request).toBeUndefined();
     expect(first?.answerText).toBeUndefined();
+  });
+
+  it('is a live query: a page watching the newest lines sees each append', async () => {
+    const { storage } = open();
+    await storage.requestLog.append(entry('r0'));
+    const seen: string[][] = [];
+    const subscription = liveQuery(() =>
+      storage.requestLog.recent({ outcome: 'answered', limit: 2 }),
+    ).subscribe((lines) => seen.push(lines.map((line) => line.requestId)));
+    await expect.poll(() => seen.at(-1)).toEqual(['r0']);
+    await storage.requestLog.append(entry('r1'));
+    await expect.poll(() => seen.at(-1)).toEqual(['r1', 'r0']);
+    await storage.requestLog.append(entry('r2'));
+    await expect.poll(() => seen.at(-1)).toEqual(['r2', 'r1']);
+    subscription.unsubscribe();
   });
 
   it('deletes the log in one step that can be undone, then for good', async () => {

@@ -38,14 +38,19 @@ export function BudgetMeter(props: { used: number; limit: number; label: string 
 
 // Toasts: short confirmations, with an Undo where an action can be taken back.
 
-interface Toast {
-  id: number;
-  text: string;
+interface ToastOptions {
   tone?: 'danger';
   undo?: () => void;
+  /** Called once the toast goes without its Undo being pressed (the action becomes final). */
+  onFinal?: () => void;
 }
 
-type ShowToast = (text: string, options?: { tone?: 'danger'; undo?: () => void }) => void;
+interface Toast extends ToastOptions {
+  id: number;
+  text: string;
+}
+
+type ShowToast = (text: string, options?: ToastOptions) => void;
 
 const ToastContext = createContext<ShowToast>(() => {});
 
@@ -58,14 +63,21 @@ const TOAST_MS = 6000;
 export function ToastProvider(props: { children: ComponentChildren }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const nextId = useRef(1);
-  const dismiss = useCallback(
-    (id: number) => setToasts((list) => list.filter((toast) => toast.id !== id)),
-    [],
-  );
+  /** Toasts still showing, with whether their Undo was used (read by the expiry). */
+  const live = useRef(new Map<number, Toast>());
+  const dismiss = useCallback((id: number, undone = false) => {
+    const toast = live.current.get(id);
+    if (!toast) return;
+    live.current.delete(id);
+    setToasts((list) => list.filter((shown) => shown.id !== id));
+    if (!undone) toast.onFinal?.();
+  }, []);
   const show = useCallback<ShowToast>(
     (text, options = {}) => {
       const id = nextId.current++;
-      setToasts((list) => [...list, { id, text, ...options }]);
+      const toast = { id, text, ...options };
+      live.current.set(id, toast);
+      setToasts((list) => [...list, toast]);
       setTimeout(() => dismiss(id), TOAST_MS);
     },
     [dismiss],
@@ -82,7 +94,7 @@ export function ToastProvider(props: { children: ComponentChildren }) {
                 type="button"
                 onClick={() => {
                   toast.undo?.();
-                  dismiss(toast.id);
+                  dismiss(toast.id, true);
                 }}
               >
                 Undo
@@ -99,7 +111,8 @@ export function ToastProvider(props: { children: ComponentChildren }) {
 }
 
 /** A labelled number input, with a hint below it; `invalid` marks a value that does not parse.
- * The value stays the text typed, so a half-typed number is not reformatted under the cursor. */
+ * The value stays the text typed, so a half-typed number is not reformatted under the cursor.
+ * The hint describes the input (aria-describedby) rather than being part of its name. */
 export function NumberField(props: {
   label: ComponentChildren;
   value: string;
@@ -109,19 +122,26 @@ export function NumberField(props: {
   invalid?: boolean;
   hint?: ComponentChildren;
 }) {
+  const id = useId();
   return (
-    <label class="field">
-      {props.label}
+    <div class="field">
+      <label for={`${id}-input`}>{props.label}</label>
       <input
+        id={`${id}-input`}
         type="number"
         min={props.min}
         step={props.step}
         value={props.value}
         aria-invalid={props.invalid ? 'true' : undefined}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
         onInput={(event) => props.onInput(event.currentTarget.value)}
       />
-      {props.hint && <span class="hint">{props.hint}</span>}
-    </label>
+      {props.hint && (
+        <span class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </span>
+      )}
+    </div>
   );
 }
 

@@ -10,7 +10,7 @@ import type { PrivacyLevel } from '../../../src/protocol/llm-request';
 import { parseUsd } from '../components/format';
 import { uiCall } from '../components/ui-client';
 import { NumberField, useLoader } from '../components/ui-kit';
-import { PRIVACY_LABELS } from '../options/preferences-view';
+import { PRIVACY_LABELS } from '../options/budgets-view';
 
 const promptId = new URLSearchParams(location.search).get('prompt') ?? '';
 

@@ -5,24 +5,30 @@ import { LAST_POLICY_ITEM } from '../../messaging/ui-channel';
 import { onLocalItemChanged } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
 import { ToastProvider, useLoader } from '../components/ui-kit';
-import { ActivityView } from './activity-view';
+import { BudgetsView } from './budgets-view';
 import { PlaygroundView } from './playground-view';
 import { PolicyNotice } from './policy-notice';
-import { PreferencesView } from './preferences-view';
+import { PrioritiesView } from './priorities-view';
 import { ProvidersView } from './providers-view';
 import { SitesView } from './sites-view';
+import { UsageView } from './usage-view';
 
 const SECTIONS = [
   { id: 'providers', label: 'Providers' },
-  { id: 'preferences', label: 'Budget & priorities' },
+  { id: 'priorities', label: 'Priorities' },
+  { id: 'budgets', label: 'Budgets & privacy' },
   { id: 'sites', label: 'Sites' },
-  { id: 'activity', label: 'Activity' },
+  { id: 'usage', label: 'Usage' },
   { id: 'playground', label: 'Playground' },
 ] as const;
 type SectionId = (typeof SECTIONS)[number]['id'];
 
+/** Section names of earlier versions, which links and bookmarks may still use. */
+const RENAMED: Record<string, SectionId> = { preferences: 'budgets', activity: 'usage' };
+
 function currentSection(): SectionId {
-  const id = location.hash.slice(1);
+  const hash = location.hash.slice(1);
+  const id = RENAMED[hash] ?? hash;
   return SECTIONS.some((section) => section.id === id) ? (id as SectionId) : 'providers';
 }
 
@@ -85,11 +91,12 @@ function OptionsApp() {
         {overview && section === 'providers' && (
           <ProvidersView overview={overview} reload={reload} />
         )}
-        {overview && section === 'preferences' && (
-          <PreferencesView overview={overview} reload={reload} />
+        {overview && section === 'priorities' && (
+          <PrioritiesView overview={overview} reload={reload} />
         )}
+        {overview && section === 'budgets' && <BudgetsView overview={overview} reload={reload} />}
         {overview && section === 'sites' && <SitesView overview={overview} reload={reload} />}
-        {overview && section === 'activity' && <ActivityView overview={overview} />}
+        {overview && section === 'usage' && <UsageView overview={overview} />}
         {overview && section === 'playground' && <PlaygroundView overview={overview} />}
       </main>
     </div>

@@ -2,7 +2,7 @@
 import type { OrganizationPolicy } from '../../../src/runtime/organization-policy';
 import type { ProviderListing } from '../../messaging/ui-channel';
 import { formatUsd } from '../components/format';
-import { PRIVACY_LABELS } from './preferences-view';
+import { PRIVACY_LABELS } from './budgets-view';
 
 /** The policy's rules in words, one line each; empty when there is no policy. */
 export function policyRules(

@@ -130,7 +130,7 @@ function PopupApp() {
         <button type="button" class="primary" onClick={() => openSettings('providers')}>
           Settings
         </button>
-        <button type="button" onClick={() => openSettings('activity')}>
+        <button type="button" onClick={() => openSettings('usage')}>
           Activity
         </button>
       </div>

@@ -123,14 +123,15 @@ function WelcomeApp() {
             permission the first time they need it.
           </li>
           <li>
-            <strong>See what it did.</strong> <a href={settingsUrl('activity')}>Activity</a> lists
-            every request: which site asked, which model answered, and what it cost. The toolbar
-            button shows the site you are on.
+            <strong>See what it did.</strong> <a href={settingsUrl('usage')}>Usage</a> charts your
+            spend and lists every request: which site asked, which model answered, and what it cost.
+            The toolbar button shows the site you are on.
           </li>
           <li>
-            <strong>Stay in charge.</strong> Set budgets and priorities under{' '}
-            <a href={settingsUrl('preferences')}>Budget &amp; priorities</a>, and change or revoke
-            any site's access under <a href={settingsUrl('sites')}>Sites</a>.
+            <strong>Stay in charge.</strong> Set limits under{' '}
+            <a href={settingsUrl('budgets')}>Budgets &amp; privacy</a>, prefer providers under{' '}
+            <a href={settingsUrl('priorities')}>Priorities</a>, and change or revoke any site's
+            access under <a href={settingsUrl('sites')}>Sites</a>.
           </li>
         </ul>
       </section>
