@@ -19,6 +19,7 @@ const BENCHMARKS = [
   ['Runtime overhead', ['bench/runtime-overhead.ts']],
   ['Bridge overhead (Chromium)', ['bench/bridge-overhead.ts']],
   ['Sites under load and a hostile page (Chromium)', ['bench/site-load.ts']],
+  ['The Usage page with 100,000 log lines (Chromium)', ['bench/usage-page.ts']],
 ];
 
 const only = process.argv.slice(2);
