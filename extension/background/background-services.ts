@@ -56,6 +56,7 @@ export function backgroundServices(): BackgroundServices {
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),
+    loadRefreshedCatalog: async () => (await storage.catalog.get())?.models,
     findProvider,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
     session: browserSession,

@@ -1,6 +1,8 @@
 /** What each call from the extension's own pages does. Only extension pages reach this. */
+import { bundledCatalogSources } from '../../src/catalog/catalog-bundled';
 import { LlmError } from '../../src/protocol/llm-errors';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
+import { isCatalogUrl } from '../../src/storage/storage-settings';
 import type { UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
 import { createLockHandlers, syncAutoLock } from './lock-handlers';
@@ -15,6 +17,17 @@ type UiHandlers = {
 
 export function createUiHandlers(services: BackgroundServices): UiHandlers {
   const { storage, broker, consent, pageEvents, autoLock } = services;
+
+  const catalogListing = async () => {
+    const [models, refreshed] = await Promise.all([broker.currentCatalog(), storage.catalog.get()]);
+    return {
+      models: [...models],
+      refreshed: refreshed
+        ? { fetchedAt: refreshed.fetchedAt, sourceUrl: refreshed.sourceUrl }
+        : null,
+      bundledFrom: bundledCatalogSources(),
+    };
+  };
 
   const siteChanged = async (origin: string) => {
     broker.grantsChanged(origin);
@@ -81,6 +94,27 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     async purgeRequestLog() {
       await storage.requestLog.purgeCleared();
       return null;
+    },
+    getCatalog: () => catalogListing(),
+    async saveCatalog({ sourceUrl, models }) {
+      if (!isCatalogUrl(sourceUrl)) {
+        throw new LlmError({
+          name: 'TypeError',
+          message: 'Not an address a model list may come from.',
+        });
+      }
+      try {
+        await storage.catalog.save({ fetchedAt: Date.now(), sourceUrl, models });
+      } catch (error) {
+        throw new LlmError({ name: 'TypeError', message: (error as Error).message });
+      }
+      broker.catalogChanged((await storage.catalog.get())?.models);
+      return catalogListing();
+    },
+    async resetCatalog() {
+      await storage.catalog.clear();
+      broker.catalogChanged(undefined);
+      return catalogListing();
     },
     async saveAccount(input) {
       if (!PROVIDERS.some((provider) => provider.id === input.provider)) {

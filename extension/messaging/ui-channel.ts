@@ -2,6 +2,7 @@
  * The channel between the extension's own pages (options, popup, consent) and the background.
  * Only extension pages may use it; the background checks the sender before doing anything.
  */
+import type { CatalogModel } from '../../src/catalog/catalog-types';
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
@@ -49,6 +50,15 @@ export interface Overview {
   policy: OrganizationPolicy;
 }
 
+/** The catalog as the settings show it. */
+export interface CatalogListing {
+  models: CatalogModel[];
+  /** The refreshed list in use, or null for the bundled catalog. */
+  refreshed: { fetchedAt: number; sourceUrl: string } | null;
+  /** The public data the bundled catalog was built from. */
+  bundledFrom: Record<string, string>;
+}
+
 /** What the consent window shows and the defaults it offers. */
 export interface ConsentPrompt {
   promptId: string;
@@ -84,6 +94,12 @@ export interface UiMethods {
   restoreRequestLog: { params: { mark: number }; result: null };
   /** Makes a deletion final (the chance to undo it has passed). */
   purgeRequestLog: { params: null; result: null };
+  /** The catalog the router decides over now, and where its OpenRouter entries came from. */
+  getCatalog: { params: null; result: CatalogListing };
+  /** Keeps a refreshed model list (the page downloaded and read it) and routes with it. */
+  saveCatalog: { params: { sourceUrl: string; models: CatalogModel[] }; result: CatalogListing };
+  /** Goes back to the catalog bundled with this version. */
+  resetCatalog: { params: null; result: CatalogListing };
   getConsentPrompt: { params: { promptId: string }; result: ConsentPrompt };
   decideConsent: { params: ConsentDecision; result: null };
   /** Whether this browser can run local models (WebGPU in the offscreen document). */

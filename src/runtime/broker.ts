@@ -6,6 +6,7 @@
  * worker wraps it in ports and windows.
  */
 import type { FetchFunction } from '@ai-sdk/provider-utils';
+import { withRefreshed } from '../catalog/catalog-refresh';
 import type { CatalogModel } from '../catalog/catalog-types';
 import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
@@ -52,7 +53,13 @@ import type { SessionMemory } from './session-memory';
 
 export interface BrokerOptions {
   storage: BrokerStorage;
+  /** The bundled catalog. */
   catalog: readonly CatalogModel[];
+  /**
+   * Reads the refreshed model list, if the person refreshed it (Settings → Catalog); it replaces
+   * the bundled OpenRouter entries. Read once per worker life, before the first decision.
+   */
+  loadRefreshedCatalog?: () => Promise<readonly CatalogModel[] | undefined>;
   findProvider(id: string): ProviderDefinition | undefined;
   /** The fetch providers use; the platform's by default. */
   fetch?: FetchFunction;
@@ -121,7 +128,12 @@ export class Broker {
   private readonly monotonic: () => number;
   private readonly rateLimiter = new RateLimiter();
   private readonly localModels: LocalModelDirectory;
+  /** What the router decides over: the base catalog with the ready local models added. */
   private catalog: readonly CatalogModel[];
+  /** The bundled catalog with the refreshed list in place of its OpenRouter entries. */
+  private baseCatalog: readonly CatalogModel[];
+  /** The local-model additions `catalog` was built with (by key), to rebuild it only on change. */
+  private additionsKey = '';
   private readonly learning: RouterLearning;
   /**
    * Accounts (with their keys decrypted) and settings as last read. They are read on every
@@ -145,6 +157,7 @@ export class Broker {
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
     this.catalog = options.catalog;
+    this.baseCatalog = options.catalog;
     this.now = options.now ?? Date.now;
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.health = options.health ?? new ProviderHealth();
@@ -165,11 +178,16 @@ export class Broker {
    */
   private start(): Promise<BudgetBook> {
     this.started ??= (async () => {
-      const [interrupted, health, rates] = await Promise.all([
+      const [interrupted, health, rates, refreshed] = await Promise.all([
         this.storage.ledger.settleStale(this.createdAt),
         this.options.session?.get(HEALTH_KEY),
         this.options.session?.get(RATE_KEY),
+        this.options.loadRefreshedCatalog?.().catch((error) => {
+          console.error('LLM Broker: reading the refreshed catalog failed', error);
+          return undefined;
+        }),
       ]);
+      if (refreshed) this.useCatalog(withRefreshed(this.options.catalog, refreshed));
       this.health.restore(health);
       this.rateLimiter.restore(rates);
       for (const entry of interrupted) await this.logInterrupted(entry);
@@ -335,6 +353,35 @@ export class Broker {
       })
       .then(() => this.accountsChanged())
       .catch((error) => console.error('LLM Broker: marking a rejected key failed', error));
+  }
+
+  /** Routes over a new catalog from now on (the person refreshed the model list). */
+  catalogChanged(refreshed: readonly CatalogModel[] | undefined): void {
+    this.useCatalog(withRefreshed(this.options.catalog, refreshed));
+  }
+
+  /** The catalog decisions are made over now (the settings' catalog page lists it). */
+  async currentCatalog(): Promise<readonly CatalogModel[]> {
+    await this.start();
+    return this.catalog;
+  }
+
+  private useCatalog(base: readonly CatalogModel[]): void {
+    this.baseCatalog = base;
+    this.additionsKey = '';
+    this.catalog = base;
+  }
+
+  /**
+   * Adds the models local servers report ready. The router keeps per-catalog work by the array's
+   * identity, so the catalog is rebuilt only when the set of additions changes.
+   */
+  private addLocalModels(additions: readonly CatalogModel[]): void {
+    const key = additions.map((model) => `${model.provider}/${model.id}`).join('\n');
+    if (key === this.additionsKey) return;
+    this.additionsKey = key;
+    this.catalog =
+      additions.length > 0 ? mergeCatalogs(this.baseCatalog, additions) : this.baseCatalog;
   }
 
   /** Forget the settings read (the user changed them). */
@@ -719,8 +766,7 @@ export class Broker {
     }
     const now = this.now();
     const local = await this.localModels.resolve(localServers, now);
-    if (local.additions.length > 0)
-      this.catalog = mergeCatalogs(this.options.catalog, local.additions);
+    this.addLocalModels(local.additions);
     const gateway =
       settings.gateway && providers[settings.gateway]?.available ? settings.gateway : undefined;
     return {

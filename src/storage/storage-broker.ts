@@ -4,6 +4,7 @@
  * it runs in the service worker, in extension pages and under Node with fake-indexeddb.
  */
 import { type AccountsRepository, createAccountsRepository } from './storage-accounts';
+import { type CatalogRepository, createCatalogRepository } from './storage-catalog';
 import { BrokerDatabase, DEFAULT_DATABASE_NAME } from './storage-database';
 import { createGrantsRepository, type GrantsRepository } from './storage-grants';
 import {
@@ -49,6 +50,8 @@ export interface BrokerStorage {
   responseCache: ResponseCacheRepository;
   /** Daily usage rollups, for charts. */
   usage: UsageRepository;
+  /** The refreshed model list, when the person refreshed it. */
+  catalog: CatalogRepository;
   /**
    * Closes a request in one transaction: its ledger entry (settled or released), its attempts
    * and its request-log line — one write after the answer, and never one without the others.
@@ -114,6 +117,7 @@ export function createBrokerStorage(
     routerStats: createRouterStatsRepository(database, now),
     responseCache,
     usage: createUsageRepository(database),
+    catalog: createCatalogRepository(database),
     // The repositories' own transactions nest in this one (their tables are a subset of it).
     recordRequest: (record) => inRecordTransaction(() => writeRecord(record)),
     recordRequests: (records) =>

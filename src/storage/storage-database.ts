@@ -3,6 +3,7 @@
  * shipped, never changes: a change is a new version with an upgrade function.
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
+import type { CatalogRow } from './storage-catalog';
 import { upgradeToVersion2, upgradeToVersion3 } from './storage-migrations';
 import type {
   AccountRow,
@@ -52,13 +53,15 @@ export const SCHEMA_V2 = {
 /**
  * Version 3, what the options page's usage view needs: the request log gains indexes for its
  * filters (provider, outcome) and for erasing kept text when it expires, and a table of daily
- * usage rollups feeds the charts (storage-usage.ts). Ledger days (`YYYY-MM-DD` rows of
+ * usage rollups feeds the charts (storage-usage.ts); the refreshed model list gets a table
+ * (storage-catalog.ts). Ledger days (`YYYY-MM-DD` rows of
  * ledgerMonths, for the daily budget) need no index of their own.
  */
 export const SCHEMA_V3 = {
   requestLog:
     '++seq, requestId, createdAt, [origin+seq], [provider+seq], [outcome+seq], textKeptAt',
   usageDays: '[day+dimension+key], [dimension+day]',
+  catalogs: 'id',
 } as const;
 
 export class BrokerDatabase extends Dexie {
@@ -74,6 +77,7 @@ export class BrokerDatabase extends Dexie {
   declare responseCache: Table<ResponseCacheRow, [string, string]>;
   declare counters: EntityTable<CounterRow, 'id'>;
   declare usageDays: Table<UsageDayRow, [string, string, string]>;
+  declare catalogs: EntityTable<CatalogRow, 'id'>;
 
   constructor(databaseName: string = DEFAULT_DATABASE_NAME) {
     super(databaseName);

@@ -1,4 +1,6 @@
 /** The user's global settings: one row, defaults filled in on read. */
+
+import { OPENROUTER_MODELS_URL } from '../catalog/catalog-refresh';
 import {
   PRESETS,
   PRIVACY_LEVELS,
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   requestLogLimit: 100_000,
   keepRequestText: false,
   requestTextDays: 30,
+  catalogUrl: OPENROUTER_MODELS_URL,
   autoLockMinutes: null,
 });
 
@@ -107,6 +110,9 @@ export function validateSettings(settings: BrokerSettings): void {
     (REQUEST_TEXT_DAYS as readonly number[]).includes(settings.requestTextDays)
       ? null
       : `requestTextDays must be one of ${REQUEST_TEXT_DAYS.join(', ')}`,
+    isCatalogUrl(settings.catalogUrl)
+      ? null
+      : 'catalogUrl must be an https:// address, or http:// on 127.0.0.1 or localhost',
     isAmount(settings.defaultSiteMonthlyBudgetUsd)
       ? null
       : 'defaultSiteMonthlyBudgetUsd must be a number ≥ 0',
@@ -152,6 +158,18 @@ export function validateSettings(settings: BrokerSettings): void {
   ];
   const problem = problems.find((entry) => entry !== null);
   if (problem) throw new RangeError(problem);
+}
+
+/** An address a model list may come from: https, or plain http on this computer only. */
+export function isCatalogUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
 }
 
 function arePriorities(priorities: Record<string, number>): boolean {

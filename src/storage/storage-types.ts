@@ -57,6 +57,8 @@ export interface BrokerSettings {
   keepRequestText: boolean;
   /** How many days kept text stays in the log before it is erased (REQUEST_TEXT_DAYS). */
   requestTextDays: number;
+  /** Where Settings → Catalog refreshes the model list from (OpenRouter's public list). */
+  catalogUrl: string;
   /**
    * With a passphrase set: lock the keys after this many minutes without use (15, 60 or 240), or
    * null for never (storage-auto-lock.ts).

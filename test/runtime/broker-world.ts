@@ -74,6 +74,7 @@ function createBroker(
     ...(health && { health: new ProviderHealth(health) }),
     ...(beforeKeyUse && { beforeKeyUse }),
     catalog: loadBundledCatalog(),
+    loadRefreshedCatalog: async () => (await storage.catalog.get())?.models,
     findProvider,
     limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
     statsSaveDelayMs: 10,

@@ -164,6 +164,7 @@ describe('schema upgrade from version 1 to 2', () => {
     expect(storage.database.verno).toBe(3);
     expect(storage.database.tables.map((table) => table.name).sort()).toEqual([
       'accounts',
+      'catalogs',
       'counters',
       'grants',
       'keyring',

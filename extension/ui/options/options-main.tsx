@@ -6,6 +6,7 @@ import { onLocalItemChanged } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
 import { ToastProvider, useLoader } from '../components/ui-kit';
 import { BudgetsView } from './budgets-view';
+import { CatalogView } from './catalog-view';
 import { PlaygroundView } from './playground-view';
 import { PolicyNotice } from './policy-notice';
 import { PrioritiesView } from './priorities-view';
@@ -20,6 +21,7 @@ const SECTIONS = [
   { id: 'sites', label: 'Sites' },
   { id: 'usage', label: 'Usage' },
   { id: 'playground', label: 'Playground' },
+  { id: 'catalog', label: 'Catalog' },
 ] as const;
 type SectionId = (typeof SECTIONS)[number]['id'];
 
@@ -98,6 +100,7 @@ function OptionsApp() {
         {overview && section === 'sites' && <SitesView overview={overview} reload={reload} />}
         {overview && section === 'usage' && <UsageView overview={overview} />}
         {overview && section === 'playground' && <PlaygroundView overview={overview} />}
+        {overview && section === 'catalog' && <CatalogView overview={overview} reload={reload} />}
       </main>
     </div>
   );
