@@ -104,8 +104,7 @@ try {
 
   await options.goto(options.url().replace('#providers', '#playground'));
   await options.getByLabel('Task').selectOption('coding');
-  await options.getByRole('button', { name: /Route/ }).click();
-  await options.getByText(/^Chosen:/).waitFor();
+  await options.getByText(/^The decision in full:/).waitFor();
   await compose(
     canvas,
     await options.screenshot(),

@@ -7,7 +7,12 @@
 import { LlmError, type LlmErrorData, toLlmErrorData } from '../../src/protocol/llm-errors';
 import { VaultLockedError, WrongPassphraseError } from '../../src/storage/storage-errors';
 import { PAGE_PORT_NAME } from '../messaging/page-channel';
-import { UI_CHANNEL, type UiRequest, type UiResponse } from '../messaging/ui-channel';
+import {
+  PLAYGROUND_PORT_NAME,
+  UI_CHANNEL,
+  type UiRequest,
+  type UiResponse,
+} from '../messaging/ui-channel';
 import {
   alarms,
   browser,
@@ -20,10 +25,15 @@ import { backgroundServices } from './background-services';
 import { policyChanged, startPolicyRead } from './organization-policy-source';
 import { createPageHandlers } from './page-handlers';
 import { servePagePort } from './page-port';
+import { servePlaygroundPort } from './playground-port';
 import { createUiHandlers } from './ui-handlers';
 import { welcomeOnce } from './welcome';
 
 browser.runtime.onConnect.addListener((port) => {
+  if (port.name === PLAYGROUND_PORT_NAME) {
+    servePlaygroundPort(port);
+    return;
+  }
   if (port.name !== PAGE_PORT_NAME) return;
   const services = backgroundServices();
   servePagePort(port, {

@@ -1,15 +1,22 @@
 /** What each call from the extension's own pages does. Only extension pages reach this. */
 import { bundledCatalogSources } from '../../src/catalog/catalog-bundled';
 import { LlmError } from '../../src/protocol/llm-errors';
+import type { LlmRequest, Preset } from '../../src/protocol/llm-request';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
+import { costOfUsage } from '../../src/runtime/cost';
 import { isCatalogUrl } from '../../src/storage/storage-settings';
-import type { UiMethod, UiMethods } from '../messaging/ui-channel';
+import type { ReplayLine, UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
 import { createLockHandlers, syncAutoLock } from './lock-handlers';
 import { localModelHostStatus } from './offscreen-host';
 
 /** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
 const PLAYGROUND_ORIGIN = 'https://playground.llm-broker.invalid';
+
+/** A request with the playground's preset in place of its own. */
+function withPreset(request: LlmRequest, preset: Preset | undefined): LlmRequest {
+  return preset ? { ...request, hints: { ...request.hints, preset } } : request;
+}
 
 type UiHandlers = {
   [M in UiMethod]: (params: UiMethods[M]['params']) => Promise<UiMethods[M]['result']>;
@@ -218,12 +225,57 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     },
     getSiteStatus: ({ origin }) => broker.permissionOf(origin),
     getLocalModelHost: () => localModelHostStatus(),
-    async explainRoute({ request, everyProvider }) {
+    async explainRoute({ request, everyProvider, whatIf = {} }) {
       const assume = everyProvider
         ? PROVIDERS.filter((provider) => provider.requiresKey).map(({ id }) => id)
         : [];
-      const { plan } = await broker.plan(PLAYGROUND_ORIGIN, request, assume);
+      const { plan } = await broker.plan(PLAYGROUND_ORIGIN, withPreset(request, whatIf.preset), {
+        assume,
+        ...(whatIf.priorities && { priorities: whatIf.priorities }),
+        ...(whatIf.budgetLeftUsd !== undefined && { budgetLeftUsd: whatIf.budgetLeftUsd }),
+      });
       return plan;
+    },
+    async replayRequests({ whatIf, limit }) {
+      const lines = await storage.requestLog.recent({ limit: Math.min(Math.max(1, limit), 1_000) });
+      const replayed: ReplayLine[] = [];
+      let withoutText = 0;
+      for (const line of lines) {
+        if (!line.request) {
+          withoutText++;
+          continue;
+        }
+        const actual = { ...(line.model && { model: line.model }), costUsd: line.costUsd };
+        try {
+          const { plan } = await broker.plan(line.origin, withPreset(line.request, whatIf.preset), {
+            ...(whatIf.priorities && { priorities: whatIf.priorities }),
+            ...(whatIf.budgetLeftUsd !== undefined && { budgetLeftUsd: whatIf.budgetLeftUsd }),
+          });
+          const chosen = plan.chain[0]!.model;
+          replayed.push({
+            requestId: line.requestId,
+            createdAt: line.createdAt,
+            origin: line.origin,
+            actual,
+            replayed: {
+              model: { provider: chosen.provider, id: chosen.id, location: chosen.location },
+              costUsd: costOfUsage(
+                { inputTokens: line.inputTokens, outputTokens: line.outputTokens },
+                chosen.pricing,
+              ),
+            },
+          });
+        } catch (error) {
+          replayed.push({
+            requestId: line.requestId,
+            createdAt: line.createdAt,
+            origin: line.origin,
+            actual,
+            problem: (error as Error).message,
+          });
+        }
+      }
+      return { lines: replayed, withoutText };
     },
     ...createLockHandlers(services),
   };

@@ -5,7 +5,8 @@
 import type { CatalogModel } from '../../src/catalog/catalog-types';
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
-import type { LlmRequest, PrivacyLevel } from '../../src/protocol/llm-request';
+import type { LlmRequest, Preset, PrivacyLevel } from '../../src/protocol/llm-request';
+import type { LlmResult, LlmStreamPart, ModelRef } from '../../src/protocol/llm-result';
 import type { KeyCheckResult } from '../../src/providers/provider-types';
 import type { RoutePlan } from '../../src/router/router-types';
 import type { OrganizationPolicy } from '../../src/runtime/organization-policy';
@@ -49,6 +50,42 @@ export interface Overview {
   /** What the organization's policy fixes (empty when there is none). */
   policy: OrganizationPolicy;
 }
+
+/** What the playground changes for a decision, in place of the saved settings. */
+export interface PlaygroundWhatIf {
+  /** Provider id → priority 0–100. */
+  priorities?: Record<string, number>;
+  /** The preset for every request (over the site's own). */
+  preset?: Preset;
+  /** The budget left to decide with (USD). */
+  budgetLeftUsd?: number;
+}
+
+export interface ReplayLine {
+  requestId: string;
+  createdAt: number;
+  origin: string;
+  /** What answered then, and what it cost. */
+  actual: { model?: ModelRef; costUsd: number };
+  /** What would answer now, priced at the same tokens; absent when nothing could. */
+  replayed?: { model: ModelRef; costUsd: number };
+  /** Why nothing could answer now. */
+  problem?: string;
+}
+
+export interface ReplayResult {
+  lines: ReplayLine[];
+  /** Lines in the log without kept text (they cannot be replayed). */
+  withoutText: number;
+}
+
+/** The port the playground runs a request over: its answer streams back. */
+export const PLAYGROUND_PORT_NAME = 'llm-broker/playground';
+
+export type PlaygroundMessage =
+  | { type: 'part'; part: LlmStreamPart }
+  | { type: 'done'; result: LlmResult }
+  | { type: 'error'; error: LlmErrorData };
 
 /** The catalog as the settings show it. */
 export interface CatalogListing {
@@ -110,7 +147,15 @@ export interface UiMethods {
    * The router's decision for a request, without calling any model (the playground). With
    * `everyProvider`, providers without a key count as set up, to show what they would change.
    */
-  explainRoute: { params: { request: LlmRequest; everyProvider: boolean }; result: RoutePlan };
+  explainRoute: {
+    params: { request: LlmRequest; everyProvider: boolean; whatIf?: PlaygroundWhatIf };
+    result: RoutePlan;
+  };
+  /**
+   * The recorded requests whose text the log kept, routed again under `whatIf` (the playground's
+   * replay): what would have answered each, and what it would have cost at the same tokens.
+   */
+  replayRequests: { params: { whatIf: PlaygroundWhatIf; limit: number }; result: ReplayResult };
   // The passphrase lock (docs/security.md). Each answers with the lock's state afterwards.
   getLockStatus: { params: null; result: LockStatus };
   /** Sets a passphrase, or changes it: then `currentPassphrase` is required. */

@@ -51,6 +51,16 @@ import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
 import { type ChainOutcome, candidatesInOrder, modelRef, runChain } from './run-chain';
 import type { SessionMemory } from './session-memory';
 
+/** The playground's "what if": settings to decide with instead of the person's saved ones. */
+export interface WhatIf {
+  /** Providers to treat as set up (keys not needed for a decision). */
+  assume?: readonly string[];
+  /** Provider id → priority 0–100, in place of the saved ones. */
+  priorities?: Readonly<Record<string, number>>;
+  /** The budget left to decide with, in place of what is left. */
+  budgetLeftUsd?: number;
+}
+
 export interface BrokerOptions {
   storage: BrokerStorage;
   /** The bundled catalog. */
@@ -396,10 +406,10 @@ export class Broker {
   plan(
     origin: string,
     input: unknown,
-    assume: readonly string[] = [],
+    whatIf: WhatIf = {},
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     try {
-      return this.planParsed(origin, parseLlmRequest(input), assume);
+      return this.planParsed(origin, parseLlmRequest(input), whatIf);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -408,11 +418,11 @@ export class Broker {
   private async planParsed(
     origin: string,
     parsed: LlmRequest,
-    assume: readonly string[] = [],
+    whatIf: WhatIf = {},
   ): Promise<{ request: LlmRequest; plan: RoutePlan }> {
     const [grant, state, policy] = await Promise.all([
       this.grant(origin),
-      this.routingState(origin, assume),
+      this.routingState(origin, whatIf),
       this.policy(),
     ]);
     // The strictest of the site's level, the request's and the organization's.
@@ -498,10 +508,27 @@ export class Broker {
    * line, written together before the answer or the error is handed back — refusals included.
    */
   async run(origin: string, input: unknown, context: RunContext): Promise<LlmResult> {
+    return this.execute(origin, await this.assertAllowed(origin), input, context);
+  }
+
+  /**
+   * Answers a request the person makes themselves (the playground's Run), from the extension's
+   * own `origin`: no site grant, rate limit or site budget — the person's own budgets, privacy
+   * and priorities hold, and it is recorded like any other request.
+   */
+  runForPerson(origin: string, input: unknown, context: RunContext): Promise<LlmResult> {
+    return this.execute(origin, undefined, input, context);
+  }
+
+  private async execute(
+    origin: string,
+    grant: SiteGrant | undefined,
+    input: unknown,
+    context: RunContext,
+  ): Promise<LlmResult> {
     const startedAt = this.monotonic();
     const createdAt = this.now();
     const requestId = crypto.randomUUID();
-    const grant = await this.assertAllowed(origin);
     const refused = async (error: unknown, task?: LlmRequest['task']): Promise<never> => {
       if (error instanceof LlmError) {
         this.recordRefusal({
@@ -538,7 +565,7 @@ export class Broker {
     try {
       // A malformed request is refused before it uses up the site's rate.
       const parsed = parseLlmRequest(input);
-      this.takeRateSlot(grant);
+      if (grant) this.takeRateSlot(grant);
       ({ request, plan } = await this.planParsed(origin, parsed));
     } catch (error) {
       return refused(error, taskOf(input));
@@ -726,7 +753,8 @@ export class Broker {
   }
 
   /** What the router needs to know about the user's side, read fresh for every decision. */
-  async routingState(origin: string, assume: readonly string[] = []): Promise<RoutingState> {
+  async routingState(origin: string, whatIf: WhatIf = {}): Promise<RoutingState> {
+    const assume = whatIf.assume ?? [];
     const [settings, accountReads, book, grant, stats, policy] = await Promise.all([
       this.settings(),
       this.accounts(),
@@ -752,7 +780,8 @@ export class Broker {
       const available = (summary.hasKey || !definition.requiresKey) && why === undefined;
       providers[summary.provider] = {
         available,
-        priority: providerPriorityOf(settings, summary.provider),
+        priority:
+          whatIf.priorities?.[summary.provider] ?? providerPriorityOf(settings, summary.provider),
         ...(why && { unavailableReason: `${definition.name}: ${why}` }),
       };
       if (available && definition.listModels && read) {
@@ -762,7 +791,10 @@ export class Broker {
     for (const provider of assume) {
       // "What if" never reaches past the organization's policy.
       if (providers[provider]?.available || providerRefusal(policy, provider)) continue;
-      providers[provider] = { available: true, priority: providerPriorityOf(settings, provider) };
+      providers[provider] = {
+        available: true,
+        priority: whatIf.priorities?.[provider] ?? providerPriorityOf(settings, provider),
+      };
     }
     const now = this.now();
     const local = await this.localModels.resolve(localServers, now);
@@ -775,7 +807,8 @@ export class Broker {
       ...(gateway && { gateway }),
       cooldowns: this.health.cooldowns(now),
       cooldownCauses: this.health.causes(now),
-      budgetLeftUsd: book.left(origin, this.limitsOf(grant, settings, policy), now),
+      budgetLeftUsd:
+        whatIf.budgetLeftUsd ?? book.left(origin, this.limitsOf(grant, settings, policy), now),
       now,
       stats,
       defaults: {

@@ -100,7 +100,7 @@ describe('a broker under a policy', () => {
     expect(openaiOut.length).toBeGreaterThan(0);
     expect(openaiOut[0]!.reason).toMatch(/blocked by your organization's policy/);
     // The playground's "what if" cannot bring it back either.
-    const { plan: whatIf } = await broker.plan(ORIGIN, { prompt: 'Hi' }, ['openai']);
+    const { plan: whatIf } = await broker.plan(ORIGIN, { prompt: 'Hi' }, { assume: ['openai'] });
     expect(whatIf.chain.some(({ model }) => model.provider === 'openai')).toBe(false);
   });
 
