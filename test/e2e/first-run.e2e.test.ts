@@ -35,7 +35,8 @@ describe('npm start', () => {
     start.stderr?.on('data', (chunk) => {
       output += chunk;
     });
-    await expect.poll(() => output, { timeout: 45_000 }).toMatch(/settings are open|npm start:/);
+    // Wait for the last line (or a failure): stdout may arrive in several chunks.
+    await expect.poll(() => output, { timeout: 45_000 }).toMatch(/Press Ctrl\+C|npm start:/);
     expect(output).toMatch(/settings are open: chrome-extension:\/\/[a-p]{32}\//);
     expect(output).toMatch(/npm run demo/);
 
