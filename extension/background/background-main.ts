@@ -22,6 +22,12 @@ import {
 } from '../platform/browser-api';
 import { AUTO_LOCK_ALARM } from './auto-lock';
 import { backgroundServices } from './background-services';
+import {
+  closeIdleOffscreen,
+  OFFSCREEN_IDLE_ALARM,
+  resumeDownloads,
+  watchDownloads,
+} from './browser-models';
 import { policyChanged, startPolicyRead } from './organization-policy-source';
 import { createPageHandlers } from './page-handlers';
 import { servePagePort } from './page-port';
@@ -60,6 +66,17 @@ void startPolicyRead();
 onManagedSettingsChanged(() => {
   policyChanged();
   backgroundServices().broker.policyChanged();
+});
+
+// Models in this browser: a finished download makes a model ready for the next decision; a
+// download a browser restart cut short resumes; an idle model host is closed to free the GPU.
+watchDownloads(() => backgroundServices().broker.accountsChanged('webllm'));
+browser.runtime.onStartup.addListener(() => void resumeDownloads());
+alarms().onAlarm.addListener((alarm) => {
+  if (alarm.name !== OFFSCREEN_IDLE_ALARM) return;
+  closeIdleOffscreen().catch((error) =>
+    console.error('LLM Broker: closing the idle model host failed', error),
+  );
 });
 
 // The automatic lock's alarm: it wakes a stopped worker, which then locks or re-arms.

@@ -1,4 +1,6 @@
 /** The background's long-lived parts, created once per service-worker life. */
+
+import { createWebLlmProvider, WEBLLM_PROVIDER_ID } from '../../src/local/webllm-provider';
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
@@ -6,6 +8,7 @@ import type { SessionMemory } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { sessionStorage } from '../platform/browser-api';
 import { AutoLock } from './auto-lock';
+import { browserModelsState, browserModelTransport } from './browser-models';
 import { ConsentPrompts } from './consent-prompts';
 import { readOrganizationPolicy } from './organization-policy-source';
 import { PageEvents } from './page-events';
@@ -51,13 +54,15 @@ export function backgroundServices(): BackgroundServices {
       broker.accountsChanged();
     },
   });
+  const webllm = createWebLlmProvider(browserModelTransport);
   const storage = createBrokerStorage(undefined, { unlockKeeper: autoLock.keeper });
   void keepWithinRetention(storage);
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),
     loadRefreshedCatalog: async () => (await storage.catalog.get())?.models,
-    findProvider,
+    findProvider: (id) => (id === WEBLLM_PROVIDER_ID ? webllm : findProvider(id)),
+    browserModels: browserModelsState,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
     session: browserSession,
     readPolicy: (strict) => readOrganizationPolicy(strict, () => broker.policyChanged()),

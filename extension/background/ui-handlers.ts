@@ -7,8 +7,14 @@ import { costOfUsage } from '../../src/runtime/cost';
 import { isCatalogUrl } from '../../src/storage/storage-settings';
 import type { ReplayLine, UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
+import {
+  browserModelsView,
+  cancelBrowserModel,
+  downloadBrowserModel,
+  hostStatus,
+  removeBrowserModel,
+} from './browser-models';
 import { createLockHandlers, syncAutoLock } from './lock-handlers';
-import { localModelHostStatus } from './offscreen-host';
 
 /** The playground routes as a site with no grant would be seen: privacy `any`, the global budget. */
 const PLAYGROUND_ORIGIN = 'https://playground.llm-broker.invalid';
@@ -224,7 +230,19 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       return null;
     },
     getSiteStatus: ({ origin }) => broker.permissionOf(origin),
-    getLocalModelHost: () => localModelHostStatus(),
+    getLocalModelHost: () => hostStatus(),
+    getBrowserModels: () => browserModelsView(),
+    downloadBrowserModel: ({ catalogId }) => downloadBrowserModel(catalogId),
+    async cancelBrowserModel({ catalogId }) {
+      await cancelBrowserModel(catalogId);
+      broker.accountsChanged('webllm');
+      return null;
+    },
+    async removeBrowserModel({ catalogId }) {
+      await removeBrowserModel(catalogId);
+      broker.accountsChanged('webllm');
+      return null;
+    },
     async explainRoute({ request, everyProvider, whatIf = {} }) {
       const assume = everyProvider
         ? PROVIDERS.filter((provider) => provider.requiresKey).map(({ id }) => id)

@@ -1,9 +1,16 @@
 /**
- * The channel between the background and the offscreen document that hosts local models
- * (@mlc-ai/web-llm on WebGPU). Only the background talks to it.
+ * The channel between the background and the offscreen document that hosts models in this
+ * browser (@mlc-ai/web-llm on WebGPU; docs/local-models.md). Only the background asks; requests go
+ * by `runtime.sendMessage`, a chat streams over a port of its own (closing it interrupts the
+ * generation), and download progress is broadcast to every extension page.
  */
+import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import type { AdapterFacts } from '../../src/local/device-fit';
+import type { DownloadState, LocalChatRequest } from '../../src/local/local-model-host';
 
 export const OFFSCREEN_CHANNEL = 'llm-broker/offscreen';
+export const OFFSCREEN_EVENTS = 'llm-broker/offscreen-events';
+export const OFFSCREEN_CHAT_PORT = 'llm-broker/offscreen-chat';
 export const OFFSCREEN_PATH = 'extension/offscreen/offscreen.html';
 
 /** What the browser offers for local models. */
@@ -12,24 +19,53 @@ export interface LocalModelHostStatus {
   webgpu: 'available' | 'unavailable';
   /** Why not, in words a person can act on (with `unavailable`). */
   reason?: string;
-  adapter?: {
-    vendor: string;
-    architecture: string;
-    /** A software (CPU) adapter: models run, but slowly. */
-    isFallbackAdapter: boolean;
-    /** Whether 16-bit float shaders exist (f16 model variants need them). */
-    shaderF16: boolean;
-    maxBufferSizeMiB: number;
-  };
+  adapter?: AdapterFacts;
+}
+
+/** The host's answer to `state`: the adapter, what is downloaded, what is downloading. */
+export interface HostState extends LocalModelHostStatus {
+  /** web-llm build ids whose files are all downloaded. */
+  installed: string[];
+  download?: DownloadState;
+  /** Bytes the browser's Cache Storage holds for this extension (the model files), if known. */
+  cacheBytes?: number;
 }
 
 export interface OffscreenMethods {
   status: { params: null; result: LocalModelHostStatus };
+  state: { params: { buildIds: string[] }; result: HostState };
+  download: { params: { buildId: string }; result: DownloadState };
+  cancel: { params: { buildId: string }; result: null };
+  remove: { params: { buildId: string }; result: null };
+  /** Whether a chat or a download runs (the background closes an idle document). */
+  busy: { params: null; result: boolean };
 }
 export type OffscreenMethod = keyof OffscreenMethods;
 
-export interface OffscreenRequest {
+export interface OffscreenRequest<M extends OffscreenMethod = OffscreenMethod> {
   channel: typeof OFFSCREEN_CHANNEL;
-  method: OffscreenMethod;
-  params: null;
+  method: M;
+  params: OffscreenMethods[M]['params'];
 }
+
+export type OffscreenReply<M extends OffscreenMethod = OffscreenMethod> =
+  | { ok: true; result: OffscreenMethods[M]['result'] }
+  | { ok: false; message: string };
+
+/** Broadcast by the host whenever a download changes. */
+export interface OffscreenEvent {
+  channel: typeof OFFSCREEN_EVENTS;
+  download: DownloadState;
+}
+
+/** The first (and only) message the background posts on a chat port. */
+export interface ChatStart {
+  buildId: string;
+  request: LocalChatRequest;
+}
+
+/** What the host posts back on a chat port. */
+export type ChatMessage =
+  | { type: 'chunk'; chunk: ChatCompletionChunk }
+  | { type: 'done' }
+  | { type: 'error'; status: number; message: string };

@@ -3,6 +3,7 @@
  * Only extension pages may use it; the background checks the sender before doing anything.
  */
 import type { CatalogModel } from '../../src/catalog/catalog-types';
+import type { DownloadState } from '../../src/local/local-model-host';
 import type { LlmErrorData } from '../../src/protocol/llm-errors';
 import type { PermissionState } from '../../src/protocol/llm-permission';
 import type { LlmRequest, Preset, PrivacyLevel } from '../../src/protocol/llm-request';
@@ -20,6 +21,7 @@ import type {
   SiteGrant,
   SiteGrantLimits,
 } from '../../src/storage/storage-types';
+import type { BrowserModelsView } from '../background/browser-models';
 import type { LocalModelHostStatus } from './offscreen-channel';
 
 /** A provider as the options page lists it: its facts and the user's account, if any. */
@@ -141,6 +143,12 @@ export interface UiMethods {
   decideConsent: { params: ConsentDecision; result: null };
   /** Whether this browser can run local models (WebGPU in the offscreen document). */
   getLocalModelHost: { params: null; result: LocalModelHostStatus };
+  /** Models in this browser: fit on this device, downloaded, downloading, space used. */
+  getBrowserModels: { params: null; result: BrowserModelsView };
+  /** Starts (or resumes) a download; progress arrives as offscreen events. */
+  downloadBrowserModel: { params: { catalogId: string }; result: DownloadState };
+  cancelBrowserModel: { params: { catalogId: string }; result: null };
+  removeBrowserModel: { params: { catalogId: string }; result: null };
   /** What the popup shows for the active tab's site. */
   getSiteStatus: { params: { origin: string }; result: PermissionState };
   /**

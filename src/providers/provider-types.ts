@@ -104,6 +104,10 @@ export interface ProviderDefinition {
    * fallback chain when the user configures it as the gateway.
    */
   isGateway?: boolean;
+  /** Runs inside the browser (no account to set up: always there when the device can run it). */
+  inBrowser?: boolean;
+  /** A longer wait for the first token than hosted models get (a local model loads first). */
+  firstTokenTimeoutMs?: number;
   /** What to check when nothing answers at the address (local servers: how to start one). */
   unreachableHint?: string;
   /** Builds a client for one model. `fetch` is injectable so tests and the runtime can wrap it. */

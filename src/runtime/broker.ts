@@ -8,6 +8,7 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import { withRefreshed } from '../catalog/catalog-refresh';
 import type { CatalogModel } from '../catalog/catalog-types';
+import { WEBLLM_PROVIDER_ID } from '../local/webllm-provider';
 import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
 import { type LlmRequest, TASK_TYPES } from '../protocol/llm-request';
@@ -61,8 +62,18 @@ export interface WhatIf {
   budgetLeftUsd?: number;
 }
 
+/** What the device offers for models that run in the browser (docs/local-models.md). */
+export interface BrowserModelsState {
+  /** Catalog ids of the models downloaded here and able to run. */
+  ready: string[];
+  /** Why none can run here (no WebGPU, no offscreen documents), in words a person can act on. */
+  unavailableReason?: string;
+}
+
 export interface BrokerOptions {
   storage: BrokerStorage;
+  /** Models in this browser (web-llm): absent where the platform cannot host them. */
+  browserModels?: () => Promise<BrowserModelsState>;
   /** The bundled catalog. */
   catalog: readonly CatalogModel[];
   /**
@@ -796,14 +807,28 @@ export class Broker {
         priority: whatIf.priorities?.[provider] ?? providerPriorityOf(settings, provider),
       };
     }
+    const localModels: string[] = [];
+    if (this.options.browserModels) {
+      const inBrowser = await this.options.browserModels();
+      const why = providerRefusal(policy, WEBLLM_PROVIDER_ID) ?? inBrowser.unavailableReason;
+      providers[WEBLLM_PROVIDER_ID] = {
+        available: why === undefined,
+        priority:
+          whatIf.priorities?.[WEBLLM_PROVIDER_ID] ??
+          providerPriorityOf(settings, WEBLLM_PROVIDER_ID),
+        ...(why && { unavailableReason: `Models in this browser: ${why}` }),
+      };
+      localModels.push(...inBrowser.ready.map((id) => `${WEBLLM_PROVIDER_ID}/${id}`));
+    }
     const now = this.now();
     const local = await this.localModels.resolve(localServers, now);
+    localModels.push(...local.ready);
     this.addLocalModels(local.additions);
     const gateway =
       settings.gateway && providers[settings.gateway]?.available ? settings.gateway : undefined;
     return {
       providers,
-      localModels: local.ready,
+      localModels,
       ...(gateway && { gateway }),
       cooldowns: this.health.cooldowns(now),
       cooldownCauses: this.health.causes(now),

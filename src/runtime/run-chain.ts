@@ -194,7 +194,10 @@ async function attemptModel(
 ): Promise<ModelAttempt> {
   const ref = modelRef(model);
   const provider = dependencies.findProvider(model.provider);
-  const account = provider && (await dependencies.account(model.provider));
+  const account =
+    provider &&
+    ((await dependencies.account(model.provider)) ??
+      (provider.inBrowser ? { provider: provider.id } : undefined));
   if (!provider || !account) {
     const error = `${provider?.name ?? model.provider} is not set up.`;
     return {
@@ -257,7 +260,15 @@ async function attemptModel(
         );
       },
       dependencies.monotonic,
-      dependencies.limits,
+      provider.firstTokenTimeoutMs === undefined
+        ? dependencies.limits
+        : {
+            ...dependencies.limits,
+            firstTokenTimeoutMs: Math.max(
+              dependencies.limits.firstTokenTimeoutMs,
+              provider.firstTokenTimeoutMs,
+            ),
+          },
     );
     begin();
     const costUsd = costOfUsage(output.usage, model.pricing);

@@ -5,8 +5,9 @@
  */
 import type { LlmStreamPart } from '../../src/protocol/llm-result';
 import { findProvider } from '../../src/providers/provider-registry';
+import type { ProviderDefinition } from '../../src/providers/provider-types';
 import { loadBundledCatalog } from '../../src/router';
-import { Broker } from '../../src/runtime/broker';
+import { Broker, type BrokerOptions } from '../../src/runtime/broker';
 import { ProviderHealth, type ProviderHealthOptions } from '../../src/runtime/provider-health';
 import { InMemorySession } from '../../src/runtime/session-memory';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
@@ -45,6 +46,10 @@ export interface WorldOptions {
   health?: ProviderHealthOptions;
   /** The broker's hook before a key is used (the extension's automatic lock). */
   beforeKeyUse?: () => Promise<void>;
+  /** Models in this browser, as the background reports them. */
+  browserModels?: BrokerOptions['browserModels'];
+  /** Providers beside the registry's (the webllm provider bound to a host). */
+  extraProviders?: ProviderDefinition[];
 }
 
 export interface BrokerWorld {
@@ -67,7 +72,7 @@ function createBroker(
   session: InMemorySession,
   options: WorldOptions,
 ): Broker {
-  const { health, beforeKeyUse } = options;
+  const { health, beforeKeyUse, browserModels, extraProviders = [] } = options;
   return new Broker({
     storage,
     session,
@@ -75,7 +80,8 @@ function createBroker(
     ...(beforeKeyUse && { beforeKeyUse }),
     catalog: loadBundledCatalog(),
     loadRefreshedCatalog: async () => (await storage.catalog.get())?.models,
-    findProvider,
+    findProvider: (id) => extraProviders.find((provider) => provider.id === id) ?? findProvider(id),
+    ...(browserModels && { browserModels }),
     limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
     statsSaveDelayMs: 10,
   });

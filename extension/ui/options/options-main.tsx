@@ -5,6 +5,7 @@ import { LAST_POLICY_ITEM } from '../../messaging/ui-channel';
 import { onLocalItemChanged } from '../../platform/browser-api';
 import { uiCall } from '../components/ui-client';
 import { ToastProvider, useLoader } from '../components/ui-kit';
+import { BrowserModelsSection } from './browser-models-view';
 import { BudgetsView } from './budgets-view';
 import { CatalogView } from './catalog-view';
 import { PlaygroundView } from './playground-view';
@@ -16,6 +17,7 @@ import { UsageView } from './usage-view';
 
 const SECTIONS = [
   { id: 'providers', label: 'Providers' },
+  { id: 'models', label: 'Models in this browser' },
   { id: 'priorities', label: 'Priorities' },
   { id: 'budgets', label: 'Budgets & privacy' },
   { id: 'sites', label: 'Sites' },
@@ -93,6 +95,7 @@ function OptionsApp() {
         {overview && section === 'providers' && (
           <ProvidersView overview={overview} reload={reload} />
         )}
+        {section === 'models' && <BrowserModelsSection />}
         {overview && section === 'priorities' && (
           <PrioritiesView overview={overview} reload={reload} />
         )}

@@ -233,11 +233,10 @@ function ProviderCard(props: { provider: ProviderListing; reload(): Promise<void
   );
 }
 
-/** What this browser offers for models that run inside it (WebGPU in the offscreen document). */
+/** A pointer to the models that run in this browser, with what the device offers. */
 function BrowserModelsCard() {
   const load = useCallback(() => uiCall('getLocalModelHost', null), []);
   const { data: host, error } = useLoader(load);
-  const adapter = host?.adapter;
   return (
     <section class="card stack" aria-labelledby="browser-models-title">
       <div class="spread">
@@ -257,17 +256,14 @@ function BrowserModelsCard() {
           (Ollama, LM Studio) or a cloud provider instead.
         </p>
       )}
-      {adapter && (
-        <p class="muted small" id="browser-models-adapter">
-          {adapter.isFallbackAdapter
-            ? 'A software (CPU) adapter: local models would run, but slowly.'
-            : `GPU: ${adapter.vendor || 'unknown vendor'} ${adapter.architecture}`.trim()}{' '}
-          {adapter.shaderF16
-            ? '16-bit shaders supported.'
-            : 'No 16-bit shaders: only f32 model variants can run.'}{' '}
-          Largest buffer {adapter.maxBufferSizeMiB} MiB.
+      {host?.webgpu === 'available' && (
+        <p class="muted small">
+          {host.adapter?.isFallbackAdapter
+            ? 'Only on the processor here (no graphics chip found): models would run slowly.'
+            : 'Private and free answers from a model on this device, after a one-time download.'}
         </p>
       )}
+      <a href="#models">Choose and download models</a>
     </section>
   );
 }

@@ -1,0 +1,395 @@
+/**
+ * Models in this browser, from the background's side (docs/local-models.md): opens the offscreen
+ * document on demand and closes it when idle, streams chats from it, starts and resumes downloads,
+ * and remembers what is downloaded so a routing decision never has to open the document.
+ */
+import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import { type AdapterFacts, type DeviceFit, deviceFit } from '../../src/local/device-fit';
+import type { DownloadState, LocalChatRequest } from '../../src/local/local-model-host';
+import { findWebLlmModel, WEBLLM_MODELS } from '../../src/local/webllm-models';
+import type { BrowserModelTransport } from '../../src/local/webllm-provider';
+import type { BrowserModelsState } from '../../src/runtime/broker';
+import {
+  type ChatMessage,
+  type ChatStart,
+  type HostState,
+  type LocalModelHostStatus,
+  OFFSCREEN_CHANNEL,
+  OFFSCREEN_CHAT_PORT,
+  OFFSCREEN_EVENTS,
+  OFFSCREEN_PATH,
+  type OffscreenEvent,
+  type OffscreenMethod,
+  type OffscreenMethods,
+  type OffscreenReply,
+  type OffscreenRequest,
+} from '../messaging/offscreen-channel';
+import {
+  alarms,
+  browser,
+  hasOffscreenDocument,
+  offscreen,
+  sessionStorage,
+} from '../platform/browser-api';
+import { whileAlive } from './keep-alive';
+
+export const OFFSCREEN_IDLE_ALARM = 'llm-broker/offscreen-idle';
+/** An idle document (no chat, no download) is closed after this long, freeing the GPU. */
+const IDLE_MINUTES = 5;
+/** A host that does not answer its status in this long counts as unavailable (never a hang). */
+const STATUS_TIMEOUT_MS = 15_000;
+/** `storage.local`: build ids downloaded, and downloads to resume after a restart. */
+const INSTALLED_KEY = 'browserModels.installed';
+const WANTED_KEY = 'browserModels.wanted';
+/** `storage.session`: the adapter, checked once per browser session. */
+const STATUS_KEY = 'browserModels.status';
+
+const NO_OFFSCREEN =
+  'this browser cannot host models for extensions (it has no offscreen documents)';
+
+/** One model as the settings page shows it. */
+export interface BrowserModelView {
+  catalogId: string;
+  name: string;
+  parametersB: number;
+  contextTokens: number;
+  fit: DeviceFit;
+  /** The build downloaded here, if any. */
+  installedBuild?: string;
+  /** Estimated download of the build this device would use, MB. */
+  downloadMB?: number;
+  download?: DownloadState;
+}
+
+export interface BrowserModelsView {
+  status: LocalModelHostStatus;
+  models: BrowserModelView[];
+  /** Bytes the downloaded model files take, if the browser says. */
+  cacheBytes?: number;
+}
+
+let opening: Promise<void> | undefined;
+
+async function ensureOffscreenDocument(): Promise<void> {
+  const url = browser.runtime.getURL(OFFSCREEN_PATH);
+  if (await hasOffscreenDocument(url)) return;
+  // Two callers at once must not both create it (Chrome allows one per extension).
+  opening ??= offscreen!
+    .createDocument({
+      url,
+      // The enum's value, not `chrome.offscreen.Reason`: the object does not exist in Firefox's API
+      // tables, which web-ext lint reads, and this path never runs there.
+      reasons: ['WORKERS' as chrome.offscreen.Reason],
+      justification:
+        'Runs language models locally on WebGPU, so prompts can stay on this computer.',
+    })
+    .finally(() => {
+      opening = undefined;
+    });
+  await opening;
+}
+
+async function callHost<M extends OffscreenMethod>(
+  method: M,
+  params: OffscreenMethods[M]['params'],
+): Promise<OffscreenMethods[M]['result']> {
+  await ensureOffscreenDocument();
+  void armIdleClose();
+  const request: OffscreenRequest<M> = { channel: OFFSCREEN_CHANNEL, method, params };
+  const reply = (await browser.runtime.sendMessage(request)) as OffscreenReply<M> | undefined;
+  if (!reply) throw new Error('The model host did not answer.');
+  if (!reply.ok) throw new Error(reply.message);
+  return reply.result;
+}
+
+async function armIdleClose(): Promise<void> {
+  await alarms().create(OFFSCREEN_IDLE_ALARM, { delayInMinutes: IDLE_MINUTES });
+}
+
+/** The alarm: close the document unless it still works (then look again later). */
+export async function closeIdleOffscreen(): Promise<void> {
+  if (!offscreen || !(await hasOffscreenDocument(browser.runtime.getURL(OFFSCREEN_PATH)))) return;
+  const busy = await callHost('busy', null).catch(() => false);
+  if (busy) return;
+  await offscreen.closeDocument().catch(() => {});
+  await alarms().clear(OFFSCREEN_IDLE_ALARM);
+}
+
+async function readLocal(key: string): Promise<string[]> {
+  const value = (await browser.storage.local.get(key))[key];
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
+async function writeLocal(key: string, values: readonly string[]): Promise<void> {
+  await browser.storage.local.set({ [key]: [...new Set(values)] });
+}
+
+const ALL_BUILDS = WEBLLM_MODELS.flatMap((model) => model.builds.map((build) => build.id));
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not answer in ${ms / 1000} s`)),
+      ms,
+    );
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+/** What the browser offers, asked once per browser session (the adapter does not change in one). */
+export async function hostStatus(fresh = false): Promise<LocalModelHostStatus> {
+  if (!offscreen) return { webgpu: 'unavailable', reason: `This ${NO_OFFSCREEN}.` };
+  if (!fresh) {
+    const known = (await sessionStorage().get(STATUS_KEY))[STATUS_KEY] as
+      | LocalModelHostStatus
+      | undefined;
+    if (known) return known;
+  }
+  let status: LocalModelHostStatus;
+  try {
+    status = await withTimeout(callHost('status', null), STATUS_TIMEOUT_MS, 'The model host');
+  } catch (error) {
+    return {
+      webgpu: 'unavailable',
+      reason: `Could not check this browser’s graphics support: ${(error as Error).message}.`,
+    };
+  }
+  await sessionStorage().set({ [STATUS_KEY]: status });
+  return status;
+}
+
+function adapterOf(status: LocalModelHostStatus): AdapterFacts | undefined {
+  return status.webgpu === 'available' ? status.adapter : undefined;
+}
+
+/** The build of a catalog model that is downloaded here (f16 first). */
+async function installedBuildOf(catalogId: string): Promise<string | undefined> {
+  const installed = new Set(await readLocal(INSTALLED_KEY));
+  return findWebLlmModel(catalogId)?.builds.find((build) => installed.has(build.id))?.id;
+}
+
+/** What the router needs: which models are ready, or why none can run. Never opens a document
+ * once the session's adapter check is done. */
+export async function browserModelsState(): Promise<BrowserModelsState> {
+  const status = await hostStatus();
+  const adapter = adapterOf(status);
+  if (!adapter) {
+    return { ready: [], unavailableReason: lowerFirst(status.reason ?? 'no WebGPU adapter') };
+  }
+  const installed = new Set(await readLocal(INSTALLED_KEY));
+  const ready = WEBLLM_MODELS.filter((model) => {
+    const fit = deviceFit(model, adapter);
+    return fit.fits && model.builds.some((build) => installed.has(build.id));
+  }).map((model) => model.catalogId);
+  return { ready };
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\.$/, '');
+}
+
+/** The settings page's view: every model, its fit, what is downloaded and downloading. */
+export async function browserModelsView(): Promise<BrowserModelsView> {
+  if (!offscreen) {
+    const status: LocalModelHostStatus = { webgpu: 'unavailable', reason: `This ${NO_OFFSCREEN}.` };
+    return { status, models: viewModels(status, new Set(), undefined) };
+  }
+  let state: HostState;
+  try {
+    state = await withTimeout(
+      callHost('state', { buildIds: ALL_BUILDS }),
+      STATUS_TIMEOUT_MS,
+      'The model host',
+    );
+  } catch (error) {
+    const status: LocalModelHostStatus = {
+      webgpu: 'unavailable',
+      reason: `Could not check this browser’s graphics support: ${(error as Error).message}.`,
+    };
+    return {
+      status,
+      models: viewModels(status, new Set(await readLocal(INSTALLED_KEY)), undefined),
+    };
+  }
+  const { installed, download, cacheBytes, ...status } = state;
+  await Promise.all([
+    writeLocal(INSTALLED_KEY, installed),
+    sessionStorage().set({ [STATUS_KEY]: status }),
+  ]);
+  return {
+    status,
+    models: viewModels(status, new Set(installed), download),
+    ...(cacheBytes !== undefined && { cacheBytes }),
+  };
+}
+
+function viewModels(
+  status: LocalModelHostStatus,
+  installed: ReadonlySet<string>,
+  download: DownloadState | undefined,
+): BrowserModelView[] {
+  const adapter = adapterOf(status);
+  return WEBLLM_MODELS.map((model) => {
+    const fit: DeviceFit = adapter
+      ? deviceFit(model, adapter)
+      : { fits: false, reason: lowerFirst(status.reason ?? 'no WebGPU adapter') };
+    const installedBuild = model.builds.find((build) => installed.has(build.id))?.id;
+    const active = download && model.builds.some((build) => build.id === download.buildId);
+    return {
+      catalogId: model.catalogId,
+      name: model.name,
+      parametersB: model.parametersB,
+      contextTokens: model.contextTokens,
+      fit,
+      ...(installedBuild && { installedBuild }),
+      ...(fit.fits && { downloadMB: fit.build.downloadMB }),
+      ...(active && { download }),
+    };
+  });
+}
+
+/** Starts (or resumes) the download of the build this device would run. */
+export async function downloadBrowserModel(catalogId: string): Promise<DownloadState> {
+  const model = findWebLlmModel(catalogId);
+  if (!model) throw new Error(`${catalogId} is not a model this browser can run.`);
+  const fit = deviceFit(model, adapterOf(await hostStatus()));
+  if (!fit.fits) throw new Error(`${model.name} cannot run here: ${fit.reason}.`);
+  await writeLocal(WANTED_KEY, [...(await readLocal(WANTED_KEY)), fit.build.id]);
+  return callHost('download', { buildId: fit.build.id });
+}
+
+export async function cancelBrowserModel(catalogId: string): Promise<void> {
+  const model = findWebLlmModel(catalogId);
+  if (!model) return;
+  const builds = model.builds.map((build) => build.id);
+  await writeLocal(
+    WANTED_KEY,
+    (await readLocal(WANTED_KEY)).filter((id) => !builds.includes(id)),
+  );
+  for (const buildId of builds) await callHost('cancel', { buildId });
+}
+
+export async function removeBrowserModel(catalogId: string): Promise<void> {
+  const model = findWebLlmModel(catalogId);
+  if (!model) return;
+  const builds = model.builds.map((build) => build.id);
+  await writeLocal(
+    WANTED_KEY,
+    (await readLocal(WANTED_KEY)).filter((id) => !builds.includes(id)),
+  );
+  for (const buildId of builds) await callHost('remove', { buildId });
+  await writeLocal(
+    INSTALLED_KEY,
+    (await readLocal(INSTALLED_KEY)).filter((id) => !builds.includes(id)),
+  );
+}
+
+/** Downloads a restart cut short start again (what was fetched is kept, so they resume). */
+export async function resumeDownloads(): Promise<void> {
+  if (!offscreen) return;
+  const wanted = await readLocal(WANTED_KEY);
+  const first = wanted[0];
+  if (first === undefined) return;
+  await callHost('download', { buildId: first }).catch((error) =>
+    console.error('LLM Broker: resuming a model download failed', error),
+  );
+}
+
+/** The host's download events: remember what finished, and start the next wanted one. */
+export function watchDownloads(onChange: () => void): void {
+  browser.runtime.onMessage.addListener((message: unknown) => {
+    const event = message as Partial<OffscreenEvent> | undefined;
+    if (event?.channel !== OFFSCREEN_EVENTS || !event.download) return undefined;
+    const { buildId, phase } = event.download;
+    if (phase === 'downloading') return undefined;
+    void (async () => {
+      if (phase === 'done')
+        await writeLocal(INSTALLED_KEY, [...(await readLocal(INSTALLED_KEY)), buildId]);
+      // A failure is not retried by itself: the person sees why and chooses.
+      await writeLocal(
+        WANTED_KEY,
+        (await readLocal(WANTED_KEY)).filter((id) => id !== buildId),
+      );
+      onChange();
+      void armIdleClose();
+      if (phase === 'done') await resumeDownloads();
+    })();
+    return undefined;
+  });
+}
+
+/** How the webllm provider reaches the host: one port per chat; closing it interrupts. */
+export const browserModelTransport: BrowserModelTransport = {
+  async chat(modelId, request: LocalChatRequest, signal) {
+    const buildId = await installedBuildOf(modelId);
+    if (!buildId) throw { status: 404, message: `${modelId} is not downloaded in this browser.` };
+    if (!offscreen) throw { status: 503, message: `This ${NO_OFFSCREEN}.` };
+    await ensureOffscreenDocument();
+    void armIdleClose();
+    return new Promise<ReadableStream<ChatCompletionChunk>>((resolve, reject) => {
+      const port = browser.runtime.connect({ name: OFFSCREEN_CHAT_PORT });
+      let controller: ReadableStreamDefaultController<ChatCompletionChunk> | undefined;
+      let finished!: () => void;
+      // The worker stays up while the chat runs, however long the model takes to load.
+      void whileAlive(() => new Promise<void>((done) => (finished = done)));
+      const end = () => {
+        finished();
+        void armIdleClose();
+      };
+      const stream = new ReadableStream<ChatCompletionChunk>({
+        start(control) {
+          controller = control;
+        },
+        cancel() {
+          port.disconnect();
+          end();
+        },
+      });
+      let started = false;
+      const abort = () => {
+        port.disconnect();
+        end();
+        const reason = new DOMException('The request was aborted.', 'AbortError');
+        if (started) controller?.error(reason);
+        else reject(reason);
+      };
+      if (signal?.aborted) return abort();
+      signal?.addEventListener('abort', abort, { once: true });
+      port.onMessage.addListener((raw: unknown) => {
+        const message = raw as ChatMessage;
+        if (message.type === 'error' && !started) {
+          end();
+          port.disconnect();
+          return reject({ status: message.status, message: message.message });
+        }
+        if (!started) {
+          started = true;
+          resolve(stream);
+        }
+        if (message.type === 'chunk') controller?.enqueue(message.chunk);
+        else if (message.type === 'done') {
+          controller?.close();
+          port.disconnect();
+          end();
+        } else {
+          controller?.error(new Error(message.message));
+          port.disconnect();
+          end();
+        }
+      });
+      port.onDisconnect.addListener(() => {
+        signal?.removeEventListener('abort', abort);
+        if (started) {
+          try {
+            controller?.error(new Error('The model host stopped while answering.'));
+          } catch {}
+        } else reject({ status: 503, message: 'The model host stopped before answering.' });
+        end();
+      });
+      const start: ChatStart = { buildId, request };
+      port.postMessage(start);
+    });
+  },
+};
