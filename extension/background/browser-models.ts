@@ -164,6 +164,13 @@ function adapterOf(status: LocalModelHostStatus): AdapterFacts | undefined {
   return status.webgpu === 'available' ? status.adapter : undefined;
 }
 
+/** How many models are downloaded here (as last seen; no document is opened). */
+export async function installedBrowserModelCount(): Promise<number> {
+  const installed = new Set(await readLocal(INSTALLED_KEY));
+  return WEBLLM_MODELS.filter((model) => model.builds.some((build) => installed.has(build.id)))
+    .length;
+}
+
 /** The build of a catalog model that is downloaded here (f16 first). */
 async function installedBuildOf(catalogId: string): Promise<string | undefined> {
   const installed = new Set(await readLocal(INSTALLED_KEY));

@@ -12,6 +12,7 @@ import {
   cancelBrowserModel,
   downloadBrowserModel,
   hostStatus,
+  installedBrowserModelCount,
   removeBrowserModel,
 } from './browser-models';
 import { createLockHandlers, syncAutoLock } from './lock-handlers';
@@ -49,15 +50,17 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
 
   return {
     async getOverview() {
-      const [settings, accounts, grants, totals, today, lock, policy] = await Promise.all([
-        storage.settings.get(),
-        storage.accounts.list(),
-        storage.grants.list(),
-        storage.ledger.monthTotals(),
-        storage.ledger.dayTotals(),
-        storage.accounts.lockStatus(),
-        broker.policy(),
-      ]);
+      const [settings, accounts, grants, totals, today, lock, policy, browserModelsInstalled] =
+        await Promise.all([
+          storage.settings.get(),
+          storage.accounts.list(),
+          storage.grants.list(),
+          storage.ledger.monthTotals(),
+          storage.ledger.dayTotals(),
+          storage.accounts.lockStatus(),
+          broker.policy(),
+          installedBrowserModelCount(),
+        ]);
       const spentBy = new Map(totals.origins.map((month) => [month.scope, month.spentUsd]));
       return {
         settings,
@@ -83,6 +86,7 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
         today,
         lock,
         policy,
+        browserModelsInstalled,
       };
     },
     async saveSettings(changes) {

@@ -51,6 +51,8 @@ export interface Overview {
   lock: LockStatus;
   /** What the organization's policy fixes (empty when there is none). */
   policy: OrganizationPolicy;
+  /** How many models are downloaded in this browser (they rank like a provider). */
+  browserModelsInstalled: number;
 }
 
 /** What the playground changes for a decision, in place of the saved settings. */

@@ -7,6 +7,9 @@
  * from the parameter count (4-bit weights with 16- or 32-bit group scales), shown as "about".
  */
 
+/** The provider id of models that run in this browser. */
+export const WEBLLM_PROVIDER_ID = 'webllm';
+
 /** One build of a model: 4-bit weights with 16-bit (needs `shader-f16`) or 32-bit arithmetic. */
 export interface WebLlmBuild {
   /** web-llm's `model_id`, what `engine.reload()` takes. */

@@ -9,8 +9,10 @@ import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import type { ProviderDefinition } from '../providers/provider-types';
 import type { LocalChatRequest } from './local-model-host';
+import { WEBLLM_PROVIDER_ID } from './webllm-models';
 
-export const WEBLLM_PROVIDER_ID = 'webllm';
+export { WEBLLM_PROVIDER_ID };
+
 /** Never fetched: the host answers every request to it. */
 const HOST_URL = 'http://webllm.localhost/v1';
 

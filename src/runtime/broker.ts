@@ -8,7 +8,7 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import { withRefreshed } from '../catalog/catalog-refresh';
 import type { CatalogModel } from '../catalog/catalog-types';
-import { WEBLLM_PROVIDER_ID } from '../local/webllm-provider';
+import { WEBLLM_PROVIDER_ID } from '../local/webllm-models';
 import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
 import { type LlmRequest, TASK_TYPES } from '../protocol/llm-request';

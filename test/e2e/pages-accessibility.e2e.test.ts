@@ -9,7 +9,16 @@ import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
 import { answerConsent, withGesture } from './e2e-setup';
 
-const SECTIONS = ['providers', 'priorities', 'budgets', 'sites', 'usage', 'playground', 'catalog'];
+const SECTIONS = [
+  'providers',
+  'models',
+  'priorities',
+  'budgets',
+  'sites',
+  'usage',
+  'playground',
+  'catalog',
+];
 
 async function scan(page: Page, label: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {

@@ -138,12 +138,7 @@ function ModelRow(props: {
             Delete
           </button>
         ) : (
-          <button
-            type="button"
-            class="solid"
-            disabled={!fit.fits || props.busy}
-            onClick={props.onDownload}
-          >
+          <button type="button" disabled={!fit.fits || props.busy} onClick={props.onDownload}>
             {download?.phase === 'failed' ? 'Try again' : 'Download'}
           </button>
         )}

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
+import { WEBLLM_PROVIDER_ID } from '../../../src/local/webllm-models';
 import {
   PRESETS,
   type Preset,
@@ -53,11 +54,14 @@ const SPEED_LABELS: Record<SpeedHint, string> = {
 export function PrioritiesView(props: { overview: Overview; reload(): Promise<void> }) {
   const { settings, providers } = props.overview;
   const toast = useToast();
-  const configured = providers.filter((provider) => provider.account);
+  const configured = providers.filter((provider) => provider.account).map(({ id }) => id);
+  // Downloaded models in this browser rank like a provider.
+  if (props.overview.browserModelsInstalled > 0) configured.push(WEBLLM_PROVIDER_ID);
   const names = new Map(providers.map((provider) => [provider.id, provider.name]));
+  names.set(WEBLLM_PROVIDER_ID, 'Models in this browser');
   const [list, setList] = useState<RankedProvider[]>(() =>
     rankProviders(
-      configured.map((provider) => provider.id),
+      configured,
       settings.providerPriorities,
       settings.providerOrder,
       DEFAULT_PROVIDER_PRIORITY,

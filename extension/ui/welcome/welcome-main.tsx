@@ -24,8 +24,8 @@ function BrowserModelStatus() {
     return (
       <p class="small" id="welcome-device">
         <span class="badge warn">Not on this device</span>{' '}
-        {host.reason ?? 'This browser offers no WebGPU, so models cannot run inside it.'} Use a key
-        or a local server instead.
+        {host.reason ?? 'This browser offers no WebGPU, so models cannot run inside it.'} Add a key
+        or connect a local server instead (the two ways beside this one).
       </p>
     );
   }
@@ -107,8 +107,8 @@ function WelcomeApp() {
               nothing sent anywhere.
             </p>
             <BrowserModelStatus />
-            <a class="button" href={settingsUrl('providers')}>
-              See models for this browser
+            <a class="button" href={settingsUrl('models')}>
+              Choose a model to download
             </a>
           </article>
         </div>
