@@ -50,6 +50,24 @@ export interface LlmResult {
     finishReason: 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
     /** True when the answer came from the local response cache (and so cost nothing). */
     cached?: boolean;
+    /** How a first pass went, when the request had one (`hints.cascade`). */
+    cascade?: CascadeReport;
+}
+/** A first pass and what became of it. */
+export interface CascadeReport {
+    /** True when the first pass was not accepted and the chain answered. */
+    escalated: boolean;
+    /** Why it was not accepted (with `escalated`). */
+    reason?: string;
+    /** Each pass: the cheap model(s) first, then the chain's answer when it escalated. */
+    passes: Array<{
+        model: ModelRef;
+        costUsd: number;
+        accepted: boolean;
+    }>;
+    /** What the chain's first model would have cost for the same tokens, less what was paid
+     * (with an accepted first pass), USD. */
+    savedUsd?: number;
 }
 /** The parts of a streamed answer, in order: start, text-delta…, (fallback…), finish | error. */
 export type LlmStreamPart = {

@@ -69,6 +69,7 @@ const requestSchema = z
         quality: z.enum(QUALITY_HINTS).optional(),
         speed: z.enum(SPEED_HINTS).optional(),
         preset: z.enum(PRESETS).optional(),
+        cascade: z.boolean().optional(),
       })
       .optional(),
     constraints: z

@@ -66,6 +66,12 @@ export interface RequestHints {
   speed?: SpeedHint;
   /** A named weighting of cost, quality and latency. */
   preset?: Preset;
+  /**
+   * A first pass: the cheapest capable model (a local one where there is one) answers, and the
+   * answer is returned only if it passes the acceptance check; otherwise the request escalates
+   * to the chain. `false` turns off the person's cascade setting for this request.
+   */
+  cascade?: boolean;
 }
 
 export interface RequestConstraints {

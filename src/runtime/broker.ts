@@ -15,6 +15,7 @@ import { type LlmRequest, TASK_TYPES } from '../protocol/llm-request';
 import { parseLlmRequest } from '../protocol/llm-request-schema';
 import type {
   Attempt,
+  CascadeReport,
   LlmResult,
   LlmStreamPart,
   ModelInfo,
@@ -49,7 +50,15 @@ import { RateLimiter } from './rate-limiter';
 import { isCacheable, responseCacheKey } from './response-cache-key';
 import { RouterLearning } from './router-learning';
 import { type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from './run-attempt';
-import { type ChainOutcome, candidatesInOrder, modelRef, runChain } from './run-chain';
+import { type CascadePlan, planCascade, runCascade } from './run-cascade';
+import {
+  type ChainContext,
+  type ChainDependencies,
+  type ChainOutcome,
+  candidatesInOrder,
+  modelRef,
+  runChain,
+} from './run-chain';
 import type { SessionMemory } from './session-memory';
 
 /** The playground's "what if": settings to decide with instead of the person's saved ones. */
@@ -594,7 +603,8 @@ export class Broker {
     // routing: route once more with what is left (a free local model may still fit).
     const settings = await this.settings();
     const limits = this.limitsOf(grant, settings, await this.policy());
-    let reservation = this.reservationOf(request, plan);
+    let cascade = planCascade(request, plan, settings.cascadeTasks);
+    let reservation = this.reservationOf(request, plan, cascade);
     let held = book.reserve(origin, reservation, limits, this.now());
     if (!held.ok) {
       try {
@@ -602,7 +612,8 @@ export class Broker {
       } catch (error) {
         return refused(error, request.task);
       }
-      reservation = this.reservationOf(request, plan);
+      cascade = planCascade(request, plan, settings.cascadeTasks);
+      reservation = this.reservationOf(request, plan, cascade);
       held = book.reserve(origin, reservation, limits, this.now());
     }
     if (!held.ok) {
@@ -640,33 +651,32 @@ export class Broker {
         .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
     };
 
-    let outcome: ChainOutcome;
+    let outcome: ChainOutcome & { cascade?: CascadeReport };
     try {
       const stats = await this.learning.current();
-      outcome = await runChain(
-        candidatesInOrder(plan),
-        request,
-        {
-          findProvider: this.options.findProvider,
-          account: (provider) => this.account(provider),
-          ...(this.options.fetch && { fetch: this.options.fetch }),
-          health: this.health,
-          stats,
-          limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
-          maxAttempts: MAX_ATTEMPTS,
-          now: this.now,
-          monotonic: this.monotonic,
-          onKeyRejected: (provider, message, status) => this.keyRejected(provider, message, status),
-        },
-        {
-          requestId,
-          signal: context.signal,
-          ...(context.emit && { emit: context.emit }),
-          inputTokens: plan.analysis.inputTokens,
-          reservedUsd: reservation,
-          onProgress,
-        },
-      );
+      const dependencies: ChainDependencies = {
+        findProvider: this.options.findProvider,
+        account: (provider) => this.account(provider),
+        ...(this.options.fetch && { fetch: this.options.fetch }),
+        health: this.health,
+        stats,
+        limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
+        maxAttempts: MAX_ATTEMPTS,
+        now: this.now,
+        monotonic: this.monotonic,
+        onKeyRejected: (provider, message, status) => this.keyRejected(provider, message, status),
+      };
+      const chainContext: ChainContext = {
+        requestId,
+        signal: context.signal,
+        ...(context.emit && { emit: context.emit }),
+        inputTokens: plan.analysis.inputTokens,
+        reservedUsd: reservation,
+        onProgress,
+      };
+      outcome = cascade
+        ? await runCascade(cascade, plan, request, dependencies, chainContext)
+        : await runChain(candidatesInOrder(plan), request, dependencies, chainContext);
     } catch (error) {
       // Not a provider's failure (those are attempts): give the money back, then report it.
       book.settle(origin, period, reservation, 0);
@@ -741,6 +751,7 @@ export class Broker {
       latencyMs: this.monotonic() - startedAt,
       attempts,
       finishReason: answer.finishReason,
+      ...(outcome.cascade && { cascade: outcome.cascade }),
     };
     // The record is written before the result is handed back (docs/architecture.md §5).
     await this.record({
@@ -844,12 +855,15 @@ export class Broker {
     };
   }
 
-  /** Any model of the chain may end up answering; hold the dearest one's worst case. */
-  private reservationOf(request: LlmRequest, plan: RoutePlan): number {
-    return reservationFor(
-      plan.analysis.inputTokens,
-      request,
-      plan.chain.map(({ model }) => model),
+  /** Any model of the chain may end up answering; hold the dearest one's worst case, plus
+   * the first pass's (and its second opinion's) when the request has one. */
+  private reservationOf(request: LlmRequest, plan: RoutePlan, cascade?: CascadePlan): number {
+    const worst = (models: CatalogModel[]) =>
+      reservationFor(plan.analysis.inputTokens, request, models);
+    const passes = cascade ? [cascade.first, ...(cascade.second ? [cascade.second] : [])] : [];
+    return (
+      worst(plan.chain.map(({ model }) => model)) +
+      passes.reduce((sum, { model }) => sum + worst([model]), 0)
     );
   }
 
@@ -994,6 +1008,13 @@ export class Broker {
       ...(estimated && { estimated: true }),
       latencyMs: result.latencyMs,
       ...(result.cached && { cached: true }),
+      ...(result.cascade && {
+        cascade: {
+          escalated: result.cascade.escalated,
+          ...(result.cascade.reason && { reason: result.cascade.reason }),
+          ...(result.cascade.savedUsd !== undefined && { savedUsd: result.cascade.savedUsd }),
+        },
+      }),
       ...(keepText && { request: keptRequest(request), answerText: result.text }),
     };
   }

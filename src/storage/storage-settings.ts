@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   providerPriorities: {},
   providerOrder: [],
   taskPresets: {},
+  cascadeTasks: [],
   defaultQuality: null,
   defaultSpeed: null,
   defaultPrivacy: 'no-training',
@@ -96,6 +97,7 @@ function withDefaults(values: Partial<BrokerSettings>): BrokerSettings {
     providerPriorities: { ...values.providerPriorities },
     providerOrder: [...(values.providerOrder ?? [])],
     taskPresets: { ...values.taskPresets },
+    cascadeTasks: [...(values.cascadeTasks ?? [])],
   };
 }
 
@@ -130,6 +132,10 @@ export function validateSettings(settings: BrokerSettings): void {
     )
       ? null
       : `taskPresets must map tasks to one of ${PRESETS.join(', ')}`,
+    Array.isArray(settings.cascadeTasks) &&
+    settings.cascadeTasks.every((task) => (TASK_TYPES as readonly string[]).includes(task))
+      ? null
+      : `cascadeTasks must be a list of tasks (${TASK_TYPES.join(', ')})`,
     settings.defaultQuality === null || QUALITY_HINTS.includes(settings.defaultQuality)
       ? null
       : `defaultQuality must be null or one of ${QUALITY_HINTS.join(', ')}`,

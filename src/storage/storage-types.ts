@@ -32,6 +32,9 @@ export interface BrokerSettings {
   providerOrder: string[];
   /** The preset for requests of each task that name none (Settings → Priorities). */
   taskPresets: Partial<Record<TaskType, Preset>>;
+  /** Tasks whose requests get a local first pass that escalates only when it must
+   * (docs/router.md §7); a request's own `hints.cascade` wins. */
+  cascadeTasks: TaskType[];
   /** The quality hint for requests that give none, or null to leave it to the task. */
   defaultQuality: QualityHint | null;
   /** The speed hint for requests that give none, or null to leave it to the task. */
@@ -303,6 +306,9 @@ export interface RequestLogInput {
   latencyMs: number;
   /** True when the local response cache answered. */
   cached?: boolean;
+  /** A first pass (docs/router.md §7): whether it escalated, why, and what an accepted one
+   * saved against the chain's first model. */
+  cascade?: { escalated: boolean; reason?: string; savedUsd?: number };
   /**
    * What the site asked, when the person lets the log keep request text (`keepRequestText`):
    * the request as routed, long text shortened and images left out (kept-text.ts).

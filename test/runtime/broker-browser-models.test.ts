@@ -5,58 +5,14 @@
  * model the host cannot serve is an attempt, and the chain moves on. The host is the real
  * `LocalModelHost` around an engine that implements web-llm's engine interface.
  */
-import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModelHost } from '../../src/local/local-model-host';
-import {
-  type BrowserModelTransport,
-  createWebLlmProvider,
-  toWebLlmRequest,
-} from '../../src/local/webllm-provider';
-import { FakeMlcEngine, FakeModelFiles } from '../fixtures/fake-mlc-engine';
+import { createWebLlmProvider, toWebLlmRequest } from '../../src/local/webllm-provider';
+import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
 import { type BrokerWorld, createWorld, ORIGIN, runCollecting } from './broker-world';
 
 const MODEL = 'Llama-3.2-3B-Instruct-q4f32_1-MLC';
 const PRIVATE = { constraints: { privacy: 'local-only' } } as const;
-
-/** What the background does over its port, in process: the host's chunks as a stream. */
-function inProcess(host: LocalModelHost): BrowserModelTransport {
-  return {
-    chat: (modelId, request, signal) =>
-      new Promise((resolve, reject) => {
-        let control!: ReadableStreamDefaultController<ChatCompletionChunk>;
-        const stream = new ReadableStream<ChatCompletionChunk>({
-          start: (controller) => {
-            control = controller;
-          },
-        });
-        let started = false;
-        const inner = new AbortController();
-        signal?.addEventListener('abort', () => inner.abort());
-        host
-          .chat(
-            modelId,
-            request,
-            (chunk) => {
-              if (!started) resolve(stream);
-              started = true;
-              control.enqueue(chunk);
-            },
-            inner.signal,
-          )
-          .then(
-            () => {
-              resolve(stream);
-              control.close();
-            },
-            (error: { status?: number; message: string }) => {
-              if (started) control.error(error);
-              else reject({ status: error.status ?? 500, message: error.message });
-            },
-          );
-      }),
-  };
-}
 
 async function browserWorld(options: {
   downloaded: boolean;

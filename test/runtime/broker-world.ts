@@ -40,6 +40,8 @@ export interface WorldOptions {
   rateLimitPerMinute?: number;
   gateway?: string;
   answer?: string;
+  /** Provider id → its server's answer (over `answer`). */
+  answers?: Record<string, string>;
   /** Provider id → the model ids its server lists (local servers report what is ready). */
   models?: Record<string, string[]>;
   /** Circuit-breaker settings (a chaos test wants short ones). */
@@ -100,6 +102,7 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
       kind: wire.kind,
       stallMs: 2_000,
       ...(options.answer && { text: options.answer }),
+      ...(options.answers?.[provider] && { text: options.answers[provider] }),
       ...(options.models?.[provider] && { models: options.models[provider] }),
     });
     servers[provider] = server;

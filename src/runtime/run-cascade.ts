@@ -1,0 +1,165 @@
+/**
+ * A local first pass that escalates only when it must (docs/router.md §7). The cheapest capable
+ * model answers first (a model in this browser or on a local server costs nothing); a second
+ * cheap model answers too on short-answer tasks, so the two can be compared; the acceptance check
+ * decides whether that answer is returned or the request goes on down the chain. The page sees
+ * nothing of a first pass until it is accepted, unless it allows restarts (`allowRestart`): then
+ * the first pass streams live and a rejected one is followed by a `fallback` part.
+ */
+import type { LlmRequest } from '../protocol/llm-request';
+import type { CascadeReport, ModelRef } from '../protocol/llm-result';
+import type { CandidateScore, RoutePlan } from '../router/router-types';
+import { checkAnswer, SHORT_ANSWER_TASKS } from './cascade-acceptance';
+import { costOfUsage } from './cost';
+import {
+  type ChainContext,
+  type ChainDependencies,
+  type ChainOutcome,
+  candidatesInOrder,
+  modelRef,
+  runChain,
+} from './run-chain';
+
+/** Who answers first, and who is asked for a second opinion. */
+export interface CascadePlan {
+  first: CandidateScore;
+  second?: CandidateScore;
+}
+
+export interface CascadeOutcome extends ChainOutcome {
+  cascade: CascadeReport;
+}
+
+const key = ({ model }: CandidateScore) => `${model.provider}/${model.id}`;
+
+/**
+ * The first pass for a request that asks for one (`hints.cascade`, else the person's setting for
+ * its task), or undefined: when nothing is cheaper than the chain's own first model, the chain
+ * already is the cheap path.
+ */
+export function planCascade(
+  request: LlmRequest,
+  plan: RoutePlan,
+  cascadeTasks: readonly string[],
+): CascadePlan | undefined {
+  const task = plan.analysis.task;
+  if (!(request.hints?.cascade ?? cascadeTasks.includes(task))) return undefined;
+  const top = plan.chain[0];
+  if (!top) return undefined;
+  // Cheapest first; among equals (free local models), the better ranked.
+  const byCost = [...plan.explanation.candidates].sort(
+    (a, b) => a.expectedCostUsd - b.expectedCostUsd,
+  );
+  const first = byCost[0];
+  if (!first || key(first) === key(top) || first.expectedCostUsd >= top.expectedCostUsd) {
+    return undefined;
+  }
+  const second = SHORT_ANSWER_TASKS.has(task)
+    ? byCost.find(
+        (candidate) =>
+          candidate !== first &&
+          key(candidate) !== key(top) &&
+          candidate.model.family !== first.model.family &&
+          candidate.expectedCostUsd < top.expectedCostUsd,
+      )
+    : undefined;
+  return { first, ...(second && { second }) };
+}
+
+function spent(outcome: ChainOutcome): number {
+  return outcome.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
+}
+
+export async function runCascade(
+  cascade: CascadePlan,
+  plan: RoutePlan,
+  request: LlmRequest,
+  dependencies: ChainDependencies,
+  context: ChainContext,
+): Promise<CascadeOutcome> {
+  const visible = context.emit !== undefined && request.allowRestart === true;
+  const quiet: ChainContext = { ...context };
+  delete quiet.emit;
+  const first = await runChain([cascade.first], request, dependencies, visible ? context : quiet);
+  const attempts = [...first.attempts];
+  let spentUsd = spent(first);
+  const passes: CascadeReport['passes'] = [];
+  const firstRef = modelRef(cascade.first.model);
+  passes.push({ model: firstRef, costUsd: spentUsd, accepted: false });
+
+  let reason: string;
+  if (!first.answer) {
+    reason = `the first pass failed: ${first.attempts.at(-1)?.error ?? 'no answer'}`;
+  } else {
+    let second: ChainOutcome | undefined;
+    if (cascade.second && !context.signal.aborted) {
+      second = await runChain([cascade.second], request, dependencies, {
+        ...quiet,
+        reservedUsd: context.reservedUsd - spentUsd,
+      });
+      attempts.push(...second.attempts);
+      const secondCost = spent(second);
+      spentUsd += secondCost;
+      passes.push({ model: modelRef(cascade.second.model), costUsd: secondCost, accepted: false });
+    }
+    const verdict = checkAnswer(
+      { text: first.answer.text, finishReason: first.answer.finishReason },
+      {
+        task: plan.analysis.task,
+        ...(request.responseFormat && {
+          json: request.responseFormat.schema ? { schema: request.responseFormat.schema } : {},
+        }),
+        ...(second?.answer && { second: { text: second.answer.text } }),
+      },
+    );
+    if (verdict.accept) {
+      passes[0]!.accepted = true;
+      if (context.emit && !visible) {
+        context.emit({ type: 'start', requestId: context.requestId, model: firstRef });
+        context.emit({ type: 'text-delta', delta: first.answer.text });
+      }
+      const top = plan.chain[0]!.model;
+      const wouldHaveCost = costOfUsage(first.answer.usage, top.pricing);
+      return {
+        answer: first.answer,
+        attempts,
+        keysLocked: first.keysLocked,
+        cascade: {
+          escalated: false,
+          passes,
+          savedUsd: Math.max(0, wouldHaveCost - spentUsd),
+        },
+      };
+    }
+    reason = verdict.detail;
+  }
+
+  const passed = new Set([key(cascade.first), ...(cascade.second ? [key(cascade.second)] : [])]);
+  const rest = [...candidatesInOrder(plan)].filter((candidate) => !passed.has(key(candidate)));
+  if (visible && first.answer && rest[0]) {
+    const to: ModelRef = modelRef(rest[0].model);
+    context.emit!({ type: 'fallback', from: firstRef, to, reason: `Not accepted: ${reason}.` });
+  }
+  const alreadySpent = spentUsd;
+  const escalated = await runChain(rest, request, dependencies, {
+    ...context,
+    reservedUsd: context.reservedUsd - alreadySpent,
+    ...(context.onProgress && {
+      onProgress: (delivered: number) => context.onProgress!(alreadySpent + delivered),
+    }),
+  });
+  attempts.push(...escalated.attempts);
+  if (escalated.answer) {
+    passes.push({
+      model: modelRef(escalated.answer.model),
+      costUsd: spent(escalated),
+      accepted: true,
+    });
+  }
+  return {
+    ...(escalated.answer && { answer: escalated.answer }),
+    attempts,
+    keysLocked: first.keysLocked || escalated.keysLocked,
+    cascade: { escalated: true, reason, passes },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * A local first pass through the whole broker: a model in this browser answers first (the real
+ * host around an engine that implements web-llm's interface), a cloud model (a loopback server
+ * speaking OpenAI's wire format) answers only when the first pass is not accepted. The page sees
+ * no rejected first pass unless it allows restarts; every pass is charged and recorded.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalModelHost } from '../../src/local/local-model-host';
+import { createWebLlmProvider } from '../../src/local/webllm-provider';
+import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
+import { type BrokerWorld, createWorld, runCollecting } from './broker-world';
+
+const LOCAL = 'Llama-3.2-3B-Instruct-q4f32_1-MLC';
+const CLOUD_ANSWER = 'An answer from the cloud.';
+
+async function cascadeWorld(
+  local: string,
+  options: { ollama?: string; cascadeTasks?: string[] } = {},
+) {
+  const files = new FakeModelFiles();
+  const engine = new FakeMlcEngine({ files, answer: local });
+  const host = new LocalModelHost(
+    () => engine.asEngine(),
+    files,
+    () => {},
+  );
+  await host.startDownload(LOCAL);
+  const world = await createWorld({
+    providers: { openai: 100, ...(options.ollama && { ollama: 100 }) },
+    answers: { openai: CLOUD_ANSWER, ...(options.ollama && { ollama: options.ollama }) },
+    ...(options.ollama && { models: { ollama: ['qwen2.5:7b'] } }),
+    extraProviders: [createWebLlmProvider(inProcess(host))],
+    browserModels: async () => ({ ready: [LOCAL] }),
+  });
+  // The person ranks the cloud first, so the chain starts there and the first pass is the
+  // cheaper way in front of it.
+  await world.storage.settings.setProviderPriority('webllm', 40);
+  if (options.ollama) await world.storage.settings.setProviderPriority('ollama', 40);
+  world.broker.settingsChanged();
+  if (options.cascadeTasks) {
+    await world.storage.settings.update({ cascadeTasks: options.cascadeTasks as never });
+    world.broker.settingsChanged();
+  }
+  return world;
+}
+
+let world: BrokerWorld | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const REVIEW = {
+  task: 'classification',
+  prompt:
+    'Is this review positive or negative? "The battery died after two days." Answer in one word.',
+};
+
+describe('a local first pass', () => {
+  it('returns an accepted local answer, for nothing, and says what it saved', async () => {
+    world = await cascadeWorld('Negative');
+    const { result, parts } = await runCollecting(world.broker, {
+      ...REVIEW,
+      hints: { cascade: true },
+    });
+    expect(result.text).toBe('Negative');
+    expect(result.model.provider).toBe('webllm');
+    expect(result.costUsd).toBe(0);
+    expect(result.cascade).toMatchObject({
+      escalated: false,
+      passes: [{ accepted: true, costUsd: 0 }],
+    });
+    expect(result.cascade?.savedUsd).toBeGreaterThan(0);
+    expect(world.servers.openai!.requests).toHaveLength(0);
+    // The accepted answer reaches the page at once (the port adds the finish part).
+    expect(parts.map((part) => part.type)).toEqual(['start', 'text-delta']);
+    await world.broker.flushRecords();
+    const [line] = await world.storage.requestLog.recent();
+    expect(line?.cascade).toMatchObject({ escalated: false });
+  });
+
+  it('escalates a refusal to the chain, and the page sees only the chain’s answer', async () => {
+    world = await cascadeWorld("I'm sorry, but I can't help with that.");
+    const { result, parts } = await runCollecting(world.broker, {
+      ...REVIEW,
+      hints: { cascade: true },
+    });
+    expect(result.text).toBe(CLOUD_ANSWER);
+    expect(result.model.provider).toBe('openai');
+    expect(result.cascade).toMatchObject({
+      escalated: true,
+      reason: 'the model declined to answer',
+    });
+    expect(result.cascade?.passes.map((pass) => pass.model.provider)).toEqual(['webllm', 'openai']);
+    const shown = parts
+      .filter((part) => part.type === 'text-delta')
+      .map((part) => (part.type === 'text-delta' ? part.delta : ''))
+      .join('');
+    expect(shown).toBe(CLOUD_ANSWER);
+    expect(parts.some((part) => part.type === 'fallback')).toBe(false);
+    // Both passes are in the record; the cost is the cloud's (the local pass is free).
+    expect(result.attempts.map((attempt) => attempt.model.provider)).toEqual(['webllm', 'openai']);
+    expect(result.costUsd).toBeGreaterThan(0);
+    await world.broker.flushRecords();
+    const [line] = await world.storage.requestLog.recent();
+    expect(line).toMatchObject({ costUsd: result.costUsd, cascade: { escalated: true } });
+  });
+
+  it('streams the first pass live when the page allows restarts, then a fallback part', async () => {
+    world = await cascadeWorld('');
+    const { result, parts } = await runCollecting(world.broker, {
+      ...REVIEW,
+      hints: { cascade: true },
+      allowRestart: true,
+    });
+    expect(result.cascade?.escalated).toBe(true);
+    expect(result.cascade?.reason).toBe('the answer was empty');
+    const types = parts.map((part) => part.type);
+    expect(types[0]).toBe('start');
+    expect(types).toContain('fallback');
+    expect(types.at(-1)).toBe('text-delta');
+    expect(result.model.provider).toBe('openai');
+  });
+
+  it('escalates when two cheap models disagree on a short answer', async () => {
+    world = await cascadeWorld('Negative', { ollama: 'Positive' });
+    const { result } = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: true } });
+    expect(result.cascade?.reason).toMatch(
+      /two cheap models disagree \((negative vs positive|positive vs negative)\)/,
+    );
+    expect(result.model.provider).toBe('openai');
+    const passes = result.cascade?.passes.map((pass) => pass.model.provider) ?? [];
+    expect([...passes.slice(0, 2)].sort()).toEqual(['ollama', 'webllm']);
+    expect(passes[2]).toBe('openai');
+  });
+
+  it('accepts when the two agree', async () => {
+    world = await cascadeWorld('Negative', { ollama: 'negative.' });
+    const { result } = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: true } });
+    expect(result.model.location).toBe('local');
+    expect(result.costUsd).toBe(0);
+    expect(result.cascade?.passes).toHaveLength(2);
+  });
+
+  it('escalates JSON that breaks the schema', async () => {
+    world = await cascadeWorld('{"sentiment": 3}');
+    const { result } = await runCollecting(world.broker, {
+      ...REVIEW,
+      hints: { cascade: true },
+      responseFormat: {
+        type: 'json',
+        schema: {
+          type: 'object',
+          required: ['sentiment'],
+          properties: { sentiment: { type: 'string', enum: ['positive', 'negative'] } },
+        },
+      },
+    });
+    expect(result.cascade?.reason).toMatch(/breaks the schema: \$\.sentiment is not string/);
+    expect(result.model.provider).toBe('openai');
+  });
+
+  it('follows the person’s setting per task, and a request can turn it off', async () => {
+    world = await cascadeWorld('Negative', { cascadeTasks: ['classification'] });
+    expect((await runCollecting(world.broker, REVIEW)).result.cascade?.escalated).toBe(false);
+    const off = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: false } });
+    expect(off.result.cascade).toBeUndefined();
+    expect(off.result.model.provider).toBe('openai');
+  });
+});
