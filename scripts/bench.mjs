@@ -16,6 +16,7 @@ const BENCHMARKS = [
     'Routing quality: MMLU, GPT-4 vs Mixtral',
     ['bench/routing-replay.ts', `${data}/mmlu-gpt4-vs-mixtral-dev.csv.gz`, '--learn'],
   ],
+  ['Local first pass on real answers: RouterBench', ['bench/cascade-replay.ts']],
   ['Runtime overhead', ['bench/runtime-overhead.ts']],
   ['Bridge overhead (Chromium)', ['bench/bridge-overhead.ts']],
   ['Sites under load and a hostile page (Chromium)', ['bench/site-load.ts']],

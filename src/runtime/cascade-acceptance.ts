@@ -1,5 +1,5 @@
 /**
- * The acceptance check of a local first pass (docs/router.md §7): whether a cheap model's answer
+ * The acceptance check of a local first pass (docs/router.md §10): whether a cheap model's answer
  * is returned, or the request escalates to the chain. Each check looks only at the answer (and a
  * second cheap answer, where one is asked for), so the same function judges live answers and the
  * recorded ones the replay benchmark runs on.

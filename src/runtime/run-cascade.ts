@@ -1,5 +1,5 @@
 /**
- * A local first pass that escalates only when it must (docs/router.md §7). The cheapest capable
+ * A local first pass that escalates only when it must (docs/router.md §10). The cheapest capable
  * model answers first (a model in this browser or on a local server costs nothing); a second
  * cheap model answers too on short-answer tasks, so the two can be compared; the acceptance check
  * decides whether that answer is returned or the request goes on down the chain. The page sees

@@ -33,7 +33,7 @@ export interface BrokerSettings {
   /** The preset for requests of each task that name none (Settings → Priorities). */
   taskPresets: Partial<Record<TaskType, Preset>>;
   /** Tasks whose requests get a local first pass that escalates only when it must
-   * (docs/router.md §7); a request's own `hints.cascade` wins. */
+   * (docs/router.md §10); a request's own `hints.cascade` wins. */
   cascadeTasks: TaskType[];
   /** The quality hint for requests that give none, or null to leave it to the task. */
   defaultQuality: QualityHint | null;
@@ -306,7 +306,7 @@ export interface RequestLogInput {
   latencyMs: number;
   /** True when the local response cache answered. */
   cached?: boolean;
-  /** A first pass (docs/router.md §7): whether it escalated, why, and what an accepted one
+  /** A first pass (docs/router.md §10): whether it escalated, why, and what an accepted one
    * saved against the chain's first model. */
   cascade?: { escalated: boolean; reason?: string; savedUsd?: number };
   /**
