@@ -15,7 +15,12 @@ import { analyzeRequest } from '../../src/router/router-analyze';
 import { checkAnswer, SHORT_ANSWER_TASKS } from '../../src/runtime/cascade-acceptance';
 import { buildReplayCatalog } from './replay-catalog';
 import { parseCsv } from './replay-csv';
-import { parsePythonStringList, promptText, type ReplayDataset, type ReplayRow } from './replay-data';
+import {
+  parsePythonStringList,
+  promptText,
+  type ReplayDataset,
+  type ReplayRow,
+} from './replay-data';
 import { foldRows } from './replay-metrics';
 import { replayState, routeRows } from './replay-routing';
 
@@ -37,8 +42,12 @@ export function loadAnsweredRows(directory: string): AnsweredDataset {
   let models: string[] | undefined;
   const rows: AnsweredRow[] = [];
   let skippedRows = 0;
-  for (const file of readdirSync(directory).filter((name) => name.endsWith('.csv.gz')).sort()) {
-    const [header, ...records] = parseCsv(gunzipSync(readFileSync(join(directory, file))).toString('utf8'));
+  for (const file of readdirSync(directory)
+    .filter((name) => name.endsWith('.csv.gz'))
+    .sort()) {
+    const [header, ...records] = parseCsv(
+      gunzipSync(readFileSync(join(directory, file))).toString('utf8'),
+    );
     if (!header) continue;
     const fileModels = header
       .filter((name) => name.endsWith('|model_response'))
@@ -89,9 +98,14 @@ export interface CascadeFigures {
 }
 
 /** The acceptance verdict of `first` (with `second`'s opinion) on each row, computed once. */
-function verdicts(rows: readonly AnsweredRow[], first: number, second: number | undefined): boolean[] {
+function verdicts(
+  rows: readonly AnsweredRow[],
+  first: number,
+  second: number | undefined,
+): boolean[] {
   return rows.map((row) => {
-    const secondText = second !== undefined && SHORT_ANSWER_TASKS.has(row.task) ? row.answers[second] : undefined;
+    const secondText =
+      second !== undefined && SHORT_ANSWER_TASKS.has(row.task) ? row.answers[second] : undefined;
     return checkAnswer(
       { text: row.answers[first] ?? '' },
       { task: row.task, ...(secondText !== undefined && { second: { text: secondText } }) },
@@ -152,10 +166,13 @@ export function chooseCascade(
   const meanCost = Array.from({ length: modelCount }, (_, column) =>
     rows.reduce((sum, row) => sum + row.costs[column]!, 0),
   );
-  const cheap = [...meanCost.keys()].sort((a, b) => meanCost[a]! - meanCost[b]!).slice(0, FIRST_PASS_CANDIDATES);
+  const cheap = [...meanCost.keys()]
+    .sort((a, b) => meanCost[a]! - meanCost[b]!)
+    .slice(0, FIRST_PASS_CANDIDATES);
   const tasks = [...new Set(rows.map((row) => row.task))].sort();
   const routerQuality =
-    rows.reduce((sum, row, index) => sum + row.scores[routed[index]!]!, 0) / Math.max(1, rows.length);
+    rows.reduce((sum, row, index) => sum + row.scores[routed[index]!]!, 0) /
+    Math.max(1, rows.length);
   let best: { config: CascadeConfig; figures: CascadeFigures } | undefined;
   let strongest: { config: CascadeConfig; figures: CascadeFigures } | undefined;
   for (const first of cheap) {
@@ -226,7 +243,12 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
     });
     const testRows = test as AnsweredRow[];
     const routed = testRows.map((row) => routedOf.get(row)!);
-    const figures = cascadeFigures(testRows, routed, config, verdicts(testRows, config.first, config.second));
+    const figures = cascadeFigures(
+      testRows,
+      routed,
+      config,
+      verdicts(testRows, config.first, config.second),
+    );
     total.quality += figures.quality * testRows.length;
     total.cost += figures.cost;
     total.cascaded += figures.cascaded;

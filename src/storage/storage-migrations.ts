@@ -114,7 +114,7 @@ export async function upgradeToVersion3(transaction: Transaction): Promise<void>
         const id = `${day} ${dimension} ${key}`;
         const row = rows.get(id) ?? { day, dimension, key, ...zero(counts) };
         for (const field of Object.keys(counts) as Array<keyof typeof counts>) {
-          row[field] += counts[field];
+          row[field] = (row[field] ?? 0) + (counts[field] ?? 0);
         }
         rows.set(id, row);
       }

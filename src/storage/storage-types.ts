@@ -349,6 +349,11 @@ export interface UsageDayRow {
   /** Tokens paid for (cache hits excluded): what the savings baseline is priced at. */
   inputTokens: number;
   outputTokens: number;
+  /** Requests with a first pass, those that escalated, and what accepted ones saved (rows
+   * written before first passes existed have none). */
+  cascaded?: number;
+  escalated?: number;
+  cascadeSavedNanoUsd?: number;
 }
 
 export type UsageDimension = 'all' | 'provider' | 'model' | 'site';

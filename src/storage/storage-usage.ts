@@ -26,6 +26,9 @@ function emptyCounts(): Counts {
     costNanoUsd: 0,
     inputTokens: 0,
     outputTokens: 0,
+    cascaded: 0,
+    escalated: 0,
+    cascadeSavedNanoUsd: 0,
   };
 }
 
@@ -61,6 +64,11 @@ export function usageOfLine(
     if (!line.cached) {
       counts.inputTokens += line.inputTokens;
       counts.outputTokens += line.outputTokens;
+    }
+    if (line.cascade) {
+      counts.cascaded! += 1;
+      if (line.cascade.escalated) counts.escalated! += 1;
+      counts.cascadeSavedNanoUsd! += toNanoUsd(line.cascade.savedUsd ?? 0);
     }
   }
   for (const attempt of attempts) {
@@ -114,6 +122,9 @@ export async function addToUsage(
         costNanoUsd: row.costNanoUsd + counts.costNanoUsd,
         inputTokens: row.inputTokens + counts.inputTokens,
         outputTokens: row.outputTokens + counts.outputTokens,
+        cascaded: (row.cascaded ?? 0) + (counts.cascaded ?? 0),
+        escalated: (row.escalated ?? 0) + (counts.escalated ?? 0),
+        cascadeSavedNanoUsd: (row.cascadeSavedNanoUsd ?? 0) + (counts.cascadeSavedNanoUsd ?? 0),
       };
     }),
   );

@@ -1,13 +1,13 @@
 /** The cascade replay's arithmetic, on rows made up so every figure can be checked by hand. */
 import { describe, expect, it } from 'vitest';
-import {
-  type AnsweredRow,
-  cascadeFigures,
-  chooseCascade,
-} from '../../bench/replay/replay-cascade';
+import { type AnsweredRow, cascadeFigures, chooseCascade } from '../../bench/replay/replay-cascade';
 
 // Columns: 0 strong and dear, 1 cheap, 2 cheap.
-function row(id: string, answers: [string, string, string], scores: [number, number, number]): AnsweredRow {
+function row(
+  id: string,
+  answers: [string, string, string],
+  scores: [number, number, number],
+): AnsweredRow {
   return { id, prompt: id, taskLabel: 'mc', task: 'qa', answers, scores, costs: [1, 0.01, 0.02] };
 }
 
@@ -31,7 +31,12 @@ describe('the cascade replay', () => {
   });
 
   it('leaves tasks without a cascade to the router', () => {
-    const figures = cascadeFigures(rows, strong, { first: 1, tasks: new Set() }, [true, true, true, true]);
+    const figures = cascadeFigures(rows, strong, { first: 1, tasks: new Set() }, [
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(figures).toMatchObject({ cascaded: 0, escalated: 0, quality: 1, cost: 4 });
   });
 

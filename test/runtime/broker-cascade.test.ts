@@ -104,6 +104,10 @@ describe('a local first pass', () => {
     await world.broker.flushRecords();
     const [line] = await world.storage.requestLog.recent();
     expect(line).toMatchObject({ costUsd: result.costUsd, cascade: { escalated: true } });
+    // The Usage page's daily rollup counts it.
+    const today = new Date().toISOString().slice(0, 10);
+    const [day] = await world.storage.usage.days('all', today, today);
+    expect(day).toMatchObject({ cascaded: 1, escalated: 1 });
   });
 
   it('streams the first pass live when the page allows restarts, then a fallback part', async () => {

@@ -68,6 +68,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
     ),
   );
   const [presets, setPresets] = useState(settings.taskPresets);
+  const [cascade, setCascade] = useState(new Set(settings.cascadeTasks));
   const [quality, setQuality] = useState<QualityHint | null>(settings.defaultQuality);
   const [speed, setSpeed] = useState<SpeedHint | null>(settings.defaultSpeed);
   const [saving, setSaving] = useState(false);
@@ -110,6 +111,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
         },
         providerOrder: list.map((entry) => entry.id),
         taskPresets: presets,
+        cascadeTasks: TASK_TYPES.filter((task) => cascade.has(task)),
         defaultQuality: quality,
         defaultSpeed: speed,
       });
@@ -236,6 +238,9 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
         <p class="muted small">
           Sites may say how much quality or speed a request needs, or name a preset; when they do
           not, these apply. The task is the site's, or the one LLM Broker recognizes in the request.
+          With <em>cheapest model first</em>, a model in this browser or another cheap one answers
+          first, and the request goes on to the chosen model only when that answer is empty, cut
+          off, a refusal, broken JSON, or — for short answers — disputed by a second cheap model.
         </p>
         <div class="card-grid">
           <label class="field">
@@ -272,11 +277,14 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
           </label>
         </div>
         <table>
-          <caption class="visually-hidden">Preset per task</caption>
+          <caption class="visually-hidden">Preset and first pass per task</caption>
           <thead>
             <tr>
               <th scope="col">Task</th>
               <th scope="col">Preset</th>
+              <th scope="col">
+                <span id="cascade-column">Cheapest model first</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -304,6 +312,20 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
                       </option>
                     ))}
                   </select>
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    id={`cascade-${task}`}
+                    aria-label={`${TASK_LABELS[task]}: cheapest model first`}
+                    checked={cascade.has(task)}
+                    onChange={(event) => {
+                      const next = new Set(cascade);
+                      if (event.currentTarget.checked) next.add(task);
+                      else next.delete(task);
+                      setCascade(next);
+                    }}
+                  />
                 </td>
               </tr>
             ))}

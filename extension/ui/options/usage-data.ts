@@ -24,6 +24,27 @@ export interface KeyTotals {
   costUsd: number;
   inputTokens: number;
   outputTokens: number;
+  /** Requests with a local first pass, those that escalated, and what the accepted ones saved. */
+  cascaded: number;
+  escalated: number;
+  cascadeSavedUsd: number;
+}
+
+function emptyTotals(key: string): KeyTotals {
+  return {
+    key,
+    requests: 0,
+    answered: 0,
+    cached: 0,
+    refused: 0,
+    failed: 0,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cascaded: 0,
+    escalated: 0,
+    cascadeSavedUsd: 0,
+  };
 }
 
 /** Each key's totals over the rows, dearest first (then most requests, then by name). */
@@ -32,17 +53,7 @@ export function breakdown(rows: readonly UsageDay[]): KeyTotals[] {
   for (const row of rows) {
     let totals = byKey.get(row.key);
     if (!totals) {
-      totals = {
-        key: row.key,
-        requests: 0,
-        answered: 0,
-        cached: 0,
-        refused: 0,
-        failed: 0,
-        costUsd: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-      };
+      totals = emptyTotals(row.key);
       byKey.set(row.key, totals);
     }
     totals.requests += row.requests;
@@ -53,6 +64,9 @@ export function breakdown(rows: readonly UsageDay[]): KeyTotals[] {
     totals.costUsd += row.costUsd;
     totals.inputTokens += row.inputTokens;
     totals.outputTokens += row.outputTokens;
+    totals.cascaded += row.cascaded ?? 0;
+    totals.escalated += row.escalated ?? 0;
+    totals.cascadeSavedUsd += (row.cascadeSavedNanoUsd ?? 0) / 1e9;
   }
   return [...byKey.values()].sort(
     (a, b) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key),
@@ -62,19 +76,7 @@ export function breakdown(rows: readonly UsageDay[]): KeyTotals[] {
 /** Every row added together (for the `all` dimension: the range's totals). */
 export function total(rows: readonly UsageDay[]): KeyTotals {
   const [sum] = breakdown(rows.map((row) => ({ ...row, key: '' })));
-  return (
-    sum ?? {
-      key: '',
-      requests: 0,
-      answered: 0,
-      cached: 0,
-      refused: 0,
-      failed: 0,
-      costUsd: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-    }
-  );
+  return sum ?? emptyTotals('');
 }
 
 export interface StackedSeries {
@@ -143,6 +145,7 @@ const CSV_COLUMNS = [
   'cost_estimated',
   'latency_ms',
   'cached',
+  'first_pass',
   'error',
   'reason',
   'request',
@@ -182,6 +185,11 @@ export function csvLine(
     entry.estimated === true,
     Math.round(entry.latencyMs),
     entry.cached === true,
+    entry.cascade
+      ? entry.cascade.escalated
+        ? `escalated: ${entry.cascade.reason ?? ''}`
+        : 'accepted'
+      : undefined,
     entry.errorName,
     entry.reason,
     requestText(entry),

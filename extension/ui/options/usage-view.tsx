@@ -154,6 +154,13 @@ export function UsageView(props: { overview: Overview }) {
             {totals
               ? `${formatCount(totals.cached)} from the cache · ${formatCount(totals.refused)} refused · ${formatCount(totals.failed)} failed`
               : ''}
+            {totals && totals.cascaded > 0 && (
+              <span class="block" id="usage-cascades">
+                {formatCount(totals.cascaded)} with a local first pass:{' '}
+                {formatCount(totals.cascaded - totals.escalated)} answered by it (saving{' '}
+                {formatUsd(totals.cascadeSavedUsd)}), {formatCount(totals.escalated)} escalated
+              </span>
+            )}
           </span>
         </div>
         <div class="card stat">
@@ -485,8 +492,16 @@ function LogRow(props: { entry: RequestLogEntry }) {
               <div class="muted small">
                 {entry.model.provider}
                 {entry.attemptCount > 1 &&
+                  !entry.cascade &&
                   ` · after ${entry.attemptCount - 1} fallback${entry.attemptCount === 2 ? '' : 's'}`}
               </div>
+              {entry.cascade && (
+                <div class="muted small">
+                  {entry.cascade.escalated
+                    ? `escalated after a first pass: ${entry.cascade.reason ?? 'not accepted'}`
+                    : `local first pass accepted${entry.cascade.savedUsd ? `, saved ${formatUsd(entry.cascade.savedUsd)}` : ''}`}
+                </div>
+              )}
             </>
           ) : (
             <span class="muted small">
