@@ -6,6 +6,7 @@
  */
 import { LlmError, type LlmErrorData, toLlmErrorData } from '../../src/protocol/llm-errors';
 import { VaultLockedError, WrongPassphraseError } from '../../src/storage/storage-errors';
+import { OFFSCREEN_CHAT_PORT } from '../messaging/offscreen-channel';
 import { PAGE_PORT_NAME } from '../messaging/page-channel';
 import {
   PLAYGROUND_PORT_NAME,
@@ -23,6 +24,7 @@ import {
 import { AUTO_LOCK_ALARM } from './auto-lock';
 import { backgroundServices } from './background-services';
 import {
+  acceptChatPort,
   closeIdleOffscreen,
   OFFSCREEN_IDLE_ALARM,
   resumeDownloads,
@@ -36,6 +38,10 @@ import { createUiHandlers } from './ui-handlers';
 import { welcomeOnce } from './welcome';
 
 browser.runtime.onConnect.addListener((port) => {
+  if (port.name.startsWith(`${OFFSCREEN_CHAT_PORT}/`)) {
+    acceptChatPort(port);
+    return;
+  }
   if (port.name === PLAYGROUND_PORT_NAME) {
     servePlaygroundPort(port);
     return;

@@ -1,6 +1,11 @@
 /** The background's long-lived parts, created once per service-worker life. */
 
-import { createWebLlmProvider, WEBLLM_PROVIDER_ID } from '../../src/local/webllm-provider';
+import { BUILTIN_PROVIDER_ID } from '../../src/local/builtin-model';
+import {
+  createBuiltInProvider,
+  createWebLlmProvider,
+  WEBLLM_PROVIDER_ID,
+} from '../../src/local/webllm-provider';
 import { findProvider } from '../../src/providers/provider-registry';
 import { loadBundledCatalog } from '../../src/router';
 import { Broker } from '../../src/runtime/broker';
@@ -55,13 +60,15 @@ export function backgroundServices(): BackgroundServices {
     },
   });
   const webllm = createWebLlmProvider(browserModelTransport);
+  const builtIn = createBuiltInProvider(browserModelTransport);
   const storage = createBrokerStorage(undefined, { unlockKeeper: autoLock.keeper });
   void keepWithinRetention(storage);
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),
     loadRefreshedCatalog: async () => (await storage.catalog.get())?.models,
-    findProvider: (id) => (id === WEBLLM_PROVIDER_ID ? webllm : findProvider(id)),
+    findProvider: (id) =>
+      id === WEBLLM_PROVIDER_ID ? webllm : id === BUILTIN_PROVIDER_ID ? builtIn : findProvider(id),
     browserModels: browserModelsState,
     beforeKeyUse: () => autoLock.beforeKeyUse(),
     session: browserSession,

@@ -4,6 +4,11 @@
  * and remembers what is downloaded so a routing decision never has to open the document.
  */
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import {
+  BUILTIN_MODEL_ID,
+  type BuiltInStatus,
+  builtInCatalogModel,
+} from '../../src/local/builtin-model';
 import { type AdapterFacts, type DeviceFit, deviceFit } from '../../src/local/device-fit';
 import type { DownloadState, LocalChatRequest } from '../../src/local/local-model-host';
 import { findWebLlmModel, WEBLLM_MODELS } from '../../src/local/webllm-models';
@@ -11,7 +16,6 @@ import type { BrowserModelTransport } from '../../src/local/webllm-provider';
 import type { BrowserModelsState } from '../../src/runtime/broker';
 import {
   type ChatMessage,
-  type ChatStart,
   type HostState,
   type LocalModelHostStatus,
   OFFSCREEN_CHANNEL,
@@ -29,7 +33,7 @@ import {
   browser,
   hasOffscreenDocument,
   offscreen,
-  sessionStorage,
+  type Runtime,
 } from '../platform/browser-api';
 import { whileAlive } from './keep-alive';
 
@@ -41,8 +45,8 @@ const STATUS_TIMEOUT_MS = 15_000;
 /** `storage.local`: build ids downloaded, and downloads to resume after a restart. */
 const INSTALLED_KEY = 'browserModels.installed';
 const WANTED_KEY = 'browserModels.wanted';
-/** `storage.session`: the adapter, checked once per browser session. */
-const STATUS_KEY = 'browserModels.status';
+/** `storage.local`: the browser's own model was ready once (so routing asks about it). */
+const BUILTIN_USED_KEY = 'browserModels.builtInUsed';
 
 const NO_OFFSCREEN =
   'this browser cannot host models for extensions (it has no offscreen documents)';
@@ -64,6 +68,8 @@ export interface BrowserModelView {
 export interface BrowserModelsView {
   status: LocalModelHostStatus;
   models: BrowserModelView[];
+  /** The browser's own model (Prompt API), with its download when one runs. */
+  builtIn: BuiltInStatus & { download?: DownloadState };
   /** Bytes the downloaded model files take, if the browser says. */
   cacheBytes?: number;
 }
@@ -138,26 +144,23 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   });
 }
 
-/** What the browser offers, asked once per browser session (the adapter does not change in one). */
+/** What the browser offers, as last asked (the worker's memory: a restarted worker asks again). */
+let knownStatus: LocalModelHostStatus | undefined;
+let knownBuiltIn: BuiltInStatus | undefined;
+
+/** What the browser offers (WebGPU), asked once per worker life. */
 export async function hostStatus(fresh = false): Promise<LocalModelHostStatus> {
   if (!offscreen) return { webgpu: 'unavailable', reason: `This ${NO_OFFSCREEN}.` };
-  if (!fresh) {
-    const known = (await sessionStorage().get(STATUS_KEY))[STATUS_KEY] as
-      | LocalModelHostStatus
-      | undefined;
-    if (known) return known;
-  }
-  let status: LocalModelHostStatus;
+  if (knownStatus && !fresh) return knownStatus;
   try {
-    status = await withTimeout(callHost('status', null), STATUS_TIMEOUT_MS, 'The model host');
+    knownStatus = await withTimeout(callHost('status', null), STATUS_TIMEOUT_MS, 'The model host');
+    return knownStatus;
   } catch (error) {
     return {
       webgpu: 'unavailable',
       reason: `Could not check this browser’s graphics support: ${(error as Error).message}.`,
     };
   }
-  await sessionStorage().set({ [STATUS_KEY]: status });
-  return status;
 }
 
 function adapterOf(status: LocalModelHostStatus): AdapterFacts | undefined {
@@ -177,20 +180,77 @@ async function installedBuildOf(catalogId: string): Promise<string | undefined> 
   return findWebLlmModel(catalogId)?.builds.find((build) => installed.has(build.id))?.id;
 }
 
-/** What the router needs: which models are ready, or why none can run. Never opens a document
- * once the session's adapter check is done. */
+/**
+ * What the router needs: which models are ready, or why none can run. The model host is asked
+ * only when something was downloaded here (a web-llm model, or the browser's own model made
+ * ready once); otherwise nothing can answer, and a request does not wait for the 6 MB host to
+ * open — the reasons are the ones last seen, if any.
+ */
 export async function browserModelsState(): Promise<BrowserModelsState> {
-  const status = await hostStatus();
-  const adapter = adapterOf(status);
-  if (!adapter) {
-    return { ready: [], unavailableReason: lowerFirst(status.reason ?? 'no WebGPU adapter') };
-  }
   const installed = new Set(await readLocal(INSTALLED_KEY));
+  const builtInUsed =
+    (await browser.storage.local.get(BUILTIN_USED_KEY))[BUILTIN_USED_KEY] === true;
+  const ask = installed.size > 0 || builtInUsed;
+  const [status, builtIn] = ask
+    ? await Promise.all([hostStatus(), builtInStatus()])
+    : [knownStatus, knownBuiltIn];
+  const builtInState: BrowserModelsState['builtIn'] = !builtIn
+    ? { unavailableReason: 'not downloaded yet: see Settings → Models in this browser' }
+    : builtIn.availability === 'available'
+      ? { model: builtInCatalogModel(builtIn.contextTokens) }
+      : {
+          unavailableReason:
+            builtIn.reason ??
+            (builtIn.availability === 'downloading'
+              ? 'the browser is still downloading it'
+              : 'not downloaded yet: download it in Settings → Models in this browser'),
+        };
+  const adapter = status && adapterOf(status);
+  if (!adapter) {
+    return {
+      ready: [],
+      ...(status && { unavailableReason: lowerFirst(status.reason ?? 'no WebGPU adapter') }),
+      builtIn: builtInState,
+    };
+  }
   const ready = WEBLLM_MODELS.filter((model) => {
     const fit = deviceFit(model, adapter);
     return fit.fits && model.builds.some((build) => installed.has(build.id));
   }).map((model) => model.catalogId);
-  return { ready };
+  return { ready, builtIn: builtInState };
+}
+
+/** The browser's own model's availability, asked once and then after every change. */
+export async function builtInStatus(fresh = false): Promise<BuiltInStatus> {
+  if (!offscreen) {
+    return { availability: 'unavailable', reason: `this ${NO_OFFSCREEN}` };
+  }
+  if (knownBuiltIn && !fresh) return knownBuiltIn;
+  try {
+    return rememberBuiltIn(
+      await withTimeout(callHost('builtInStatus', null), STATUS_TIMEOUT_MS, 'The model host'),
+    );
+  } catch (error) {
+    return {
+      availability: 'unavailable',
+      reason: `the browser would not say (${(error as Error).message})`,
+    };
+  }
+}
+
+function rememberBuiltIn(status: BuiltInStatus): BuiltInStatus {
+  knownBuiltIn = status;
+  // Once ready, it is worth asking about in later sessions too.
+  if (status.availability === 'available') {
+    void browser.storage.local.set({ [BUILTIN_USED_KEY]: true });
+  }
+  return status;
+}
+
+/** Has the browser download its own model. */
+export async function downloadBuiltInModel(): Promise<DownloadState> {
+  knownBuiltIn = undefined;
+  return callHost('builtInDownload', null);
 }
 
 function lowerFirst(text: string): string {
@@ -201,7 +261,11 @@ function lowerFirst(text: string): string {
 export async function browserModelsView(): Promise<BrowserModelsView> {
   if (!offscreen) {
     const status: LocalModelHostStatus = { webgpu: 'unavailable', reason: `This ${NO_OFFSCREEN}.` };
-    return { status, models: viewModels(status, new Set(), undefined) };
+    return {
+      status,
+      models: viewModels(status, new Set(), undefined),
+      builtIn: { availability: 'unavailable', reason: `this ${NO_OFFSCREEN}` },
+    };
   }
   let state: HostState;
   try {
@@ -218,16 +282,18 @@ export async function browserModelsView(): Promise<BrowserModelsView> {
     return {
       status,
       models: viewModels(status, new Set(await readLocal(INSTALLED_KEY)), undefined),
+      builtIn: { availability: 'unavailable', reason: lowerFirst(status.reason ?? '') },
     };
   }
-  const { installed, download, cacheBytes, ...status } = state;
-  await Promise.all([
-    writeLocal(INSTALLED_KEY, installed),
-    sessionStorage().set({ [STATUS_KEY]: status }),
-  ]);
+  const { installed, download, cacheBytes, builtIn, ...status } = state;
+  knownStatus = status;
+  rememberBuiltIn(builtIn);
+  await writeLocal(INSTALLED_KEY, installed);
+  const builtInDownload = download?.buildId === BUILTIN_MODEL_ID ? download : undefined;
   return {
     status,
-    models: viewModels(status, new Set(installed), download),
+    models: viewModels(status, new Set(installed), builtInDownload ? undefined : download),
+    builtIn: { ...builtIn, ...(builtInDownload && { download: builtInDownload }) },
     ...(cacheBytes !== undefined && { cacheBytes }),
   };
 }
@@ -312,6 +378,13 @@ export function watchDownloads(onChange: () => void): void {
     const { buildId, phase } = event.download;
     if (phase === 'downloading') return undefined;
     void (async () => {
+      if (buildId === BUILTIN_MODEL_ID) {
+        // Ask the browser again next time: its model's availability has changed.
+        knownBuiltIn = undefined;
+        if (phase === 'done') await builtInStatus(true);
+        onChange();
+        return;
+      }
       if (phase === 'done')
         await writeLocal(INSTALLED_KEY, [...(await readLocal(INSTALLED_KEY)), buildId]);
       // A failure is not retried by itself: the person sees why and chooses.
@@ -328,20 +401,49 @@ export function watchDownloads(onChange: () => void): void {
 }
 
 /** How the webllm provider reaches the host: one port per chat; closing it interrupts. */
+/** Chats waiting for the host's port, by id. */
+const waitingChats = new Map<string, (port: Runtime.Port) => void>();
+/** How long the host may take to open a chat's port once it said it started. */
+const CHAT_PORT_TIMEOUT_MS = 10_000;
+
+/**
+ * A port the model host opened for a chat (background-main.ts hands every `OFFSCREEN_CHAT_PORT`
+ * port here). The host opens it, rather than the background, so that pages' ports never reach the
+ * offscreen document: a port delivered to two listeners stays open while either holds it.
+ */
+export function acceptChatPort(port: Runtime.Port): void {
+  const chatId = port.name.slice(OFFSCREEN_CHAT_PORT.length + 1);
+  const waiting = waitingChats.get(chatId);
+  if (!waiting || port.sender?.url !== browser.runtime.getURL(OFFSCREEN_PATH)) {
+    port.disconnect();
+    return;
+  }
+  waitingChats.delete(chatId);
+  waiting(port);
+}
+
+/** How the webllm provider reaches the host: one port per chat; closing it interrupts. */
 export const browserModelTransport: BrowserModelTransport = {
   async chat(modelId, request: LocalChatRequest, signal) {
-    const buildId = await installedBuildOf(modelId);
+    const buildId = modelId === BUILTIN_MODEL_ID ? modelId : await installedBuildOf(modelId);
     if (!buildId) throw { status: 404, message: `${modelId} is not downloaded in this browser.` };
     if (!offscreen) throw { status: 503, message: `This ${NO_OFFSCREEN}.` };
     await ensureOffscreenDocument();
     void armIdleClose();
     return new Promise<ReadableStream<ChatCompletionChunk>>((resolve, reject) => {
-      const port = browser.runtime.connect({ name: OFFSCREEN_CHAT_PORT });
+      const chatId = crypto.randomUUID();
+      let port: Runtime.Port | undefined;
       let controller: ReadableStreamDefaultController<ChatCompletionChunk> | undefined;
       let finished!: () => void;
       // The worker stays up while the chat runs, however long the model takes to load.
       void whileAlive(() => new Promise<void>((done) => (finished = done)));
+      let ended = false;
       const end = () => {
+        if (ended) return;
+        ended = true;
+        waitingChats.delete(chatId);
+        signal?.removeEventListener('abort', abort);
+        port?.disconnect();
         finished();
         void armIdleClose();
       };
@@ -349,54 +451,52 @@ export const browserModelTransport: BrowserModelTransport = {
         start(control) {
           controller = control;
         },
-        cancel() {
-          port.disconnect();
-          end();
-        },
+        cancel: end,
       });
       let started = false;
-      const abort = () => {
-        port.disconnect();
+      const fail = (error: { status: number; message: string } | Error) => {
+        const wasEnded = ended;
         end();
-        const reason = new DOMException('The request was aborted.', 'AbortError');
-        if (started) controller?.error(reason);
-        else reject(reason);
+        if (wasEnded) return;
+        if (started) controller?.error(error instanceof Error ? error : new Error(error.message));
+        else reject(error);
       };
+      const abort = () => fail(new DOMException('The request was aborted.', 'AbortError'));
       if (signal?.aborted) return abort();
       signal?.addEventListener('abort', abort, { once: true });
-      port.onMessage.addListener((raw: unknown) => {
-        const message = raw as ChatMessage;
-        if (message.type === 'error' && !started) {
-          end();
-          port.disconnect();
-          return reject({ status: message.status, message: message.message });
-        }
-        if (!started) {
-          started = true;
-          resolve(stream);
-        }
-        if (message.type === 'chunk') controller?.enqueue(message.chunk);
-        else if (message.type === 'done') {
-          controller?.close();
-          port.disconnect();
-          end();
-        } else {
-          controller?.error(new Error(message.message));
-          port.disconnect();
-          end();
-        }
+      waitingChats.set(chatId, (opened) => {
+        port = opened;
+        if (ended) return opened.disconnect();
+        opened.onMessage.addListener((raw: unknown) => {
+          const message = raw as ChatMessage;
+          if (message.type === 'error') {
+            return fail({ status: message.status, message: message.message });
+          }
+          if (!started) {
+            started = true;
+            resolve(stream);
+          }
+          if (message.type === 'chunk') controller?.enqueue(message.chunk);
+          else {
+            controller?.close();
+            end();
+          }
+        });
+        opened.onDisconnect.addListener(() =>
+          fail(
+            started
+              ? new Error('The model host stopped while answering.')
+              : { status: 503, message: 'The model host stopped before answering.' },
+          ),
+        );
       });
-      port.onDisconnect.addListener(() => {
-        signal?.removeEventListener('abort', abort);
-        if (started) {
-          try {
-            controller?.error(new Error('The model host stopped while answering.'));
-          } catch {}
-        } else reject({ status: 503, message: 'The model host stopped before answering.' });
-        end();
-      });
-      const start: ChatStart = { buildId, request };
-      port.postMessage(start);
+      callHost('chat', { chatId, buildId, request }).then(
+        () =>
+          setTimeout(() => {
+            if (!port) fail({ status: 503, message: 'The model host did not start the chat.' });
+          }, CHAT_PORT_TIMEOUT_MS),
+        (error: Error) => fail({ status: 503, message: error.message }),
+      );
     });
   },
 };

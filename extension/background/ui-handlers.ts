@@ -11,6 +11,7 @@ import {
   browserModelsView,
   cancelBrowserModel,
   downloadBrowserModel,
+  downloadBuiltInModel,
   hostStatus,
   installedBrowserModelCount,
   removeBrowserModel,
@@ -237,6 +238,7 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
     getLocalModelHost: () => hostStatus(),
     getBrowserModels: () => browserModelsView(),
     downloadBrowserModel: ({ catalogId }) => downloadBrowserModel(catalogId),
+    downloadBuiltInModel: () => downloadBuiltInModel(),
     async cancelBrowserModel({ catalogId }) {
       await cancelBrowserModel(catalogId);
       broker.accountsChanged('webllm');

@@ -1,10 +1,12 @@
 /**
  * The channel between the background and the offscreen document that hosts models in this
  * browser (@mlc-ai/web-llm on WebGPU; docs/local-models.md). Only the background asks; requests go
- * by `runtime.sendMessage`, a chat streams over a port of its own (closing it interrupts the
- * generation), and download progress is broadcast to every extension page.
+ * by `runtime.sendMessage`, a chat streams over a port the host opens to the background (closing
+ * it interrupts the generation; the document listens to no ports, so pages' ports never reach
+ * it), and download progress is broadcast to every extension page.
  */
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import type { BuiltInStatus } from '../../src/local/builtin-model';
 import type { AdapterFacts } from '../../src/local/device-fit';
 import type { DownloadState, LocalChatRequest } from '../../src/local/local-model-host';
 
@@ -29,6 +31,8 @@ export interface HostState extends LocalModelHostStatus {
   download?: DownloadState;
   /** Bytes the browser's Cache Storage holds for this extension (the model files), if known. */
   cacheBytes?: number;
+  /** The browser's own model (Prompt API). */
+  builtIn: BuiltInStatus;
 }
 
 export interface OffscreenMethods {
@@ -39,6 +43,13 @@ export interface OffscreenMethods {
   remove: { params: { buildId: string }; result: null };
   /** Whether a chat or a download runs (the background closes an idle document). */
   busy: { params: null; result: boolean };
+  /** The browser's own model: its availability (no download started). */
+  builtInStatus: { params: null; result: BuiltInStatus };
+  /** Starts a chat: the host opens a port named `OFFSCREEN_CHAT_PORT/<chatId>` to the
+   * background and streams `ChatMessage`s on it; the background closing it interrupts. */
+  chat: { params: ChatStart; result: null };
+  /** Has the browser download its own model; progress arrives as events (`built-in`). */
+  builtInDownload: { params: null; result: DownloadState };
 }
 export type OffscreenMethod = keyof OffscreenMethods;
 
@@ -58,13 +69,14 @@ export interface OffscreenEvent {
   download: DownloadState;
 }
 
-/** The first (and only) message the background posts on a chat port. */
+/** What starts a chat. */
 export interface ChatStart {
+  chatId: string;
   buildId: string;
   request: LocalChatRequest;
 }
 
-/** What the host posts back on a chat port. */
+/** What the host posts on a chat port. */
 export type ChatMessage =
   | { type: 'chunk'; chunk: ChatCompletionChunk }
   | { type: 'done' }

@@ -151,6 +151,8 @@ export interface UiMethods {
   downloadBrowserModel: { params: { catalogId: string }; result: DownloadState };
   cancelBrowserModel: { params: { catalogId: string }; result: null };
   removeBrowserModel: { params: { catalogId: string }; result: null };
+  /** Has the browser download its own model (Prompt API); progress arrives as offscreen events. */
+  downloadBuiltInModel: { params: null; result: DownloadState };
   /** What the popup shows for the active tab's site. */
   getSiteStatus: { params: { origin: string }; result: PermissionState };
   /**

@@ -13,11 +13,11 @@ import {
   MLCEngine,
   prebuiltAppConfig,
 } from '@mlc-ai/web-llm';
+import { BUILTIN_MODEL_ID, BuiltInModelHost, type PromptApi } from '../../src/local/builtin-model';
 import type { AdapterFacts } from '../../src/local/device-fit';
 import { LocalHostError, LocalModelHost } from '../../src/local/local-model-host';
 import {
   type ChatMessage,
-  type ChatStart,
   type HostState,
   type LocalModelHostStatus,
   OFFSCREEN_CHANNEL,
@@ -63,6 +63,18 @@ function checkBuild(buildId: string): string {
   return buildId;
 }
 
+function broadcast(download: OffscreenEvent['download']): void {
+  const event: OffscreenEvent = { channel: OFFSCREEN_EVENTS, download };
+  // Nobody listening (no settings page open, the worker asleep) is fine.
+  browser.runtime.sendMessage(event).catch(() => {});
+}
+
+/** The browser's own model, where it offers one to extensions (Chrome's `LanguageModel`). */
+const builtIn = new BuiltInModelHost(
+  (globalThis as unknown as { LanguageModel?: PromptApi }).LanguageModel,
+  broadcast,
+);
+
 const host = new LocalModelHost(
   () => new MLCEngine({ appConfig: prebuiltAppConfig, logLevel: 'WARN' }),
   {
@@ -79,11 +91,7 @@ const host = new LocalModelHost(
       }
     },
   },
-  (download) => {
-    const event: OffscreenEvent = { channel: OFFSCREEN_EVENTS, download };
-    // Nobody listening (no settings page open, the worker asleep) is fine.
-    browser.runtime.sendMessage(event).catch(() => {});
-  },
+  broadcast,
 );
 
 async function cacheBytes(): Promise<number | undefined> {
@@ -101,12 +109,18 @@ const methods: {
   status: hostStatus,
   async state({ buildIds }) {
     const status = await hostStatus();
-    const [installed, bytes] = await Promise.all([
+    const [installed, bytes, builtInStatus] = await Promise.all([
       host.installed(buildIds.filter((id) => knownBuilds.has(id))),
       cacheBytes(),
+      builtIn.status(),
     ]);
-    const download = host.activeDownload();
-    const state: HostState = { ...status, installed, ...(download && { download }) };
+    const download = host.activeDownload() ?? builtIn.activeDownload();
+    const state: HostState = {
+      ...status,
+      installed,
+      builtIn: builtInStatus,
+      ...(download && { download }),
+    };
     if (bytes !== undefined) state.cacheBytes = bytes;
     return state;
   },
@@ -124,7 +138,36 @@ const methods: {
     await host.remove(buildId);
     return null;
   },
-  busy: async () => host.busy(),
+  busy: async () => host.busy() || builtIn.activeDownload() !== undefined,
+  builtInStatus: () => builtIn.status(),
+  async chat({ chatId, buildId, request }) {
+    if (buildId !== BUILTIN_MODEL_ID) checkBuild(buildId);
+    // The document opens the port (it listens to none: see offscreen-channel.ts).
+    const port = browser.runtime.connect({ name: `${OFFSCREEN_CHAT_PORT}/${chatId}` });
+    const controller = new AbortController();
+    port.onDisconnect.addListener(() => controller.abort());
+    const post = (message: ChatMessage) => {
+      if (!controller.signal.aborted) port.postMessage(message);
+    };
+    const onChunk = (chunk: ChatCompletionChunk) => post({ type: 'chunk', chunk });
+    (buildId === BUILTIN_MODEL_ID
+      ? builtIn.chat(request, onChunk, controller.signal)
+      : host.chat(buildId, request, onChunk, controller.signal)
+    ).then(
+      () => post({ type: 'done' }),
+      (error: unknown) =>
+        post({
+          type: 'error',
+          status: error instanceof LocalHostError ? error.status : 500,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    );
+    return null;
+  },
+  async builtInDownload() {
+    const started = builtIn.startDownload();
+    return builtIn.activeDownload() ?? (await started);
+  },
 };
 
 browser.runtime.onMessage.addListener((message: unknown) => {
@@ -144,34 +187,4 @@ browser.runtime.onMessage.addListener((message: unknown) => {
       message: error instanceof Error ? error.message : String(error),
     }),
   );
-});
-
-browser.runtime.onConnect.addListener((port) => {
-  if (port.name !== OFFSCREEN_CHAT_PORT) return;
-  const controller = new AbortController();
-  port.onDisconnect.addListener(() => controller.abort());
-  const post = (message: ChatMessage) => {
-    if (!controller.signal.aborted) port.postMessage(message);
-  };
-  port.onMessage.addListener((message: unknown) => {
-    const { buildId, request } = message as ChatStart;
-    Promise.resolve()
-      .then(() =>
-        host.chat(
-          checkBuild(buildId),
-          request,
-          (chunk: ChatCompletionChunk) => post({ type: 'chunk', chunk }),
-          controller.signal,
-        ),
-      )
-      .then(
-        () => post({ type: 'done' }),
-        (error: unknown) =>
-          post({
-            type: 'error',
-            status: error instanceof LocalHostError ? error.status : 500,
-            message: error instanceof Error ? error.message : String(error),
-          }),
-      );
-  });
 });

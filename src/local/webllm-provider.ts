@@ -8,6 +8,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import type { ProviderDefinition } from '../providers/provider-types';
+import { BUILTIN_PROVIDER_ID } from './builtin-model';
 import type { LocalChatRequest } from './local-model-host';
 import { WEBLLM_PROVIDER_ID } from './webllm-models';
 
@@ -114,29 +115,46 @@ export function transportFetch(transport: BrowserModelTransport): FetchFunction 
   };
 }
 
-/** The provider, bound to the background's way to the host. */
-export function createWebLlmProvider(transport: BrowserModelTransport): ProviderDefinition {
+/** A provider of models in this browser, bound to the background's way to the host. */
+function inBrowserProvider(
+  transport: BrowserModelTransport,
+  identity: { id: string; name: string; source: string },
+): ProviderDefinition {
   const fetch = transportFetch(transport);
   return {
-    id: WEBLLM_PROVIDER_ID,
-    name: 'Models in this browser',
+    id: identity.id,
+    name: identity.name,
     defaultBaseUrl: HOST_URL,
     requiresKey: false,
     inBrowser: true,
     // Loading a model into the graphics chip before its first token takes a while.
     firstTokenTimeoutMs: 180_000,
-    privacy: {
-      location: 'local',
-      trainsOnPrompts: false,
-      source: 'runs in this browser on the device’s own graphics chip: prompts never leave it',
-    },
+    privacy: { location: 'local', trainsOnPrompts: false, source: identity.source },
     createModel: (_account, providerModelId) =>
       createOpenAICompatible({
-        name: WEBLLM_PROVIDER_ID,
+        name: identity.id,
         baseURL: HOST_URL,
         fetch,
         includeUsage: true,
       }).chatModel(providerModelId),
     checkKey: async () => ({ ok: true, detail: 'No key: models run in this browser.' }),
   };
+}
+
+/** web-llm's models, in the offscreen document. */
+export function createWebLlmProvider(transport: BrowserModelTransport): ProviderDefinition {
+  return inBrowserProvider(transport, {
+    id: WEBLLM_PROVIDER_ID,
+    name: 'Models in this browser',
+    source: 'runs in this browser on the device’s own graphics chip: prompts never leave it',
+  });
+}
+
+/** The browser's own model (Chrome's built-in Gemini Nano), in the offscreen document. */
+export function createBuiltInProvider(transport: BrowserModelTransport): ProviderDefinition {
+  return inBrowserProvider(transport, {
+    id: BUILTIN_PROVIDER_ID,
+    name: 'The browser’s built-in model',
+    source: 'the browser’s own model runs on this device: prompts never leave it',
+  });
 }

@@ -8,6 +8,7 @@
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import { withRefreshed } from '../catalog/catalog-refresh';
 import type { CatalogModel } from '../catalog/catalog-types';
+import { BUILTIN_PROVIDER_ID } from '../local/builtin-model';
 import { WEBLLM_PROVIDER_ID } from '../local/webllm-models';
 import { LlmError } from '../protocol/llm-errors';
 import type { PermissionState } from '../protocol/llm-permission';
@@ -77,6 +78,8 @@ export interface BrowserModelsState {
   ready: string[];
   /** Why none can run here (no WebGPU, no offscreen documents), in words a person can act on. */
   unavailableReason?: string;
+  /** The browser's own model (Prompt API): its catalog entry when it is ready, else why not. */
+  builtIn?: { model: CatalogModel } | { unavailableReason: string };
 }
 
 export interface BrokerOptions {
@@ -819,6 +822,7 @@ export class Broker {
       };
     }
     const localModels: string[] = [];
+    const builtInModels: CatalogModel[] = [];
     if (this.options.browserModels) {
       const inBrowser = await this.options.browserModels();
       const why = providerRefusal(policy, WEBLLM_PROVIDER_ID) ?? inBrowser.unavailableReason;
@@ -830,11 +834,29 @@ export class Broker {
         ...(why && { unavailableReason: `Models in this browser: ${why}` }),
       };
       localModels.push(...inBrowser.ready.map((id) => `${WEBLLM_PROVIDER_ID}/${id}`));
+      if (inBrowser.builtIn) {
+        const why =
+          providerRefusal(policy, BUILTIN_PROVIDER_ID) ??
+          ('unavailableReason' in inBrowser.builtIn
+            ? inBrowser.builtIn.unavailableReason
+            : undefined);
+        providers[BUILTIN_PROVIDER_ID] = {
+          available: why === undefined,
+          priority:
+            whatIf.priorities?.[BUILTIN_PROVIDER_ID] ??
+            providerPriorityOf(settings, BUILTIN_PROVIDER_ID),
+          ...(why && { unavailableReason: `The browser’s built-in model: ${why}` }),
+        };
+        if ('model' in inBrowser.builtIn) {
+          builtInModels.push(inBrowser.builtIn.model);
+          localModels.push(`${BUILTIN_PROVIDER_ID}/${inBrowser.builtIn.model.id}`);
+        }
+      }
     }
     const now = this.now();
     const local = await this.localModels.resolve(localServers, now);
     localModels.push(...local.ready);
-    this.addLocalModels(local.additions);
+    this.addLocalModels([...local.additions, ...builtInModels]);
     const gateway =
       settings.gateway && providers[settings.gateway]?.available ? settings.gateway : undefined;
     return {

@@ -110,6 +110,32 @@ describe('models in this browser, on a software WebGPU adapter', () => {
     await options.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('shows the browser’s own model as the browser reports it', async () => {
+    const card = options.locator('#built-in-model');
+    await card.waitFor();
+    const reported = await options.evaluate(async () => {
+      const api = (globalThis as { LanguageModel?: { availability(): Promise<string> } })
+        .LanguageModel;
+      return api ? api.availability() : 'none';
+    });
+    const badge = {
+      none: 'Not on this device',
+      unavailable: 'Not on this device',
+      downloadable: 'Can be downloaded',
+      downloading: 'Downloading',
+      available: 'Ready',
+    }[reported];
+    expect(await card.locator('.badge').textContent()).toBe(badge);
+    if (reported === 'none') {
+      expect(await card.textContent()).toMatch(/offers no built-in model to extensions/);
+    }
+    if (reported === 'downloadable') {
+      expect(await card.getByRole('button', { name: 'Download the browser’s model' }).count()).toBe(
+        1,
+      );
+    }
+  });
+
   it('runs web-llm’s real download, and says what to do when the files cannot be fetched', async () => {
     const row = modelRow(options, SMALLEST.catalogId);
     await row.getByRole('button', { name: 'Download' }).click();

@@ -274,13 +274,13 @@ describe('usage, budgets and priorities', () => {
     await expect
       .poll(() => options.locator('p[aria-live="polite"]').textContent())
       .toContain('Anthropic moved to position 1 of 2, priority 100');
-    await options.getByLabel('Coding').selectOption('economy');
+    await options.getByLabel('Coding', { exact: true }).selectOption('economy');
     await options.getByLabel('Speed').selectOption('fast');
     await options.getByRole('button', { name: 'Save priorities' }).click();
     await options.getByText('Priorities saved.').waitFor();
     await options.reload();
     await expect.poll(names).toEqual(['Anthropic', 'OpenAI']);
-    expect(await options.getByLabel('Coding').inputValue()).toBe('economy');
+    expect(await options.getByLabel('Coding', { exact: true }).inputValue()).toBe('economy');
     expect(await options.getByLabel('Speed').inputValue()).toBe('fast');
     await expectAccessible(options, 'priorities');
     await broker.screenshot(options, 'options-priorities');

@@ -74,6 +74,74 @@ function DeviceCard(props: { view: BrowserModelsView }) {
   );
 }
 
+const BUILT_IN_LABELS = {
+  available: 'Ready',
+  downloadable: 'Can be downloaded',
+  downloading: 'Downloading',
+  unavailable: 'Not on this device',
+} as const;
+
+/** The browser's own model (Chrome's Gemini Nano, through the Prompt API). */
+function BuiltInCard(props: {
+  builtIn: BrowserModelsView['builtIn'];
+  download: DownloadState | undefined;
+  onDownload(): void;
+}) {
+  const { builtIn } = props;
+  const download = props.download ?? builtIn.download;
+  const downloading = download?.phase === 'downloading' || builtIn.availability === 'downloading';
+  const tone =
+    builtIn.availability === 'available'
+      ? 'ok'
+      : builtIn.availability === 'unavailable'
+        ? 'warn'
+        : '';
+  return (
+    <section class="card stack tight" aria-labelledby="built-in-title" id="built-in-model">
+      <div class="spread">
+        <h3 id="built-in-title">The browser’s built-in model</h3>
+        <span class={`badge ${tone}`}>
+          {BUILT_IN_LABELS[downloading ? 'downloading' : builtIn.availability]}
+        </span>
+      </div>
+      <p class="muted small">
+        Some browsers come with a small model of their own (Chrome: Gemini Nano). Sites can be
+        answered by it like by any other model: on this device, for nothing.
+        {builtIn.contextTokens !== undefined &&
+          ` It holds ${builtIn.contextTokens.toLocaleString()} tokens of conversation.`}
+      </p>
+      {builtIn.availability === 'unavailable' && (
+        <p class="small">Not available: {builtIn.reason ?? 'the browser offers none'}.</p>
+      )}
+      {downloading && (
+        <div class="stack tight" role="status">
+          <progress
+            aria-label="The browser is downloading its model"
+            max={1}
+            value={download?.phase === 'downloading' ? download.progress : undefined}
+          />
+          <span class="small">
+            The browser is downloading its model…
+            {download?.phase === 'downloading' && ` ${Math.round(download.progress * 100)}%`}
+          </span>
+        </div>
+      )}
+      {download?.phase === 'failed' && (
+        <p class="notice danger small" role="alert">
+          {download.error}
+        </p>
+      )}
+      {builtIn.availability === 'downloadable' && !downloading && (
+        <div class="row">
+          <button type="button" onClick={props.onDownload}>
+            Download the browser’s model
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
 function FitBadge(props: { model: BrowserModelView }) {
   const { fit } = props.model;
   if (!fit.fits) return <span class="badge warn">Not on this device</span>;
@@ -154,9 +222,28 @@ export function BrowserModelsSection() {
   /** The latest download state per model, from events (the loaded view may be older). */
   const [downloads, setDownloads] = useState<Record<string, DownloadState>>({});
   const [removing, setRemoving] = useState<BrowserModelView>();
+  const [builtInDownload, setBuiltInDownload] = useState<DownloadState>();
+
+  const downloadBuiltIn = async () => {
+    try {
+      setBuiltInDownload(await uiCall('downloadBuiltInModel', null));
+    } catch (caught) {
+      toast(`Could not download the browser’s model: ${(caught as Error).message}`, {
+        tone: 'danger',
+      });
+    }
+  };
 
   const onEvent = useCallback(
     (state: DownloadState) => {
+      if (state.buildId === 'built-in') {
+        setBuiltInDownload(state);
+        if (state.phase === 'done') {
+          toast('The browser’s model is ready: sites can be answered by it now.');
+          void reload();
+        }
+        return;
+      }
       const catalogId = findWebLlmModel(state.buildId)?.catalogId;
       const model = view?.models.find((entry) => entry.catalogId === catalogId);
       if (!model) return;
@@ -212,6 +299,13 @@ export function BrowserModelsSection() {
         </p>
       )}
       {view && <DeviceCard view={view} />}
+      {view && (
+        <BuiltInCard
+          builtIn={view.builtIn}
+          download={builtInDownload}
+          onDownload={() => void downloadBuiltIn()}
+        />
+      )}
       {view && (
         <ul class="stack plain-list" aria-label="Models">
           {models.map((model) => (
