@@ -23,6 +23,35 @@ interface LintMessage {
 /** The warnings docs/store.md lists and explains, by code. */
 const EXPLAINED_WARNINGS = ['UNSAFE_VAR_ASSIGNMENT', 'DANGEROUS_EVAL'];
 
+/** Every file the service worker loads: its loader and what each module imports, transitively. */
+function serviceWorkerFiles(dist: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(resolve(dist, file), 'utf8');
+    for (const [, path] of text.matchAll(/(?:from|import)\s*["']\.{1,2}\/([^"']+)["']/g)) {
+      visit(file.includes('/') ? `${file.slice(0, file.lastIndexOf('/'))}/${path}` : path!);
+    }
+  };
+  visit('service-worker-loader.js');
+  return [...seen];
+}
+
+describe('the bundles', () => {
+  it('keep web-llm out of the service worker: only the offscreen document loads it', () => {
+    const dist = resolve(ROOT, 'dist');
+    const files = serviceWorkerFiles(dist);
+    expect(files.some((file) => file.includes('background-main'))).toBe(true);
+    for (const file of files) {
+      expect(readFileSync(resolve(dist, file), 'utf8'), file).not.toContain('MLCEngine');
+    }
+    const offscreen = readFileSync(resolve(dist, 'extension/offscreen/offscreen.html'), 'utf8');
+    const script = /src="\/?([^"]+\.js)"/.exec(offscreen)?.[1];
+    expect(readFileSync(resolve(dist, script!), 'utf8')).toContain('MLCEngine');
+  });
+});
+
 describe('the store packages', () => {
   it('zips the Chrome and Firefox builds, manifest at the root, and prints their sizes', async () => {
     const { stdout } = await run('node', ['scripts/package.mjs', '--no-build'], { cwd: ROOT });
