@@ -192,4 +192,22 @@ describe('LLM Broker in Firefox', () => {
     expect((result as LlmResult).text).toBe(ANSWER);
     expect((result as LlmResult).attempts).toHaveLength(1);
   }, 90_000);
+  it('lists every answer in the Usage page, live as new ones arrive', async () => {
+    const usage = await firefox.openExtensionPage('extension/ui/options/options.html#usage');
+    const rows = () => usage.evaluate(() => document.querySelectorAll('table.log > tbody').length);
+    const before = await eventually('the request log', async () => (await rows()) >= 2 && rows());
+    // A new answer shows up in the open page without a reload (Dexie's liveQuery across contexts).
+    await site.evaluate(() => window.llm.generate({ prompt: 'One more, please.' }));
+    await eventually('the new line', async () => (await rows()) === before + 1);
+    await firefox.screenshot(usage, 'firefox-options-usage');
+    // Firefox has no offscreen documents: the models section says so instead of hanging.
+    await usage.evaluate(() => {
+      location.hash = '#models';
+    });
+    const reason = await eventually('the models section', () =>
+      usage.evaluate(() => document.querySelector('#browser-models-reason')?.textContent ?? ''),
+    );
+    expect(reason).toMatch(/cannot host models for extensions/);
+    await usage.close();
+  });
 });
