@@ -149,9 +149,9 @@ let knownStatus: LocalModelHostStatus | undefined;
 let knownBuiltIn: BuiltInStatus | undefined;
 
 /** What the browser offers (WebGPU), asked once per worker life. */
-export async function hostStatus(fresh = false): Promise<LocalModelHostStatus> {
+export async function hostStatus(): Promise<LocalModelHostStatus> {
   if (!offscreen) return { webgpu: 'unavailable', reason: `This ${NO_OFFSCREEN}.` };
-  if (knownStatus && !fresh) return knownStatus;
+  if (knownStatus) return knownStatus;
   try {
     knownStatus = await withTimeout(callHost('status', null), STATUS_TIMEOUT_MS, 'The model host');
     return knownStatus;

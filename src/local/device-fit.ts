@@ -48,6 +48,12 @@ export function deviceFit(model: WebLlmModel, adapter: AdapterFacts | undefined)
       reasons.push('its f16 build needs 16-bit shaders, which this adapter lacks');
       continue;
     }
+    if (build.bufferMiB !== undefined && build.bufferMiB > adapter.maxBufferSizeMiB) {
+      reasons.push(
+        `its ${build.precision} build needs a buffer of ${build.bufferMiB} MiB; this adapter allows ${adapter.maxBufferSizeMiB} MiB`,
+      );
+      continue;
+    }
     if (!build.lowResource && adapter.maxStorageBufferBindingSizeMiB < LOW_RESOURCE_BINDING_MIB) {
       reasons.push(
         `its ${build.precision} build needs storage buffers of ${LOW_RESOURCE_BINDING_MIB} MiB; this adapter allows ${adapter.maxStorageBufferBindingSizeMiB} MiB`,

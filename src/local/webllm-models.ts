@@ -21,6 +21,9 @@ export interface WebLlmBuild {
   lowResource: boolean;
   /** Estimated download, MB. */
   downloadMB: number;
+  /** `buffer_size_required_bytes` in MiB: the largest single buffer the model allocates, where
+   * web-llm names one (none of the models below does). */
+  bufferMiB?: number;
 }
 
 export interface WebLlmModel {

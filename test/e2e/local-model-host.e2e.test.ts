@@ -202,11 +202,19 @@ describe('models in this browser, on a software WebGPU adapter', () => {
 
 describe('models in this browser, without WebGPU', () => {
   let broker: BrokerBrowser;
+  let ollama: ProviderServer;
   beforeAll(async () => {
     broker = await launchBroker();
+    ollama = await startProviderServer({
+      kind: 'openai-compatible',
+      ollamaOrigins: [`chrome-extension://${broker.extensionId}`],
+      models: ['llama3.2:1b'],
+      text: 'An answer from the local server.',
+    });
   });
   afterAll(async () => {
     await broker?.close();
+    await ollama?.close();
   });
 
   it('rules every model out with the reason, in the settings and in the router’s explanation', async () => {
@@ -220,15 +228,34 @@ describe('models in this browser, without WebGPU', () => {
       expect(await row.textContent()).toContain('Not on this device');
       expect(await row.getByRole('button', { name: 'Download' }).isDisabled()).toBe(true);
     }
-    const explained = (await options.evaluate(() =>
-      chrome.runtime.sendMessage({
-        channel: 'llm-broker/ui',
-        method: 'explainRoute',
-        params: { request: { prompt: 'Hello', constraints: { privacy: 'local-only' } } },
-      }),
-    )) as { ok: boolean; value?: unknown; error?: { message: string } };
-    const text = JSON.stringify(explained);
-    expect(text).toMatch(/Models in this browser: this browser offers no WebGPU adapter/);
     await broker.screenshot(options, 'options-models-no-webgpu');
+
+    // Even with a model's files in the cache (downloaded on a device that had a GPU), it is ruled
+    // out here with the reason, and a private request goes on to the local server.
+    await placeModelFiles(options, SMALLEST.builds[1]!.id);
+    await options.reload();
+    await modelRow(options, SMALLEST.catalogId).getByText('Downloaded', { exact: true }).waitFor();
+    await saveOllama(broker, ollama.url);
+    const request = { prompt: 'Hello', constraints: { privacy: 'local-only' as const } };
+    const explained = (await options.evaluate(
+      (params) =>
+        chrome.runtime.sendMessage({ channel: 'llm-broker/ui', method: 'explainRoute', params }),
+      { request, everyProvider: false },
+    )) as {
+      ok: boolean;
+      value: { explanation: { ruledOut: Array<{ model: { provider: string }; reason: string }> } };
+    };
+    const ruledOut = explained.value.explanation.ruledOut.filter(
+      ({ model }) => model.provider === 'webllm',
+    );
+    expect(ruledOut.length).toBe(WEBLLM_MODELS.length);
+    for (const { reason } of ruledOut) {
+      expect(reason).toMatch(/Models in this browser: this browser offers no WebGPU adapter/);
+    }
+    const site = await broker.openTestPage();
+    await allowSite(broker, site);
+    const result = await site.evaluate((body) => window.llm.generate(body), request);
+    expect(result.model.provider).toBe('ollama');
+    expect(result.attempts?.some((attempt) => attempt.model.provider === 'webllm')).toBe(false);
   });
 });

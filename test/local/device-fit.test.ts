@@ -51,6 +51,19 @@ describe('device fit', () => {
       expect(fit.reason).toMatch(/needs about 4\.9 GB of memory; this device reports 4 GB/);
   });
 
+  it('rules out a build whose largest buffer the adapter cannot allocate', () => {
+    const base = model('Llama-3.2-1B-Instruct-q4f32_1-MLC');
+    const big = {
+      ...base,
+      builds: base.builds.map((build) => ({ ...build, bufferMiB: 2048 })),
+    };
+    const fit = deviceFit(big, SWIFTSHADER);
+    expect(fit.fits).toBe(false);
+    if (!fit.fits)
+      expect(fit.reason).toMatch(/needs a buffer of 2048 MiB; this adapter allows 1024 MiB/);
+    expect(deviceFit(big, GPU).fits).toBe(true);
+  });
+
   it('rules out everything without an adapter', () => {
     for (const entry of WEBLLM_MODELS) {
       expect(deviceFit(entry, undefined)).toEqual({

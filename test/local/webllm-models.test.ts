@@ -15,6 +15,11 @@ describe('the web-llm model table', () => {
         expect(record, build.id).toBeDefined();
         expect(build.vramMB).toBe(record!.vram_required_MB);
         expect(build.lowResource).toBe(record!.low_resource_required);
+        expect(build.bufferMiB).toBe(
+          record!.buffer_size_required_bytes === undefined
+            ? undefined
+            : record!.buffer_size_required_bytes / 2 ** 20,
+        );
         expect(model.contextTokens).toBe(record!.overrides?.context_window_size);
         const needsF16 = record!.required_features?.includes('shader-f16') ?? false;
         if (needsF16) expect(build.precision).toBe('f16');
