@@ -80,7 +80,16 @@ export async function runCascade(
   const visible = context.emit !== undefined && request.allowRestart === true;
   const quiet: ChainContext = { ...context };
   delete quiet.emit;
-  const first = await runChain([cascade.first], request, dependencies, visible ? context : quiet);
+  // Whether the page was shown the first pass at all (only when it allows restarts).
+  let shown = false;
+  const live: ChainContext = {
+    ...context,
+    emit: (part) => {
+      shown = true;
+      context.emit?.(part);
+    },
+  };
+  const first = await runChain([cascade.first], request, dependencies, visible ? live : quiet);
   const attempts = [...first.attempts];
   let spentUsd = spent(first);
   const passes: CascadeReport['passes'] = [];
@@ -93,9 +102,14 @@ export async function runCascade(
   } else {
     let second: ChainOutcome | undefined;
     if (cascade.second && !context.signal.aborted) {
+      const before = spentUsd;
       second = await runChain([cascade.second], request, dependencies, {
         ...quiet,
-        reservedUsd: context.reservedUsd - spentUsd,
+        reservedUsd: context.reservedUsd - before,
+        // What was delivered counts on top of the first pass's cost (a stopped worker charges it).
+        ...(context.onProgress && {
+          onProgress: (delivered: number) => context.onProgress!(before + delivered),
+        }),
       });
       attempts.push(...second.attempts);
       const secondCost = spent(second);
@@ -136,7 +150,8 @@ export async function runCascade(
 
   const passed = new Set([key(cascade.first), ...(cascade.second ? [key(cascade.second)] : [])]);
   const rest = [...candidatesInOrder(plan)].filter((candidate) => !passed.has(key(candidate)));
-  if (visible && first.answer && rest[0]) {
+  // What the page saw is taken back before the chain's answer starts (also after a failed pass).
+  if (shown && rest[0]) {
     const to: ModelRef = modelRef(rest[0].model);
     context.emit!({ type: 'fallback', from: firstRef, to, reason: `Not accepted: ${reason}.` });
   }

@@ -111,19 +111,42 @@ describe('a local first pass', () => {
   });
 
   it('streams the first pass live when the page allows restarts, then a fallback part', async () => {
-    world = await cascadeWorld('');
+    world = await cascadeWorld("I'm sorry, but I can't help with that.");
     const { result, parts } = await runCollecting(world.broker, {
       ...REVIEW,
       hints: { cascade: true },
       allowRestart: true,
     });
     expect(result.cascade?.escalated).toBe(true);
-    expect(result.cascade?.reason).toBe('the answer was empty');
+    expect(result.cascade?.reason).toBe('the model declined to answer');
     const types = parts.map((part) => part.type);
     expect(types[0]).toBe('start');
-    expect(types).toContain('fallback');
+    const fallback = types.indexOf('fallback');
+    // The refusal was shown, then taken back, then the chain's answer streamed.
+    expect(types.slice(0, fallback)).toContain('text-delta');
+    expect(parts[fallback]).toMatchObject({
+      from: { provider: 'webllm' },
+      reason: 'Not accepted: the model declined to answer.',
+    });
     expect(types.at(-1)).toBe('text-delta');
     expect(result.model.provider).toBe('openai');
+  });
+
+  it('takes back an empty first pass the page saw start, so one answer follows one start', async () => {
+    world = await cascadeWorld('');
+    const { result, parts } = await runCollecting(world.broker, {
+      ...REVIEW,
+      hints: { cascade: true },
+      allowRestart: true,
+    });
+    expect(result.cascade?.reason).toBe('the answer was empty');
+    expect(parts.map((part) => part.type)).toEqual([
+      'start',
+      'fallback',
+      'start',
+      ...parts.slice(3).map(() => 'text-delta'),
+    ]);
+    expect(result.text).toBe(CLOUD_ANSWER);
   });
 
   it('escalates when two cheap models disagree on a short answer', async () => {
