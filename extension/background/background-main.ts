@@ -77,7 +77,9 @@ onManagedSettingsChanged(() => {
 // Models in this browser: a finished download makes a model ready for the next decision; a
 // download a browser restart cut short resumes; an idle model host is closed to free the GPU.
 watchDownloads(() => backgroundServices().broker.accountsChanged('webllm'));
+// (Chromium reports an unpacked extension as installed anew at each launch, without onStartup.)
 browser.runtime.onStartup.addListener(() => void resumeDownloads());
+browser.runtime.onInstalled.addListener(() => void resumeDownloads());
 alarms().onAlarm.addListener((alarm) => {
   if (alarm.name !== OFFSCREEN_IDLE_ALARM) return;
   closeIdleOffscreen().catch((error) =>

@@ -9,6 +9,9 @@
  * its files through web-llm. Without the flag there is no adapter: every model is ruled out with
  * that reason in the settings and in the router's explanation, and sites are still answered.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalModelHostStatus } from '../../extension/messaging/offscreen-channel';
@@ -257,5 +260,46 @@ describe('models in this browser, without WebGPU', () => {
     const result = await site.evaluate((body) => window.llm.generate(body), request);
     expect(result.model.provider).toBe('ollama');
     expect(result.attempts?.some((attempt) => attempt.model.provider === 'webllm')).toBe(false);
+  });
+});
+
+describe('a download cut short by a browser restart', () => {
+  it('starts again at the next start, with web-llm’s real loading code', async () => {
+    const profileDir = await mkdtemp(join(tmpdir(), 'llm-broker-resume-'));
+    try {
+      let broker = await launchBroker({ extraArgs: ['--enable-unsafe-webgpu'], profileDir });
+      const build = SMALLEST.builds[1]!.id;
+      // The state a restart leaves: a download wanted, not finished.
+      await broker.serviceWorker.evaluate(
+        (id) => chrome.storage.local.set({ 'browserModels.wanted': [id] }),
+        build,
+      );
+      await broker.close();
+      // The welcome page opened once, at the first launch.
+      broker = await launchBroker({
+        extraArgs: ['--enable-unsafe-webgpu'],
+        profileDir,
+        keepWelcome: true,
+      });
+      // The new start asked the host to download it; here its files cannot be fetched, so it ends
+      // failed, and a failure is not retried by itself (the settings say why).
+      await expect
+        .poll(
+          () =>
+            broker.serviceWorker.evaluate(
+              async () =>
+                (await chrome.storage.local.get('browserModels.wanted'))['browserModels.wanted'],
+            ),
+          { timeout: 60_000 },
+        )
+        .toEqual([]);
+      const options = await broker.openExtensionPage('extension/ui/options/options.html#models');
+      await modelRow(options, SMALLEST.catalogId)
+        .getByRole('button', { name: 'Download' })
+        .waitFor();
+      await broker.close();
+    } finally {
+      await rm(profileDir, { recursive: true, force: true });
+    }
   });
 });
