@@ -127,6 +127,19 @@ export interface RunContext {
   emit?(part: LlmStreamPart): void;
 }
 
+/** `emit`, holding parts back (in order) until `written` has settled. */
+function afterWritten(
+  written: Promise<unknown>,
+  emit: (part: LlmStreamPart) => void,
+): (part: LlmStreamPart) => void {
+  let held: LlmStreamPart[] | undefined = [];
+  void written.then(() => {
+    for (const part of held ?? []) emit(part);
+    held = undefined;
+  });
+  return (part) => (held ? held.push(part) : emit(part));
+}
+
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
 
@@ -642,6 +655,10 @@ export class Broker {
     const opened = this.storage.ledger
       .open({ requestId, origin, reservedUsd: reservation, createdAt })
       .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
+    // No text reaches the page before its reservation is on disk: parts wait for the write (done
+    // long before the first token, as a rule), so a worker that stops after the page saw text
+    // always leaves a reservation for the next one to settle.
+    const emit = context.emit && afterWritten(opened, context.emit);
     let lastCheckpoint: number | undefined;
     let checkpointed: Promise<unknown> = opened;
     const onProgress = (deliveredUsd: number) => {
@@ -672,7 +689,7 @@ export class Broker {
       const chainContext: ChainContext = {
         requestId,
         signal: context.signal,
-        ...(context.emit && { emit: context.emit }),
+        ...(emit && { emit }),
         inputTokens: plan.analysis.inputTokens,
         reservedUsd: reservation,
         onProgress,

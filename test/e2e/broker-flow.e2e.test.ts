@@ -136,6 +136,7 @@ describe('a site using window.llm through the extension', () => {
     openai.script({ kind: 'answer', tokenDelayMs: 200 });
     const streaming = site.evaluate(async () => {
       const parts: string[] = [];
+      (window as unknown as { seen: string[] }).seen = parts;
       try {
         for await (const part of window.llm.stream({ prompt: 'A slow answer, please.' }))
           parts.push(part.type);
@@ -144,7 +145,10 @@ describe('a site using window.llm through the extension', () => {
         return { parts, error: { name: (error as Error).name, message: (error as Error).message } };
       }
     });
-    await openai.waitForRequests(openai.requests.length + 1);
+    // Stop the worker once the page has seen text: that text must be paid for.
+    await site.waitForFunction(() =>
+      (window as unknown as { seen?: string[] }).seen?.includes('text-delta'),
+    );
     // Chrome stops idle workers on its own; tests have to ask (docs/architecture.md §7).
     const cdp = await broker.context.newCDPSession(site);
     await cdp.send('ServiceWorker.enable');
