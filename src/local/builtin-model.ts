@@ -8,11 +8,15 @@
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import type { CatalogModel } from '../catalog/catalog-types';
 import { scoreModelFromFacts } from '../router';
-import { type DownloadState, type LocalChatRequest, LocalHostError } from './local-model-host';
+import {
+  type DownloadState,
+  type LocalChatRequest,
+  LocalHostError,
+  messageText,
+} from './local-model-host';
+import { BUILTIN_MODEL_ID, BUILTIN_PROVIDER_ID } from './webllm-models';
 
-export const BUILTIN_PROVIDER_ID = 'browser-ai';
-/** The one model id (and "build" on the host's chat port) of the browser's own model. */
-export const BUILTIN_MODEL_ID = 'built-in';
+export { BUILTIN_MODEL_ID, BUILTIN_PROVIDER_ID };
 
 export type BuiltInAvailability = 'unavailable' | 'downloadable' | 'downloading' | 'available';
 
@@ -83,12 +87,6 @@ function sessionContext(session: PromptSession): number | undefined {
 
 function sessionUsage(session: PromptSession): number {
   return session.contextUsage ?? session.inputUsage ?? 0;
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part: { text?: string }) => part.text ?? '').join('');
 }
 
 function chunk(content: string | undefined, finish: ChatCompletionChunk.Choice['finish_reason']) {
@@ -201,7 +199,7 @@ export class BuiltInModelHost {
     }
     const messages = request.messages.map((message) => ({
       role: message.role,
-      content: textOf(message.content),
+      content: messageText(message.content),
     }));
     const lastUser = messages.map((message) => message.role).lastIndexOf('user');
     if (lastUser < 0) throw new LocalHostError(400, 'The conversation has no user turn.');

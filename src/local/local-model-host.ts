@@ -50,6 +50,17 @@ export class LocalHostError extends Error {
 /** The request a chat takes: OpenAI's chat completion body (what web-llm's API is). */
 export type LocalChatRequest = Omit<ChatCompletionRequestStreaming, 'stream' | 'model'>;
 
+/** The text of an OpenAI message's content (a string, or a list of parts of which text counts). */
+export function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: { type?: string; text?: string }) =>
+      part.type === 'text' ? (part.text ?? '') : '',
+    )
+    .join('');
+}
+
 const FETCHED_MB = /(\d+(?:\.\d+)?)\s*MB fetched/;
 
 /** What a failed load means to a person (web-llm's errors are written for developers). */

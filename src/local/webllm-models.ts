@@ -9,6 +9,10 @@
 
 /** The provider id of models that run in this browser. */
 export const WEBLLM_PROVIDER_ID = 'webllm';
+/** The browser's own model (Prompt API): its provider id, and its one model id (also its
+ * "build" on the host's chat port). */
+export const BUILTIN_PROVIDER_ID = 'browser-ai';
+export const BUILTIN_MODEL_ID = 'built-in';
 
 /** One build of a model: 4-bit weights with 16-bit (needs `shader-f16`) or 32-bit arithmetic. */
 export interface WebLlmBuild {

@@ -9,7 +9,7 @@ import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import type { ProviderDefinition } from '../providers/provider-types';
 import { BUILTIN_PROVIDER_ID } from './builtin-model';
-import type { LocalChatRequest } from './local-model-host';
+import { type LocalChatRequest, messageText } from './local-model-host';
 import { WEBLLM_PROVIDER_ID } from './webllm-models';
 
 export { WEBLLM_PROVIDER_ID };
@@ -33,15 +33,6 @@ export interface BrowserModelTransport {
 type OpenAiMessage = { role: string; content?: unknown; [key: string]: unknown };
 
 /** Text of a message whose content may be OpenAI's list of parts (web-llm's LLMs take strings). */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part: { type?: string; text?: string }) =>
-      part.type === 'text' ? (part.text ?? '') : '',
-    )
-    .join('');
-}
 
 /** The body the OpenAI-compatible client built, in the form web-llm's engine accepts. */
 export function toWebLlmRequest(body: Record<string, unknown>): {
@@ -50,7 +41,7 @@ export function toWebLlmRequest(body: Record<string, unknown>): {
 } {
   const messages = ((body.messages ?? []) as OpenAiMessage[]).map((message) => ({
     role: message.role,
-    content: textOf(message.content),
+    content: messageText(message.content),
   }));
   const format = body.response_format as
     | { type: string; json_schema?: { schema?: unknown } }

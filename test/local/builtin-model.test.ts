@@ -11,9 +11,9 @@ import {
   builtInCatalogModel,
 } from '../../src/local/builtin-model';
 import type { DownloadState } from '../../src/local/local-model-host';
-import type { BrowserModelTransport } from '../../src/local/webllm-provider';
 import { createBuiltInProvider } from '../../src/local/webllm-provider';
 import { FakeLanguageModel } from '../fixtures/fake-language-model';
+import { inProcess } from '../fixtures/fake-mlc-engine';
 import { type BrokerWorld, createWorld, runCollecting } from '../runtime/broker-world';
 
 function hostWith(api: FakeLanguageModel | undefined) {
@@ -83,26 +83,6 @@ describe('the browser’s built-in model', () => {
   });
 });
 
-/** The host in process, as the background reaches it over the chat port. */
-function transportTo(host: BuiltInModelHost): BrowserModelTransport {
-  return {
-    chat: async (_model, request, signal) =>
-      new ReadableStream<ChatCompletionChunk>({
-        start: (controller) =>
-          host
-            .chat(
-              request,
-              (chunk) => controller.enqueue(chunk),
-              signal ?? new AbortController().signal,
-            )
-            .then(
-              () => controller.close(),
-              (error) => controller.error(error),
-            ),
-      }),
-  };
-}
-
 let world: BrokerWorld | undefined;
 afterEach(async () => {
   await world?.close();
@@ -114,7 +94,11 @@ describe('the browser’s built-in model through the broker', () => {
     const { host } = hostWith(new FakeLanguageModel('available', 'Hello from the browser itself.'));
     world = await createWorld({
       providers: {},
-      extraProviders: [createBuiltInProvider(transportTo(host))],
+      extraProviders: [
+        createBuiltInProvider(
+          inProcess((_model, request, onChunk, signal) => host.chat(request, onChunk, signal)),
+        ),
+      ],
       browserModels: async () => ({ ready: [], builtIn: { model: builtInCatalogModel(9_216) } }),
     });
     const { result } = await runCollecting(world.broker, {

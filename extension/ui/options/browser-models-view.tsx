@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { DownloadState } from '../../../src/local/local-model-host';
-import { findWebLlmModel } from '../../../src/local/webllm-models';
+import { BUILTIN_MODEL_ID, findWebLlmModel } from '../../../src/local/webllm-models';
 import type { BrowserModelsView, BrowserModelView } from '../../background/browser-models';
 import { OFFSCREEN_EVENTS, type OffscreenEvent } from '../../messaging/offscreen-channel';
 import { browser } from '../../platform/browser-api';
@@ -236,7 +236,7 @@ export function BrowserModelsSection() {
 
   const onEvent = useCallback(
     (state: DownloadState) => {
-      if (state.buildId === 'built-in') {
+      if (state.buildId === BUILTIN_MODEL_ID) {
         setBuiltInDownload(state);
         if (state.phase === 'done') {
           toast('The browser’s model is ready: sites can be answered by it now.');
