@@ -41,7 +41,7 @@ export const OFFSCREEN_IDLE_ALARM = 'llm-broker/offscreen-idle';
 /** An idle document (no chat, no download) is closed after this long, freeing the GPU. */
 const IDLE_MINUTES = 5;
 /** A host that does not answer its status in this long counts as unavailable (never a hang). */
-const STATUS_TIMEOUT_MS = 15_000;
+const STATUS_TIMEOUT_MS = 30_000;
 /** `storage.local`: build ids downloaded, and downloads to resume after a restart. */
 const INSTALLED_KEY = 'browserModels.installed';
 const WANTED_KEY = 'browserModels.wanted';

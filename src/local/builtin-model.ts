@@ -52,6 +52,9 @@ export interface BuiltInStatus {
   reason?: string;
 }
 
+/** How long the browser may take to say whether its model is available. */
+const AVAILABILITY_TIMEOUT_MS = 3_000;
+
 /** What a session of the browser's model holds when it never said (Chrome's Gemini Nano). */
 const DEFAULT_CONTEXT_TOKENS = 6_144;
 
@@ -125,7 +128,14 @@ export class BuiltInModelHost {
     }
     let availability: BuiltInAvailability;
     try {
-      availability = await this.api.availability();
+      // The browser may be slow to say; the device's other answers do not wait for it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      availability = await Promise.race([
+        this.api.availability(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer in 3 s')), AVAILABILITY_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
     } catch (error) {
       return {
         availability: 'unavailable',

@@ -76,7 +76,7 @@ describe('models in this browser, on a software WebGPU adapter', () => {
   });
 
   it('says which models fit the adapter, and why the others do not', async () => {
-    await options.getByText('WebGPU available', { exact: true }).waitFor({ timeout: 20_000 });
+    await options.getByText('WebGPU available', { exact: true }).waitFor({ timeout: 40_000 });
     expect(await options.locator('#browser-models-adapter').textContent()).toMatch(
       /software \(CPU\).*No 16-bit shaders/,
     );
@@ -163,7 +163,7 @@ describe('models in this browser, on a software WebGPU adapter', () => {
     await placeModelFiles(options, buildId);
     await options.reload();
     const row = modelRow(options, SMALLEST.catalogId);
-    await row.getByText('Downloaded', { exact: true }).waitFor({ timeout: 20_000 });
+    await row.getByText('Downloaded', { exact: true }).waitFor({ timeout: 40_000 });
     expect(await options.locator('#browser-models-space').textContent()).toMatch(
       /Downloaded model files take/,
     );
@@ -222,7 +222,7 @@ describe('models in this browser, without WebGPU', () => {
 
   it('rules every model out with the reason, in the settings and in the router’s explanation', async () => {
     const options = await broker.openExtensionPage('extension/ui/options/options.html#models');
-    await options.getByText('No WebGPU', { exact: true }).waitFor({ timeout: 20_000 });
+    await options.getByText('No WebGPU', { exact: true }).waitFor({ timeout: 40_000 });
     expect(await options.locator('#browser-models-reason').textContent()).toMatch(
       /no WebGPU adapter.*local server/,
     );
