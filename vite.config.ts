@@ -35,9 +35,13 @@ export function firefoxManifest(chrome: typeof chromeManifest) {
 // Firefox variant into dist-firefox/. The two content scripts must run synchronously at
 // document_start, so they are built as self-contained scripts rather than through crxjs's async
 // loader (docs/architecture.md §7).
+// `--mode bench` builds Chrome's variant into dist-bench/ with performance marks around the
+// content scripts (bench/bridge-overhead.ts reads them); other builds leave the marks out.
 export default defineConfig(({ mode }) => {
   const firefox = mode === 'firefox';
+  const bench = mode === 'bench';
   return {
+    define: { __BENCH_MARKS__: JSON.stringify(bench) },
     plugins: [
       preact(),
       crx({
@@ -49,7 +53,7 @@ export default defineConfig(({ mode }) => {
       }),
     ],
     build: {
-      outDir: firefox ? 'dist-firefox' : 'dist',
+      outDir: firefox ? 'dist-firefox' : bench ? 'dist-bench' : 'dist',
       emptyOutDir: true,
       target: firefox ? 'firefox140' : 'chrome116',
       sourcemap: false,

@@ -1,70 +1,220 @@
 /**
- * What the extension costs a page, measured in one Chromium run with the built extension:
- * 1. a trivial `window.llm` round trip (page → relay → service worker → back);
- * 2. the same SSE answer streamed through the extension versus fetched by the page directly
- *    from the loopback provider server: time to first token and chunks per second;
- * 3. loading a blank page with the extension's content scripts (they run on every page, at
- *    document_start) versus the same page in the same Chromium without the extension.
- * Prints figures; asserts nothing. Run: `npm run bench` (builds first).
+ * What the extension costs a page, measured in one Chromium run with the built extension
+ * (`vite build --mode bench`: the production build plus performance marks in its content
+ * scripts), against a replay server that sends precomputed OpenAI-format bytes:
+ * 1. warm first token through `window.llm.stream` versus the page fetching the same server
+ *    itself, alternated, for a short and a 1,001-chunk answer (p50/p90/p99 of each and of the
+ *    difference of each alternated pair); the time from the last token to the result; the
+ *    throughput ratio on the long answer;
+ * 2. a trivial `window.llm.ping()` round trip, warm;
+ * 3. the content scripts' cost to every page load, from their own marks (start to end of each),
+ *    in the same browser;
+ * 4. the cold start: the first ping, and the first token, after the service worker was stopped.
+ * Prints figures; asserts nothing. Run: `npm run bench -- bridge` (builds first).
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM_PATH, chromiumArgs, launchBroker } from '../test/e2e/e2e-harness';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBroker } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
-import { startProviderServer } from '../test/fixtures/provider-server';
-import { printTable, summarize } from './bench-stats';
+import { printTable, quantile } from './bench-stats';
+import { LONG_MARKER, startReplayServer } from './replay-server';
 
+const BENCH_DIST = resolve(import.meta.dirname, '../dist-bench');
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 200);
+const WARM_UP = 20;
 const ROUND_TRIPS = 1_000;
-const STREAM_RUNS = 15;
-const PAGE_LOADS = 150;
-const ANSWER_TOKENS = 2_000;
+const PAGE_LOADS = 200;
+const COLD_STARTS = 15;
 const API_KEY = 'sk-bench-0000000000000000';
 
-/** One load of `url`: ms from navigation start to the page's first script (which runs after
- * every document_start content script) and to the end of DOMContentLoaded. */
-async function loadTimes(
+interface StreamSample {
+  firstTokenMs: number;
+  /** From the last text piece to the result (the stream's end). */
+  afterLastMs: number;
+  chunks: number;
+  /** Chunks per second over the whole answer (request → last text piece). */
+  chunksPerSecond: number;
+}
+
+/** Page-side runners, defined once in the page (the timed parts never leave it). */
+const RUNNERS = `
+window.__name = (f) => f;
+window.benchVia = async (long) => {
+  const start = performance.now();
+  let first = 0, last = 0, end = 0, chunks = 0;
+  const stream = window.llm.stream({
+    prompt: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.',
+    maxOutputTokens: 2000,
+  });
+  for await (const part of stream) {
+    if (part.type !== 'text-delta') continue;
+    last = performance.now();
+    if (chunks++ === 0) first = last;
+  }
+  await stream.result;
+  end = performance.now();
+  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
+    chunksPerSecond: chunks / ((last - start) / 1000) };
+};
+window.benchDirect = async (url, key, long) => {
+  const start = performance.now();
+  const response = await fetch(url + '/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + key },
+    body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
+      messages: [{ role: 'user', content: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.' }] }),
+  });
+  // A minimal SSE reader: what a page would write without the extension.
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '', first = 0, last = 0, chunks = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const events = buffer.split('\\n\\n');
+    buffer = events.pop() ?? '';
+    for (const event of events) {
+      const data = event.replace(/^data: /, '');
+      if (data === '[DONE]') continue;
+      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+      if (!delta) continue;
+      last = performance.now();
+      if (chunks++ === 0) first = last;
+    }
+  }
+  const end = performance.now();
+  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
+    chunksPerSecond: chunks / ((last - start) / 1000) };
+};
+`;
+
+function stats(samples: readonly number[]): { p50: number; p90: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99) };
+}
+
+const ms = (value: number) => value.toFixed(2);
+
+/** `pairs` alternated runs (extension, then direct), after a warm-up of both. */
+async function alternate(
   page: Page,
   url: string,
-): Promise<{ firstScript: number; loaded: number }> {
+  long: boolean,
+  pairs: number,
+): Promise<{ via: StreamSample[]; direct: StreamSample[] }> {
+  const via: StreamSample[] = [];
+  const direct: StreamSample[] = [];
+  for (let index = 0; index < pairs + WARM_UP; index++) {
+    const pair = await page.evaluate(
+      async ([url, key, long]) => {
+        const bench = window as unknown as {
+          benchVia(long: boolean): Promise<StreamSample>;
+          benchDirect(url: string, key: string, long: boolean): Promise<StreamSample>;
+        };
+        // Which goes first alternates too, so neither always follows the other.
+        return Math.random() < 0.5
+          ? { via: await bench.benchVia(long), direct: await bench.benchDirect(url, key, long) }
+          : {
+              direct: await bench.benchDirect(url, key, long),
+              via: await bench.benchVia(long),
+            };
+      },
+      [url, API_KEY, long] as const,
+    );
+    if (index < WARM_UP) continue;
+    via.push(pair.via);
+    direct.push(pair.direct);
+  }
+  return { via, direct };
+}
+
+function printStreams(
+  title: string,
+  { via, direct }: { via: StreamSample[]; direct: StreamSample[] },
+): Record<string, unknown> {
+  const viaFirst = stats(via.map((sample) => sample.firstTokenMs));
+  const directFirst = stats(direct.map((sample) => sample.firstTokenMs));
+  const added = stats(
+    via.map((sample, index) => sample.firstTokenMs - direct[index]!.firstTokenMs),
+  );
+  const afterLast = stats(via.map((sample) => sample.afterLastMs));
+  const directAfterLast = stats(direct.map((sample) => sample.afterLastMs));
+  const viaRate = stats(via.map((sample) => sample.chunksPerSecond)).p50;
+  const directRate = stats(direct.map((sample) => sample.chunksPerSecond)).p50;
+  console.log(`\n${title}: ${via[0]?.chunks} chunks, ${via.length} alternated pairs (warm)`);
+  printTable(
+    ['', 'p50 ms', 'p90 ms', 'p99 ms'],
+    [
+      [
+        'first token, page fetches directly',
+        ms(directFirst.p50),
+        ms(directFirst.p90),
+        ms(directFirst.p99),
+      ],
+      ['first token, through the extension', ms(viaFirst.p50), ms(viaFirst.p90), ms(viaFirst.p99)],
+      ['added by the extension (per pair)', ms(added.p50), ms(added.p90), ms(added.p99)],
+      ['last token → result, extension', ms(afterLast.p50), ms(afterLast.p90), ms(afterLast.p99)],
+      [
+        'last token → end of body, direct',
+        ms(directAfterLast.p50),
+        ms(directAfterLast.p90),
+        ms(directAfterLast.p99),
+      ],
+    ],
+  );
+  console.log(
+    `throughput over the whole answer (p50): ${directRate.toFixed(0)} chunks/s direct, ${viaRate.toFixed(0)} through the extension, ratio ${(viaRate / directRate).toFixed(2)}`,
+  );
+  return {
+    firstTokenMs: { direct: directFirst, extension: viaFirst, added },
+    afterLastMs: afterLast,
+    chunksPerSecond: { direct: directRate, extension: viaRate, ratio: viaRate / directRate },
+  };
+}
+
+/** Milliseconds the content scripts ran during one load of `url`, from their own marks. */
+async function contentScriptTimes(
+  page: Page,
+  url: string,
+): Promise<{ relay: number; inpage: number; firstScript: number }> {
   await page.goto(url);
   return page.evaluate(() => {
-    const [entry] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
-    const start = entry?.startTime ?? 0;
+    const span = (name: string) => {
+      const [start] = performance.getEntriesByName(`llm-broker:${name}:start`);
+      const [end] = performance.getEntriesByName(`llm-broker:${name}:end`);
+      return start && end ? end.startTime - start.startTime : Number.NaN;
+    };
     return {
-      firstScript: (window as unknown as { firstScriptAt: number }).firstScriptAt - start,
-      loaded: (entry?.domContentLoadedEventEnd ?? Number.NaN) - start,
+      relay: span('relay'),
+      inpage: span('inpage'),
+      firstScript: (window as unknown as { firstScriptAt: number }).firstScriptAt,
     };
   });
 }
 
-interface StreamSample {
-  firstTokenMs: number;
-  chunks: number;
-  /** Chunks per second from the first chunk to the last. */
-  chunksPerSecond: number;
-}
-
-const answer = Array.from({ length: ANSWER_TOKENS / 2 }, (_, index) => `word${index % 100} `).join(
-  '',
-);
-
-const openai = await startProviderServer({ kind: 'openai', apiKey: API_KEY, text: answer });
-const broker = await launchBroker();
+const replay = await startReplayServer();
+const broker = await launchBroker({ extensionDir: BENCH_DIST });
 try {
   await saveProviderAccount(broker, {
     provider: 'openai',
     name: 'OpenAI',
     apiKey: API_KEY,
-    baseUrl: `${openai.url}/v1`,
+    baseUrl: `${replay.url}/v1`,
   });
   const site = await broker.openTestPage();
-  await allowSite(broker, site);
+  await allowSite(broker, site, async (consent) => {
+    await consent.getByLabel('Requests per minute, at most').fill('10000');
+    await consent.getByLabel('Monthly budget for this site (USD)').fill('1000');
+  });
+  await site.addScriptTag({ content: RUNNERS });
 
-  // 1. Round trips.
-  const roundTrips = await site.evaluate(async (count) => {
+  // 1. Streams.
+  const short = printStreams('Short answer', await alternate(site, replay.url, false, PAIRS));
+  const long = printStreams('Long answer', await alternate(site, replay.url, true, PAIRS));
+
+  // 2. Round trips.
+  const trips = await site.evaluate(async (count) => {
     for (let index = 0; index < 50; index++) await window.llm.ping();
     const samples: number[] = [];
     for (let index = 0; index < count; index++) {
@@ -74,173 +224,96 @@ try {
     }
     return samples;
   }, ROUND_TRIPS);
+  const trip = stats(trips);
+  console.log(`\nwindow.llm.ping() round trip, warm (${ROUND_TRIPS} calls after 50)`);
+  printTable(
+    ['', 'p50 ms', 'p90 ms', 'p99 ms'],
+    [['page → relay → service worker → page', ms(trip.p50), ms(trip.p90), ms(trip.p99)]],
+  );
 
-  // 2. Streams: through the extension, and the page fetching the server itself.
-  const throughExtension: StreamSample[] = [];
-  const direct: StreamSample[] = [];
-  for (let run = 0; run < STREAM_RUNS; run++) {
-    throughExtension.push(
-      await site.evaluate(async () => {
+  // 3. Page loads: what the content scripts spend, by their own marks.
+  const loads: Array<{ relay: number; inpage: number; firstScript: number }> = [];
+  const loader = await broker.context.newPage();
+  // tsx names the functions it compiles with an `__name` helper pages do not have.
+  await loader.addInitScript('window.__name = (f) => f');
+  for (let load = 0; load < PAGE_LOADS + 10; load++) {
+    const times = await contentScriptTimes(loader, `${broker.pagesUrl}/blank.html`);
+    if (load >= 10) loads.push(times);
+  }
+  await loader.close();
+  const relay = stats(loads.map((times) => times.relay));
+  const inpage = stats(loads.map((times) => times.inpage));
+  const both = stats(loads.map((times) => times.relay + times.inpage));
+  const firstScript = stats(loads.map((times) => times.firstScript));
+  console.log(
+    `\nContent scripts on a page load (${PAGE_LOADS} loads of a blank page, by their marks)`,
+  );
+  printTable(
+    ['', 'p50 ms', 'p90 ms', 'p99 ms'],
+    [
+      ['relay (isolated world)', ms(relay.p50), ms(relay.p90), ms(relay.p99)],
+      ['window.llm (page world)', ms(inpage.p50), ms(inpage.p90), ms(inpage.p99)],
+      ['both', ms(both.p50), ms(both.p90), ms(both.p99)],
+      [
+        "the page's first script, from navigation",
+        ms(firstScript.p50),
+        ms(firstScript.p90),
+        ms(firstScript.p99),
+      ],
+    ],
+  );
+
+  // 4. Cold starts: stop the service worker, then time the first call.
+  const cdp = await broker.context.newCDPSession(site);
+  await cdp.send('ServiceWorker.enable');
+  const cold = { ping: [] as number[], firstToken: [] as number[] };
+  for (let run = 0; run < COLD_STARTS; run++) {
+    for (const kind of ['ping', 'firstToken'] as const) {
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await new Promise((done) => setTimeout(done, 300));
+      const time = await site.evaluate(async (kind) => {
         const start = performance.now();
-        let first = 0;
-        let last = 0;
-        let chunks = 0;
-        for await (const part of window.llm.stream({
-          prompt: 'Stream a long answer.',
-          maxOutputTokens: 4000,
-        })) {
-          if (part.type !== 'text-delta') continue;
-          last = performance.now();
-          if (chunks++ === 0) first = last;
+        if (kind === 'ping') {
+          await window.llm.ping();
+          return performance.now() - start;
         }
-        return {
-          firstTokenMs: first - start,
-          chunks,
-          chunksPerSecond: (chunks - 1) / ((last - first) / 1000),
-        };
-      }),
-    );
-    direct.push(
-      await site.evaluate(
-        async ({ url, key }) => {
-          const start = performance.now();
-          const response = await fetch(`${url}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-            body: JSON.stringify({
-              model: 'gpt-4.1-nano',
-              stream: true,
-              messages: [{ role: 'user', content: 'Stream a long answer.' }],
-            }),
-          });
-          // A minimal SSE reader: what a page would write without the extension.
-          const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-          let buffer = '';
-          let first = 0;
-          let last = 0;
-          let chunks = 0;
-          while (true) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            buffer += value;
-            const events = buffer.split('\n\n');
-            buffer = events.pop() ?? '';
-            for (const event of events) {
-              const data = event.replace(/^data: /, '');
-              if (data === '[DONE]') continue;
-              const delta = JSON.parse(data).choices?.[0]?.delta?.content;
-              if (!delta) continue;
-              last = performance.now();
-              if (chunks++ === 0) first = last;
-            }
-          }
-          return {
-            firstTokenMs: first - start,
-            chunks,
-            chunksPerSecond: (chunks - 1) / ((last - first) / 1000),
-          };
-        },
-        { url: openai.url, key: API_KEY },
-      ),
-    );
-  }
-
-  // 3. Page loads, with the extension and in the same kind of browser without it (a persistent
-  // context on a fresh profile), alternating between the two so drifts in the machine's speed
-  // fall on both alike.
-  const blankUrl = `${broker.pagesUrl}/blank.html`;
-  const profile = mkdtempSync(join(tmpdir(), 'llm-broker-bench-plain-'));
-  const plain = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: chromiumArgs(),
-  });
-  const withExtension: Array<{ firstScript: number; loaded: number }> = [];
-  const withoutExtension: Array<{ firstScript: number; loaded: number }> = [];
-  try {
-    const [extensionPage, plainPage] = [await broker.context.newPage(), await plain.newPage()];
-    for (let load = 0; load < PAGE_LOADS + 10; load++) {
-      const timesWith = await loadTimes(extensionPage, blankUrl);
-      const timesWithout = await loadTimes(plainPage, blankUrl);
-      if (load < 10) continue; // warm-up
-      withExtension.push(timesWith);
-      withoutExtension.push(timesWithout);
+        for await (const part of window.llm.stream({ prompt: 'Say hello.' })) {
+          if (part.type === 'text-delta') return performance.now() - start;
+        }
+        return Number.NaN;
+      }, kind);
+      cold[kind].push(time);
     }
-  } finally {
-    await plain.close();
-    rmSync(profile, { recursive: true, force: true });
   }
-
-  const trip = summarize(roundTrips);
-  const viaTtft = summarize(throughExtension.map((sample) => sample.firstTokenMs));
-  const directTtft = summarize(direct.map((sample) => sample.firstTokenMs));
-  const viaRate = summarize(throughExtension.map((sample) => sample.chunksPerSecond));
-  const directRate = summarize(direct.map((sample) => sample.chunksPerSecond));
-
-  console.log(`\nBridge round trip (window.llm.ping, ${ROUND_TRIPS} calls after 50 warm-up)`);
-  printTable(
-    ['', 'median ms', 'p99 ms'],
-    [['page → relay → service worker → page', trip.median.toFixed(3), trip.p99.toFixed(3)]],
-  );
+  const coldPing = stats(cold.ping);
+  const coldFirst = stats(cold.firstToken);
   console.log(
-    `\nStreaming one ${throughExtension[0]?.chunks}-chunk SSE answer (${STREAM_RUNS} runs each; medians)`,
+    `\nCold start: the first call after the service worker was stopped (${COLD_STARTS} runs)`,
   );
   printTable(
-    ['', 'first token ms', 'chunks/s'],
+    ['', 'p50 ms', 'p90 ms', 'max ms'],
     [
+      ['ping', ms(coldPing.p50), ms(coldPing.p90), ms(Math.max(...cold.ping))],
       [
-        'page fetches the server directly',
-        directTtft.median.toFixed(2),
-        directRate.median.toFixed(0),
-      ],
-      ['through the extension', viaTtft.median.toFixed(2), viaRate.median.toFixed(0)],
-      [
-        'ratio (extension / direct)',
-        (viaTtft.median / directTtft.median).toFixed(2),
-        (viaRate.median / directRate.median).toFixed(2),
+        'first token (short answer)',
+        ms(coldFirst.p50),
+        ms(coldFirst.p90),
+        ms(Math.max(...cold.firstToken)),
       ],
     ],
   );
-  const firstWith = summarize(withExtension.map((times) => times.firstScript));
-  const firstWithout = summarize(withoutExtension.map((times) => times.firstScript));
-  const loadWith = summarize(withExtension.map((times) => times.loaded));
-  const loadWithout = summarize(withoutExtension.map((times) => times.loaded));
-  console.log(
-    `\nLoading a blank page (${PAGE_LOADS} loads each, alternating, after 10 warm-up loads; medians)`,
-  );
-  printTable(
-    ['', "page's first script ms", 'DOMContentLoaded ms'],
-    [
-      ['without the extension', firstWithout.median.toFixed(2), loadWithout.median.toFixed(2)],
-      ['with the extension', firstWith.median.toFixed(2), loadWith.median.toFixed(2)],
-      [
-        'added by its content scripts',
-        (firstWith.median - firstWithout.median).toFixed(2),
-        (loadWith.median - loadWithout.median).toFixed(2),
-      ],
-    ],
-  );
+
   console.log(
     JSON.stringify({
       bench: 'bridge-overhead',
-      pageLoadMs: {
-        firstScript: { without: firstWithout.median, with: firstWith.median },
-        domContentLoaded: { without: loadWithout.median, with: loadWith.median },
-      },
-      roundTripMs: { median: trip.median, p99: trip.p99 },
-      firstTokenMs: {
-        direct: directTtft.median,
-        extension: viaTtft.median,
-        ratio: viaTtft.median / directTtft.median,
-      },
-      chunksPerSecond: {
-        direct: directRate.median,
-        extension: viaRate.median,
-        ratio: viaRate.median / directRate.median,
-      },
+      short,
+      long,
+      roundTripMs: trip,
+      pageLoadMs: { relay, inpage, both },
+      coldStartMs: { ping: coldPing, firstToken: coldFirst },
     }),
   );
 } finally {
   await broker.close();
-  await openai.close();
+  await replay.close();
 }

@@ -112,6 +112,8 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   }
   return (async (): Promise<UiResponse<never>> => {
     try {
+      // Answers go out before their records are written: the settings read after them.
+      await backgroundServices().broker.flushRecords();
       return { ok: true, value: (await handler(request.params)) as never };
     } catch (error) {
       const data = uiErrorData(error);

@@ -121,15 +121,36 @@ export async function closeIdleOffscreen(): Promise<void> {
   await alarms().clear(OFFSCREEN_IDLE_ALARM);
 }
 
+/**
+ * These keys as last read: routing asks for them on every request, and this worker is their only
+ * writer (any change, from anywhere, drops the copy).
+ */
+const localReads = new Map<string, Promise<unknown>>();
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local') for (const key of Object.keys(changes)) localReads.delete(key);
+});
+
+function readLocalValue(key: string): Promise<unknown> {
+  let read = localReads.get(key);
+  if (!read) {
+    read = browser.storage.local.get(key).then((items) => items[key]);
+    localReads.set(key, read);
+    read.catch(() => localReads.delete(key));
+  }
+  return read;
+}
+
 async function readLocal(key: string): Promise<string[]> {
-  const value = (await browser.storage.local.get(key))[key];
+  const value = await readLocalValue(key);
   return Array.isArray(value)
     ? value.filter((item): item is string => typeof item === 'string')
     : [];
 }
 
 async function writeLocal(key: string, values: readonly string[]): Promise<void> {
+  localReads.delete(key);
   await browser.storage.local.set({ [key]: [...new Set(values)] });
+  localReads.delete(key);
 }
 
 const ALL_BUILDS = WEBLLM_MODELS.flatMap((model) => model.builds.map((build) => build.id));
@@ -188,8 +209,7 @@ async function installedBuildOf(catalogId: string): Promise<string | undefined> 
  */
 export async function browserModelsState(): Promise<BrowserModelsState> {
   const installed = new Set(await readLocal(INSTALLED_KEY));
-  const builtInUsed =
-    (await browser.storage.local.get(BUILTIN_USED_KEY))[BUILTIN_USED_KEY] === true;
+  const builtInUsed = (await readLocalValue(BUILTIN_USED_KEY)) === true;
   const ask = installed.size > 0 || builtInUsed;
   const [status, builtIn] = ask
     ? await Promise.all([hostStatus(), builtInStatus()])

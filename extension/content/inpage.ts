@@ -26,6 +26,8 @@ import {
 } from '../messaging/page-channel';
 import { installLanguageModel } from './language-model';
 
+if (__BENCH_MARKS__) performance.mark('llm-broker:inpage:start');
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -324,3 +326,4 @@ function install(): void {
 }
 
 install();
+if (__BENCH_MARKS__) performance.mark('llm-broker:inpage:end');

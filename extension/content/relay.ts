@@ -25,6 +25,8 @@ import {
   type RelayAck,
 } from '../messaging/page-channel';
 
+if (__BENCH_MARKS__) performance.mark('llm-broker:relay:start');
+
 /** Firefox's `browser` or Chrome's `chrome`: both have the same `runtime.connect` here. */
 const runtime: typeof chrome.runtime =
   (globalThis as { browser?: typeof chrome }).browser?.runtime ?? chrome.runtime;
@@ -173,3 +175,4 @@ function adopt(event: MessageEvent): void {
 // script exists (inpage.ts); a port posted later (or by another script) gets a connection too.
 window.addEventListener('message', adopt);
 window.postMessage({ type: HANDSHAKE.relayReady }, '*');
+if (__BENCH_MARKS__) performance.mark('llm-broker:relay:end');

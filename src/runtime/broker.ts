@@ -199,6 +199,8 @@ export class Broker {
   /** Refusals waiting to be written together (a page can send many at once). */
   private refusals: RequestRecord[] = [];
   private refusalsWritten: Promise<void> | undefined;
+  /** Records being written after their answers went out (see `recordLater`). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
@@ -326,8 +328,9 @@ export class Broker {
     if (!grant?.allowed) return { origin, granted: false };
     const policy = await this.policy();
     if (originRefusal(policy, origin)) return { origin, granted: false };
-    const { origins } = await this.storage.ledger.monthTotals();
-    const spent = origins.find((totals) => totals.scope === origin)?.spentUsd ?? 0;
+    // From memory: the book is the totals as this worker keeps them (the ledger may still be
+    // writing the answer that just went out).
+    const spent = (await this.start()).spentBy(origin, this.now());
     return {
       origin,
       granted: true,
@@ -649,9 +652,10 @@ export class Broker {
     const period = held;
 
     // The reservation is written alongside the call, not before it (nothing on the database
-    // delays the first byte), so a worker that stops early still leaves its record; the cost of
-    // the text delivered so far follows with the first token and at most once a second after,
-    // so the next worker charges for what was delivered.
+    // delays the first byte): one row, done long before a provider's first byte as a rule, so a
+    // worker that stops early still leaves its record; the cost of the text delivered so far
+    // follows with the first token and at most once a second after, so the next worker charges
+    // for what was delivered.
     const opened = this.storage.ledger
       .open({ requestId, origin, reservedUsd: reservation, createdAt })
       .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
@@ -717,8 +721,9 @@ export class Broker {
     }
     this.learning.changed();
     this.saveStateSoon();
+    // Parts held for the reservation's write have gone out (the write is one row, done long
+    // before the answer as a rule); the checkpoints and the record are not waited for.
     await opened;
-    await checkpointed;
 
     const { answer, attempts } = outcome;
     const costUsd = attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
@@ -739,7 +744,7 @@ export class Broker {
 
     if (!answer) {
       const error = this.unanswered(outcome, context.signal.aborted);
-      await this.record({
+      this.recordLater(checkpointed, {
         ...base,
         releaseReason: error.message,
         log: {
@@ -773,14 +778,16 @@ export class Broker {
       finishReason: answer.finishReason,
       ...(outcome.cascade && { cascade: outcome.cascade }),
     };
-    // The record is written before the result is handed back (docs/architecture.md §5).
-    await this.record({
+    // The record is written as the result goes back, in one transaction after the reservation's
+    // (docs/architecture.md §5): the budget already moved in memory, and the settings pages wait
+    // for it before they read (`flushRecords`).
+    this.recordLater(checkpointed, {
       ...base,
       model: result.model,
       log: this.answeredLine(origin, createdAt, request, result, settings.keepRequestText),
     });
     void this.learning.remember(requestId, { origin, model: result.model, request });
-    if (cacheKey) await this.storage.responseCache.put(origin, cacheKey, result);
+    if (cacheKey) this.track(this.storage.responseCache.put(origin, cacheKey, result));
     return result;
   }
 
@@ -1010,7 +1017,7 @@ export class Broker {
     context.emit?.({ type: 'start', requestId, model: result.model });
     context.emit?.({ type: 'text-delta', delta: result.text });
     const { keepRequestText } = await this.settings();
-    await this.record({
+    this.recordLater(Promise.resolve(), {
       requestId,
       origin,
       createdAt,
@@ -1074,9 +1081,28 @@ export class Broker {
       .catch((error) => console.error('LLM Broker: writing refusals failed', error));
   }
 
-  /** Resolves once the refusals queued so far are written (tests; before the worker stops). */
+  /**
+   * Resolves once every record queued so far is written: the settings pages call it before they
+   * read the log or the totals (and tests before they look).
+   */
   async flushRecords(): Promise<void> {
     await this.refusalsWritten;
+    await Promise.all(this.writing);
+  }
+
+  /** Keeps `write` until it is done, for `flushRecords`; a failure is reported, not thrown. */
+  private track(write: Promise<unknown>): void {
+    const done = write.then(
+      () => {},
+      (error) => console.error('LLM Broker: a write after an answer failed', error),
+    );
+    this.writing.add(done);
+    void done.finally(() => this.writing.delete(done));
+  }
+
+  /** Writes a request's record once the writes before it (reservation, checkpoints) are done. */
+  private recordLater(after: Promise<unknown>, record: RequestRecord): void {
+    this.track(after.then(() => this.record(record)));
   }
 
   /**

@@ -81,6 +81,12 @@ export class BudgetBook {
     return Math.min(global, daily, site);
   }
 
+  /** What `origin` has spent this month (settled requests; running ones are not yet spent). */
+  spentBy(origin: string, now: number): number {
+    this.rollOver(now);
+    return fromNanoUsd(this.sites.get(origin)?.spent ?? 0);
+  }
+
   /** Holds `amountUsd` for a request if both budgets have room; a zero amount always fits. */
   reserve(origin: string, amountUsd: number, limits: BudgetLimits, now: number): BookReservation {
     this.rollOver(now);

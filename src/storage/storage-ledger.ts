@@ -129,8 +129,9 @@ export interface LedgerRepository {
    */
   releaseStale(createdBefore: number): Promise<number>;
   /**
-   * Writes a reservation that was taken in memory (after the answer's first token), moving the
-   * month's reserved totals. The runtime checked the budgets; this does not.
+   * Writes a reservation that was taken in memory, as one row (a single write, alongside the
+   * call): the month totals move when it closes, and count it as held until then. The runtime
+   * checked the budgets; this does not.
    */
   open(input: OpenInput): Promise<LedgerEntry>;
   /** Notes what the text delivered so far costs on a reserved entry (see `settleStale`). */
@@ -196,12 +197,14 @@ export function createLedgerRepository(
       if (entry.status !== 'reserved') {
         throw new LedgerStateError(`Request ${requestId} is already ${entry.status}.`);
       }
-      const closed = closing(entry, now());
+      const { totalsAtClose, ...open } = entry;
+      const closed = closing(open, now());
       await ledgerRequests.put(closed);
       await adjustMonth(entry, (row) => ({
         ...row,
-        reservedNanoUsd: row.reservedNanoUsd - toNanoUsd(entry.reservedUsd),
+        reservedNanoUsd: row.reservedNanoUsd - (totalsAtClose ? 0 : toNanoUsd(entry.reservedUsd)),
         spentNanoUsd: row.spentNanoUsd + toNanoUsd(closed.costUsd),
+        requestCount: row.requestCount + (totalsAtClose ? 1 : 0),
       }));
       return closed;
     });
@@ -299,35 +302,50 @@ export function createLedgerRepository(
       return row;
     });
 
-  const open = (input: OpenInput) =>
-    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
-      if (!isFiniteAmount(input.reservedUsd)) {
-        throw new RangeError('reservedUsd must be a finite number ≥ 0');
+  const open = async (input: OpenInput) => {
+    if (!isFiniteAmount(input.reservedUsd)) {
+      throw new RangeError('reservedUsd must be a finite number ≥ 0');
+    }
+    const entry: LedgerEntry = {
+      requestId: input.requestId,
+      origin: input.origin,
+      month: monthOf(input.createdAt),
+      status: 'reserved',
+      reservedUsd: input.reservedUsd,
+      costUsd: 0,
+      createdAt: input.createdAt,
+      totalsAtClose: true,
+    };
+    try {
+      await ledgerRequests.add(entry);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConstraintError') {
+        throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
       }
-      const entry: LedgerEntry = {
-        requestId: input.requestId,
-        origin: input.origin,
-        month: monthOf(input.createdAt),
-        status: 'reserved',
-        reservedUsd: input.reservedUsd,
-        costUsd: 0,
-        createdAt: input.createdAt,
-      };
-      try {
-        await ledgerRequests.add(entry);
-      } catch (error) {
-        if (error instanceof Error && error.name === 'ConstraintError') {
-          throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
-        }
-        throw error;
-      }
-      await adjustMonth(entry, (row) => ({
-        ...row,
-        reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.reservedUsd),
-        requestCount: row.requestCount + 1,
-      }));
-      return entry;
-    });
+      throw error;
+    }
+    return entry;
+  };
+
+  /** Reservations `open` wrote and nothing closed yet: held, though not in the totals rows. */
+  const heldOpen = async () =>
+    (
+      await ledgerRequests
+        .where('[status+createdAt]')
+        .between(['reserved', Dexie.minKey], ['reserved', Dexie.maxKey])
+        .toArray()
+    ).filter((entry) => entry.totalsAtClose);
+
+  /** A totals row with the open reservations among `open` added to it as held requests. */
+  const withHeld = (row: LedgerMonthRow, open: readonly LedgerEntry[]): LedgerMonthRow =>
+    open.reduce(
+      (sum, entry) => ({
+        ...sum,
+        reservedNanoUsd: sum.reservedNanoUsd + toNanoUsd(entry.reservedUsd),
+        requestCount: sum.requestCount + 1,
+      }),
+      row,
+    );
 
   const finish = (input: FinishInput) =>
     database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
@@ -355,8 +373,10 @@ export function createLedgerRepository(
           input.releaseReason !== undefined && { releaseReason: input.releaseReason }),
       };
       await ledgerRequests.put(entry);
-      const held = existing ? toNanoUsd(existing.reservedUsd) : 0;
-      const counts = !existing && input.counted ? 1 : 0;
+      // An entry `open` wrote joins the totals now; one written before that design is in them.
+      const inTotals = existing !== undefined && !existing.totalsAtClose;
+      const held = inTotals ? toNanoUsd(existing.reservedUsd) : 0;
+      const counts = !inTotals && input.counted ? 1 : 0;
       await adjustMonth(entry, (row) => ({
         ...row,
         reservedNanoUsd: row.reservedNanoUsd - held,
@@ -408,19 +428,38 @@ export function createLedgerRepository(
     attempts: (requestId) => attemptsOf(database, requestId).toArray(),
     list: (query = {}) => listEntries(database, query),
     monthTotals: async (month = monthOf(now())) => {
-      const rows = await ledgerMonths
-        .where('[month+scope]')
-        .between([month, Dexie.minKey], [month, Dexie.maxKey])
-        .toArray();
-      const global =
-        rows.find((row) => row.scope === GLOBAL_SCOPE) ?? emptyMonthRow(month, GLOBAL_SCOPE);
-      const origins = rows.filter((row) => row.scope !== GLOBAL_SCOPE);
-      return { global: toMonthTotals(global), origins: origins.map(toMonthTotals) };
+      const [rows, held] = await Promise.all([
+        ledgerMonths
+          .where('[month+scope]')
+          .between([month, Dexie.minKey], [month, Dexie.maxKey])
+          .toArray(),
+        heldOpen(),
+      ]);
+      const open = held.filter((entry) => entry.month === month);
+      const origins = new Set([
+        ...rows.map((row) => row.scope),
+        ...open.map((entry) => entry.origin),
+      ]);
+      origins.delete(GLOBAL_SCOPE);
+      const rowOf = (scope: string) =>
+        withHeld(
+          rows.find((row) => row.scope === scope) ?? emptyMonthRow(month, scope),
+          scope === GLOBAL_SCOPE ? open : open.filter((entry) => entry.origin === scope),
+        );
+      return {
+        global: toMonthTotals(rowOf(GLOBAL_SCOPE)),
+        origins: [...origins].map((origin) => toMonthTotals(rowOf(origin))),
+      };
     },
-    dayTotals: async (day = dayOf(now())) =>
-      toMonthTotals(
-        (await ledgerMonths.get([day, GLOBAL_SCOPE])) ?? emptyMonthRow(day, GLOBAL_SCOPE),
-      ),
+    dayTotals: async (day = dayOf(now())) => {
+      const [row, held] = await Promise.all([ledgerMonths.get([day, GLOBAL_SCOPE]), heldOpen()]);
+      return toMonthTotals(
+        withHeld(
+          row ?? emptyMonthRow(day, GLOBAL_SCOPE),
+          held.filter((entry) => dayOf(entry.createdAt) === day),
+        ),
+      );
+    },
     budgetLeft: (origin) =>
       database.transaction('r', [ledgerMonths, database.settings, database.grants], async () => {
         const time = now();

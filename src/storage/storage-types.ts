@@ -232,6 +232,12 @@ export interface LedgerEntry {
   deliveredUsd?: number;
   /** The cost is an estimate from the text delivered (the provider reported no usage). */
   estimated?: boolean;
+  /**
+   * Written by `open` as one row, without touching the month totals (so the write is a single
+   * request, done before the answer's first byte): the request and its cost join the totals when
+   * it closes, and `monthTotals` counts its reservation as held until then.
+   */
+  totalsAtClose?: true;
 }
 
 /** One row per attempt at one model. */

@@ -126,17 +126,26 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
   });
   const session = new InMemorySession();
   const brokers = [createBroker(storage, session, options)];
+  // A restarted worker starts after the one before stopped: its writes were done by then.
+  const afterOlder = () => {
+    const older = [...brokers];
+    return flushedFirst(storage, () => Promise.all(older.map((broker) => broker.flushRecords())));
+  };
   return {
     broker: brokers[0]!,
-    storage,
+    // What the test reads, it reads as the settings pages do: after the records of the answers
+    // already handed back are written (the background flushes before every settings call).
+    storage: flushedFirst(storage, () =>
+      Promise.all(brokers.map((broker) => broker.flushRecords())),
+    ),
     servers,
     session,
     restart() {
-      brokers.push(createBroker(storage, session, options));
+      brokers.push(createBroker(afterOlder(), session, options));
       return brokers.at(-1)!;
     },
     newSession() {
-      brokers.push(createBroker(storage, new InMemorySession(), options));
+      brokers.push(createBroker(afterOlder(), new InMemorySession(), options));
       return brokers.at(-1)!;
     },
     async close() {
@@ -149,6 +158,34 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
       storage.close();
     },
   };
+}
+
+/**
+ * `storage` whose repositories' calls wait for `flush` first (the brokers keep the raw storage:
+ * their own writes must not wait for themselves).
+ */
+function flushedFirst(storage: BrokerStorage, flush: () => Promise<unknown>): BrokerStorage {
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(object, key, receiver) {
+        const value = Reflect.get(object, key, receiver);
+        if (typeof value === 'function') {
+          return async (...args: unknown[]) => {
+            await flush();
+            return value.apply(object, args);
+          };
+        }
+        return value;
+      },
+    });
+  return new Proxy(storage, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      if (key === 'database' || key === 'close') return value;
+      if (typeof value === 'function') return wrap(value.bind(object));
+      return typeof value === 'object' && value !== null ? wrap(value) : value;
+    },
+  });
 }
 
 /** Runs a request and collects the parts it streamed. */

@@ -364,4 +364,69 @@ describe('ledger: months and housekeeping', () => {
     expect((await storage.ledger.get('new'))?.status).toBe('settled');
     expect((await storage.ledger.monthTotals('2026-09')).global.spentUsd).toBeCloseTo(0.05, 9);
   });
+
+  it('writes an opened reservation as one row, counted as held until it closes', async () => {
+    const { storage, clock } = open('2026-11-10T09:00:00Z');
+    await storage.ledger.reserve({ requestId: 'before', origin: SITE, amountUsd: 0.2 });
+    await storage.ledger.settle('before', { costUsd: 0.05 });
+    const opened = await storage.ledger.open({
+      requestId: 'streaming',
+      origin: SITE,
+      reservedUsd: 0.3,
+      createdAt: clock.time,
+    });
+    // One row, and nothing written to the totals rows yet.
+    expect(opened).toMatchObject({ status: 'reserved', totalsAtClose: true });
+    const rows = await storage.database.ledgerMonths.toArray();
+    expect(rows.every((row) => row.reservedNanoUsd === 0)).toBe(true);
+    // Yet every total counts it as held, for the month, the site and the day.
+    const held = await storage.ledger.monthTotals();
+    expect(held.global).toMatchObject({ requestCount: 2 });
+    expect(held.global.reservedUsd).toBeCloseTo(0.3, 9);
+    expect(held.origins.find((totals) => totals.scope === SITE)?.reservedUsd).toBeCloseTo(0.3, 9);
+    expect((await storage.ledger.dayTotals()).reservedUsd).toBeCloseTo(0.3, 9);
+
+    await storage.ledger.finish({
+      requestId: 'streaming',
+      origin: SITE,
+      createdAt: opened.createdAt,
+      reservedUsd: 0.3,
+      costUsd: 0.07,
+      model: MODEL,
+      counted: true,
+    });
+    const closed = await storage.ledger.monthTotals();
+    expectTotalsMatch(closed.global, totalsFromRows(await storage.ledger.list(), '2026-11'));
+    expect(closed.global.spentUsd).toBeCloseTo(0.12, 9);
+    expect(closed.global.reservedUsd).toBe(0);
+    expect((await storage.ledger.get('streaming'))?.totalsAtClose).toBeUndefined();
+  });
+
+  it('settles an opened reservation a stopped worker left at what it delivered', async () => {
+    const { storage, clock } = open('2026-11-10T09:00:00Z');
+    await storage.ledger.open({
+      requestId: 'cut',
+      origin: SITE,
+      reservedUsd: 0.3,
+      createdAt: clock.time,
+    });
+    await storage.ledger.checkpoint('cut', 0.04);
+    await storage.ledger.open({
+      requestId: 'quiet',
+      origin: SITE,
+      reservedUsd: 0.1,
+      createdAt: clock.time,
+    });
+    clock.time += 60_000;
+    const closed = await storage.ledger.settleStale(clock.time);
+    expect(closed.map((entry) => [entry.requestId, entry.status])).toEqual(
+      expect.arrayContaining([
+        ['cut', 'settled'],
+        ['quiet', 'released'],
+      ]),
+    );
+    const totals = await storage.ledger.monthTotals();
+    expect(totals.global).toMatchObject({ requestCount: 2, reservedUsd: 0 });
+    expect(totals.global.spentUsd).toBeCloseTo(0.04, 9);
+  });
 });
