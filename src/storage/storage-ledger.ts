@@ -337,15 +337,11 @@ export function createLedgerRepository(
     ).filter((entry) => entry.totalsAtClose);
 
   /** A totals row with the open reservations among `open` added to it as held requests. */
-  const withHeld = (row: LedgerMonthRow, open: readonly LedgerEntry[]): LedgerMonthRow =>
-    open.reduce(
-      (sum, entry) => ({
-        ...sum,
-        reservedNanoUsd: sum.reservedNanoUsd + toNanoUsd(entry.reservedUsd),
-        requestCount: sum.requestCount + 1,
-      }),
-      row,
-    );
+  const withHeld = (row: LedgerMonthRow, open: readonly LedgerEntry[]): LedgerMonthRow => {
+    let reservedNanoUsd = row.reservedNanoUsd;
+    for (const entry of open) reservedNanoUsd += toNanoUsd(entry.reservedUsd);
+    return { ...row, reservedNanoUsd, requestCount: row.requestCount + open.length };
+  };
 
   const finish = (input: FinishInput) =>
     database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
