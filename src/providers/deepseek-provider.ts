@@ -1,4 +1,5 @@
 import { createDeepSeek } from '@ai-sdk/deepseek';
+import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -15,12 +16,14 @@ export const deepseekProvider: ProviderDefinition = {
       'https://platform.deepseek.com/downloads/DeepSeek%20Privacy%20Policy.html: inputs may be used to improve and develop the services',
   },
   createModel(account, providerModelId, fetch) {
-    const deepseek = createDeepSeek({
-      apiKey: requireApiKey(deepseekProvider, account),
-      baseURL: apiBaseUrl(deepseekProvider, account),
-      ...(fetch ? { fetch } : {}),
-    });
-    return deepseek.chat(providerModelId);
+    return withLeanStream((fetch) => {
+      const deepseek = createDeepSeek({
+        apiKey: requireApiKey(deepseekProvider, account),
+        baseURL: apiBaseUrl(deepseekProvider, account),
+        ...(fetch ? { fetch } : {}),
+      });
+      return deepseek.chat(providerModelId);
+    }, fetch);
   },
   checkKey(account, fetch) {
     return checkKeyWithGet({

@@ -1,4 +1,5 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { withLeanStream } from './openai-chat-stream';
 import {
   checkKeyWithGet,
   fetchOpenAiModelIds,
@@ -27,14 +28,16 @@ export const localServerProvider: ProviderDefinition = {
   unreachableHint:
     'Is the server running at that address? LM Studio: Developer › Start server (port 1234); llama.cpp: llama-server --port 8080.',
   createModel(account, providerModelId, fetch) {
-    const server = createOpenAICompatible({
-      name: 'local-server',
-      baseURL: openAiCompatibleBaseUrl(localServerProvider, account),
-      headers: authorization(account),
-      includeUsage: true,
-      ...(fetch ? { fetch } : {}),
-    });
-    return server.chatModel(providerModelId);
+    return withLeanStream((fetch) => {
+      const server = createOpenAICompatible({
+        name: 'local-server',
+        baseURL: openAiCompatibleBaseUrl(localServerProvider, account),
+        headers: authorization(account),
+        includeUsage: true,
+        ...(fetch ? { fetch } : {}),
+      });
+      return server.chatModel(providerModelId);
+    }, fetch);
   },
   checkKey(account, fetch) {
     return checkKeyWithGet({

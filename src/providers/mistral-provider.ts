@@ -1,4 +1,5 @@
 import { createMistral } from '@ai-sdk/mistral';
+import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -15,12 +16,14 @@ export const mistralProvider: ProviderDefinition = {
     source: 'https://mistral.ai/terms: inputs on the free Experiment plan may be used for training',
   },
   createModel(account, providerModelId, fetch) {
-    const mistral = createMistral({
-      apiKey: requireApiKey(mistralProvider, account),
-      baseURL: apiBaseUrl(mistralProvider, account),
-      ...(fetch ? { fetch } : {}),
-    });
-    return mistral.chat(providerModelId);
+    return withLeanStream((fetch) => {
+      const mistral = createMistral({
+        apiKey: requireApiKey(mistralProvider, account),
+        baseURL: apiBaseUrl(mistralProvider, account),
+        ...(fetch ? { fetch } : {}),
+      });
+      return mistral.chat(providerModelId);
+    }, fetch);
   },
   checkKey(account, fetch) {
     return checkKeyWithGet({

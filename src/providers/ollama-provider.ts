@@ -1,5 +1,6 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
+import { withLeanStream } from './openai-chat-stream';
 import {
   checkKeyWithGet,
   fetchOpenAiModelIds,
@@ -56,14 +57,16 @@ export const ollamaProvider: ProviderDefinition = {
   privacy: { location: 'local', trainsOnPrompts: false, source: 'runs on the user’s own machine' },
   unreachableHint: 'Is Ollama running? Open the Ollama app or run `ollama serve`.',
   createModel(account, providerModelId, fetch) {
-    const ollama = createOpenAICompatible({
-      name: 'ollama',
-      baseURL: openAiCompatibleBaseUrl(ollamaProvider, account),
-      headers: authorization(account),
-      includeUsage: true,
-      ...(fetch ? { fetch } : {}),
-    });
-    return ollama.chatModel(providerModelId);
+    return withLeanStream((fetch) => {
+      const ollama = createOpenAICompatible({
+        name: 'ollama',
+        baseURL: openAiCompatibleBaseUrl(ollamaProvider, account),
+        headers: authorization(account),
+        includeUsage: true,
+        ...(fetch ? { fetch } : {}),
+      });
+      return ollama.chatModel(providerModelId);
+    }, fetch);
   },
   async checkKey(account, fetch) {
     // Chrome sends no Origin on an extension's GET, so listing models always passes Ollama's

@@ -1,4 +1,5 @@
 import { createOpenAI } from '@ai-sdk/openai';
+import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -15,13 +16,15 @@ export const openaiProvider: ProviderDefinition = {
       'https://platform.openai.com/docs/guides/your-data: API data is not used for training unless the organization opts in',
   },
   createModel(account, providerModelId, fetch) {
-    const openai = createOpenAI({
-      apiKey: requireApiKey(openaiProvider, account),
-      baseURL: apiBaseUrl(openaiProvider, account),
-      ...(fetch ? { fetch } : {}),
-    });
-    // Chat completions: the format every OpenAI-compatible server also speaks.
-    return openai.chat(providerModelId);
+    return withLeanStream((fetch) => {
+      const openai = createOpenAI({
+        apiKey: requireApiKey(openaiProvider, account),
+        baseURL: apiBaseUrl(openaiProvider, account),
+        ...(fetch ? { fetch } : {}),
+      });
+      // Chat completions: the format every OpenAI-compatible server also speaks.
+      return openai.chat(providerModelId);
+    }, fetch);
   },
   checkKey(account, fetch) {
     return checkKeyWithGet({

@@ -1,4 +1,5 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -40,16 +41,18 @@ export const openrouterProvider: ProviderDefinition = {
       'https://openrouter.ai/docs/features/privacy-and-logging: requests go to third-party hosts whose data policies vary unless the account restricts them',
   },
   createModel(account, providerModelId, fetch) {
-    const openrouter = createOpenAICompatible({
-      name: 'openrouter',
-      apiKey: requireApiKey(openrouterProvider, account),
-      baseURL: apiBaseUrl(openrouterProvider, account),
-      headers: OPENROUTER_APP_HEADERS,
-      // Without it the stream carries no usage, and the cost could not be settled.
-      includeUsage: true,
-      ...(fetch ? { fetch } : {}),
-    });
-    return openrouter.chatModel(providerModelId);
+    return withLeanStream((fetch) => {
+      const openrouter = createOpenAICompatible({
+        name: 'openrouter',
+        apiKey: requireApiKey(openrouterProvider, account),
+        baseURL: apiBaseUrl(openrouterProvider, account),
+        headers: OPENROUTER_APP_HEADERS,
+        // Without it the stream carries no usage, and the cost could not be settled.
+        includeUsage: true,
+        ...(fetch ? { fetch } : {}),
+      });
+      return openrouter.chatModel(providerModelId);
+    }, fetch);
   },
   checkKey(account, fetch) {
     // The model list is public; `GET /key` is the cheapest call that needs a valid key.

@@ -80,13 +80,6 @@ export async function runAttempt(
   outer?.addEventListener('abort', forwardAbort, { once: true });
   let timeout: AttemptFailure | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (failure: AttemptFailure, ms: number) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timeout = failure;
-      controller.abort(failure);
-    }, ms);
-  };
   const firstTokenTimeout = new AttemptFailure(
     'first-token-timeout',
     `No answer within ${Math.round(limits.firstTokenTimeoutMs / 1000)} s.`,
@@ -95,7 +88,20 @@ export async function runAttempt(
     'idle-timeout',
     `The answer stalled for ${Math.round(limits.idleTimeoutMs / 1000)} s.`,
   );
-  arm(firstTokenTimeout, limits.firstTokenTimeoutMs);
+  // One timer, not one per part: each part only notes when it came, and the timer, when it
+  // fires, looks at that and waits on for what is left of the silence allowed.
+  const clock = () => performance.now();
+  let lastPartAt = clock();
+  const fail = (failure: AttemptFailure) => {
+    timeout = failure;
+    controller.abort(failure);
+  };
+  const watchIdle = () => {
+    const left = limits.idleTimeoutMs - (clock() - lastPartAt);
+    if (left <= 0) fail(idleTimeout);
+    else timer = setTimeout(watchIdle, left);
+  };
+  timer = setTimeout(() => fail(firstTokenTimeout), limits.firstTokenTimeoutMs);
 
   let text = '';
   let timeToFirstTokenMs: number | undefined;
@@ -107,10 +113,15 @@ export async function runAttempt(
       while (true) {
         const { done, value: part } = await reader.read();
         if (done) break;
+        if (timeToFirstTokenMs !== undefined) lastPartAt = clock();
         if (part.type === 'text-delta') {
           if (part.delta === '') continue;
-          timeToFirstTokenMs ??= now() - startedAt;
-          arm(idleTimeout, limits.idleTimeoutMs);
+          if (timeToFirstTokenMs === undefined) {
+            timeToFirstTokenMs = now() - startedAt;
+            lastPartAt = clock();
+            clearTimeout(timer);
+            timer = setTimeout(watchIdle, limits.idleTimeoutMs);
+          }
           text += part.delta;
           onDelta(part.delta);
         } else if (part.type === 'finish') {
@@ -119,8 +130,6 @@ export async function runAttempt(
           }
         } else if (part.type === 'error') {
           throw part.error;
-        } else if (timeToFirstTokenMs !== undefined) {
-          arm(idleTimeout, limits.idleTimeoutMs);
         }
       }
     } finally {
