@@ -31,7 +31,7 @@ export function useLeanStreaming(on: boolean): void {
 
 /**
  * A model whose streams are read by `readChatStream`. `create` builds the AI SDK's model over a
- * fetch (it is called once here, and once per stream with a fetch that keeps the answer's body).
+ * fetch (it is called once here, and once per stream with a fetch that takes the answer).
  */
 export function withLeanStream(
   create: (fetch: FetchFunction | undefined) => LanguageModelV3,
@@ -48,31 +48,40 @@ export function withLeanStream(
       if (!leanStreaming || (options.tools?.length ?? 0) > 0 || options.includeRawChunks) {
         return model.doStream(options);
       }
-      let body: ReadableStream<Uint8Array> | undefined;
-      let url = '';
       const send = fetch ?? globalThis.fetch;
-      const keepBody: FetchFunction = async (input, init) => {
+      // A refusal goes back to the AI SDK, which reads it into its usual error; a successful
+      // answer is taken from it as soon as its headers are in (see AnswerTaken).
+      const keepAnswer: FetchFunction = async (input, init) => {
         const response = await send(input, init);
         if (!response.ok || !response.body) return response;
-        body = response.body;
-        url = response.url || String(input);
-        // The AI SDK gets the answer's status and headers, and an empty body to read.
-        return new Response('', {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-        });
+        throw new AnswerTaken(response, response.url || String(input));
       };
-      const sent = await create(keepBody).doStream(options);
-      if (!body) return sent;
-      // Its first part says what it made of the call's options (warnings); the rest is ours.
-      const reader = sent.stream.getReader();
-      const first = await reader.read();
-      void reader.cancel().catch(() => {});
-      const warnings = first.value?.type === 'stream-start' ? first.value.warnings : [];
-      return { ...sent, stream: readChatStream(body, warnings, url) };
+      try {
+        return await create(keepAnswer).doStream(options);
+      } catch (error) {
+        if (!(error instanceof AnswerTaken)) throw error;
+        const { response, url } = error;
+        return {
+          stream: readChatStream(response.body!, [], url),
+          response: { headers: Object.fromEntries(response.headers) },
+        };
+      }
     },
   };
+}
+
+/**
+ * Carries a successful answer out of the AI SDK's call, past its response handling (the stream
+ * stages this module replaces). Its warnings about the call's options are not read (nothing
+ * here uses them): the stream starts with none.
+ */
+class AnswerTaken extends Error {
+  constructor(
+    readonly response: Response,
+    readonly url: string,
+  ) {
+    super('The answer is read by the lean stream path.');
+  }
 }
 
 /** The usage fields of a chunk, as the providers of this format name them. */
@@ -102,6 +111,9 @@ interface WireChunk {
   usage?: WireUsage | null;
   error?: unknown;
 }
+
+/** How much of a read is parsed before the parts it made go on (see `pull`). */
+const SLICE_BYTES = 4096;
 
 const FINISH_REASONS: Record<string, LanguageModelV3FinishReason['unified']> = {
   stop: 'stop',
@@ -238,6 +250,21 @@ export function readChatStream(
   };
   const parser = createParser({ onEvent: (event) => onData(event.data) });
   const reader = body.getReader();
+  let unparsed: Uint8Array | undefined;
+
+  const finish = (controller: ReadableStreamDefaultController<LanguageModelV3StreamPart>) => {
+    parser.feed(decoder.decode());
+    if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
+    if (textOpen) controller.enqueue({ type: 'text-end', id: '0' });
+    // No finish reason (the stream broke off) is `other` with no raw reason, as the AI SDK
+    // reports it; an error event makes it `error`.
+    const finishReason: LanguageModelV3FinishReason =
+      rawFinish !== undefined && !errored
+        ? { unified: FINISH_REASONS[rawFinish] ?? 'other', raw: rawFinish }
+        : { unified: errored ? 'error' : 'other', raw: undefined };
+    controller.enqueue({ type: 'finish', finishReason, usage: toUsage(usage) });
+    controller.close();
+  };
 
   return new ReadableStream<LanguageModelV3StreamPart>({
     start(controller) {
@@ -245,10 +272,17 @@ export function readChatStream(
       controller.enqueue({ type: 'stream-start', warnings });
     },
     async pull(controller) {
-      // A pull that hands on nothing is not called again: read until a part is out.
+      // A pull that hands on nothing is not called again: go on until a part is out.
       const before = emitted;
-      let read: ReadableStreamReadResult<Uint8Array>;
-      do {
+      while (emitted === before) {
+        if (unparsed) {
+          // A large read is parsed a slice at a time, so its first event goes out at once.
+          const slice = unparsed.subarray(0, SLICE_BYTES);
+          unparsed = unparsed.length > SLICE_BYTES ? unparsed.subarray(SLICE_BYTES) : undefined;
+          parser.feed(decoder.decode(slice, { stream: true }));
+          continue;
+        }
+        let read: ReadableStreamReadResult<Uint8Array>;
         try {
           read = await reader.read();
         } catch (cause) {
@@ -261,20 +295,12 @@ export function readChatStream(
             isRetryable: true,
           });
         }
-        if (!read.done) parser.feed(decoder.decode(read.value, { stream: true }));
-      } while (!read.done && emitted === before);
-      if (!read.done) return;
-      parser.feed(decoder.decode());
-      if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-      if (textOpen) controller.enqueue({ type: 'text-end', id: '0' });
-      // No finish reason (the stream broke off) is `other` with no raw reason, as the AI SDK
-      // reports it; an error event makes it `error`.
-      const finishReason: LanguageModelV3FinishReason =
-        rawFinish !== undefined && !errored
-          ? { unified: FINISH_REASONS[rawFinish] ?? 'other', raw: rawFinish }
-          : { unified: errored ? 'error' : 'other', raw: undefined };
-      controller.enqueue({ type: 'finish', finishReason, usage: toUsage(usage) });
-      controller.close();
+        if (read.done) {
+          finish(controller);
+          return;
+        }
+        unparsed = read.value;
+      }
     },
     cancel: (reason) => reader.cancel(reason),
   });

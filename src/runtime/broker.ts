@@ -127,17 +127,24 @@ export interface RunContext {
   emit?(part: LlmStreamPart): void;
 }
 
-/** `emit`, holding parts back (in order) until `written` has settled. */
+/** `emit`, holding parts back (in order) until `written()` (asked at the first) has settled. */
 function afterWritten(
-  written: Promise<unknown>,
+  written: () => Promise<unknown>,
   emit: (part: LlmStreamPart) => void,
 ): (part: LlmStreamPart) => void {
-  let held: LlmStreamPart[] | undefined = [];
-  void written.then(() => {
-    for (const part of held ?? []) emit(part);
-    held = undefined;
-  });
-  return (part) => (held ? held.push(part) : emit(part));
+  let held: LlmStreamPart[] | undefined;
+  let through = false;
+  return (part) => {
+    if (through) return emit(part);
+    if (!held) {
+      held = [];
+      void written().then(() => {
+        for (const each of held ?? []) emit(each);
+        through = true;
+      });
+    }
+    held.push(part);
+  };
 }
 
 /** The most models one request tries before it gives up. */
@@ -652,25 +659,34 @@ export class Broker {
     const period = held;
 
     // The reservation is written alongside the call, not before it (nothing on the database
-    // delays the first byte): one row, done long before a provider's first byte as a rule, so a
-    // worker that stops early still leaves its record; the cost of the text delivered so far
-    // follows with the first token and at most once a second after, so the next worker charges
-    // for what was delivered.
-    const opened = this.storage.ledger
-      .open({ requestId, origin, reservedUsd: reservation, createdAt })
-      .catch((error) => console.error('LLM Broker: writing a reservation failed', error));
+    // delays the request): one row, started as soon as the provider's request is on its way
+    // and done long before its first byte as a rule, so a worker that stops early still leaves
+    // its record; the cost of the text delivered so far follows with the first token and at
+    // most once a second after, so the next worker charges for what was delivered.
+    let opened: Promise<unknown> | undefined;
+    const open = () =>
+      (opened ??= this.storage.ledger
+        .open({ requestId, origin, reservedUsd: reservation, createdAt })
+        .catch((error) => console.error('LLM Broker: writing a reservation failed', error)));
+    const send = this.options.fetch ?? ((input, init) => fetch(input, init));
+    const sendThenOpen: FetchFunction = (input, init) => {
+      const answer = send(input, init);
+      open();
+      return answer;
+    };
     // No text reaches the page before its reservation is on disk: parts wait for the write (done
     // long before the first token, as a rule), so a worker that stops after the page saw text
     // always leaves a reservation for the next one to settle.
-    const emit = context.emit && afterWritten(opened, context.emit);
+    const emit = context.emit && afterWritten(open, context.emit);
     let lastCheckpoint: number | undefined;
-    let checkpointed: Promise<unknown> = opened;
+    let checkpointed: Promise<unknown> | undefined;
+    const written = () => checkpointed ?? open();
     const onProgress = (deliveredUsd: number) => {
       const time = this.monotonic();
       if (lastCheckpoint !== undefined && time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
       lastCheckpoint = time;
       const deliveredSoFar = Math.min(deliveredUsd, reservation);
-      checkpointed = checkpointed
+      checkpointed = written()
         .then(() => this.storage.ledger.checkpoint(requestId, deliveredSoFar))
         .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
     };
@@ -681,7 +697,7 @@ export class Broker {
       const dependencies: ChainDependencies = {
         findProvider: this.options.findProvider,
         account: (provider) => this.account(provider),
-        ...(this.options.fetch && { fetch: this.options.fetch }),
+        fetch: sendThenOpen,
         health: this.health,
         stats,
         limits: this.options.limits ?? DEFAULT_ATTEMPT_LIMITS,
@@ -704,8 +720,7 @@ export class Broker {
     } catch (error) {
       // Not a provider's failure (those are attempts): give the money back, then report it.
       book.settle(origin, period, reservation, 0);
-      await opened;
-      await checkpointed;
+      await written();
       await this.storage.ledger
         .finish({
           requestId,
@@ -723,7 +738,7 @@ export class Broker {
     this.saveStateSoon();
     // Parts held for the reservation's write have gone out (the write is one row, done long
     // before the answer as a rule); the checkpoints and the record are not waited for.
-    await opened;
+    await open();
 
     const { answer, attempts } = outcome;
     const costUsd = attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
@@ -744,7 +759,7 @@ export class Broker {
 
     if (!answer) {
       const error = this.unanswered(outcome, context.signal.aborted);
-      this.recordLater(checkpointed, {
+      this.recordLater(written(), {
         ...base,
         releaseReason: error.message,
         log: {
@@ -781,7 +796,7 @@ export class Broker {
     // The record is written as the result goes back, in one transaction after the reservation's
     // (docs/architecture.md §5): the budget already moved in memory, and the settings pages wait
     // for it before they read (`flushRecords`).
-    this.recordLater(checkpointed, {
+    this.recordLater(written(), {
       ...base,
       model: result.model,
       log: this.answeredLine(origin, createdAt, request, result, settings.keepRequestText),
