@@ -9,11 +9,14 @@
  * 2. a trivial `window.llm.ping()` round trip, warm;
  * 3. the content scripts' cost to every page load, from their own marks (start to end of each),
  *    in the same browser;
- * 4. the cold start: the first ping, and the first token, after the service worker was stopped.
+ * 4. the cold start: the first ping, and the first token, after the service worker was stopped;
+ *    beside the floor: the same content scripts with a service worker that only answers pings.
  * Prints figures; asserts nothing. Run: `npm run bench -- bridge` (builds first).
  */
 
-import { resolve } from 'node:path';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBroker } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
@@ -173,6 +176,66 @@ function printStreams(
   };
 }
 
+/**
+ * The first ping after the service worker was stopped, `runs` times: `page` must have `__name`.
+ */
+async function coldPings(
+  broker: Awaited<ReturnType<typeof launchBroker>>,
+  page: Page,
+  runs: number,
+) {
+  const cdp = await broker.context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await new Promise((done) => setTimeout(done, 300));
+    times.push(
+      await page.evaluate(async () => {
+        const start = performance.now();
+        await window.llm.ping();
+        return performance.now() - start;
+      }),
+    );
+  }
+  return times;
+}
+
+/**
+ * An extension with LLM Broker's content scripts and a service worker that does nothing but
+ * answer pings: what starting any worker costs here.
+ */
+function floorExtension(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'llm-broker-floor-'));
+  cpSync(join(BENCH_DIST, 'extension/content'), join(directory, 'extension/content'), {
+    recursive: true,
+  });
+  writeFileSync(
+    join(directory, 'floor-worker.js'),
+    `chrome.runtime.onConnect.addListener((port) => port.onMessage.addListener((message) =>
+      port.postMessage({ kind: 'result', id: message.id, value: 'pong' })));`,
+  );
+  writeFileSync(
+    join(directory, 'manifest.json'),
+    JSON.stringify({
+      manifest_version: 3,
+      name: 'Floor',
+      version: '1.0',
+      background: { service_worker: 'floor-worker.js' },
+      content_scripts: [
+        { matches: ['http://*/*'], js: ['extension/content/relay.js'], run_at: 'document_start' },
+        {
+          matches: ['http://*/*'],
+          js: ['extension/content/inpage.js'],
+          run_at: 'document_start',
+          world: 'MAIN',
+        },
+      ],
+    }),
+  );
+  return directory;
+}
+
 /** Milliseconds the content scripts ran during one load of `url`, from their own marks. */
 async function contentScriptTimes(
   page: Page,
@@ -287,6 +350,17 @@ try {
   }
   const coldPing = stats(cold.ping);
   const coldFirst = stats(cold.firstToken);
+  const floor = floorExtension();
+  let floorPing: ReturnType<typeof stats>;
+  const floorBroker = await launchBroker({ extensionDir: floor, keepWelcome: true });
+  try {
+    const page = await floorBroker.openTestPage();
+    await page.evaluate('window.__name = (f) => f');
+    floorPing = stats(await coldPings(floorBroker, page, COLD_STARTS));
+  } finally {
+    await floorBroker.close();
+    rmSync(floor, { recursive: true, force: true });
+  }
   console.log(
     `\nCold start: the first call after the service worker was stopped (${COLD_STARTS} runs)`,
   );
@@ -294,6 +368,12 @@ try {
     ['', 'p50 ms', 'p90 ms', 'max ms'],
     [
       ['ping', ms(coldPing.p50), ms(coldPing.p90), ms(Math.max(...cold.ping))],
+      [
+        'ping, a worker that does nothing else (floor)',
+        ms(floorPing.p50),
+        ms(floorPing.p90),
+        ms(floorPing.p99),
+      ],
       [
         'first token (short answer)',
         ms(coldFirst.p50),
@@ -310,7 +390,7 @@ try {
       long,
       roundTripMs: trip,
       pageLoadMs: { relay, inpage, both },
-      coldStartMs: { ping: coldPing, firstToken: coldFirst },
+      coldStartMs: { ping: coldPing, firstToken: coldFirst, floorPing },
     }),
   );
 } finally {

@@ -22,7 +22,7 @@ import {
   type Runtime,
 } from '../platform/browser-api';
 import { AUTO_LOCK_ALARM } from './auto-lock';
-import { backgroundServices } from './background-services';
+import { backgroundServices, pageEvents } from './background-services';
 import {
   acceptChatPort,
   closeIdleOffscreen,
@@ -32,7 +32,7 @@ import {
 } from './browser-models';
 import { policyChanged, startPolicyRead } from './organization-policy-source';
 import { createPageHandlers } from './page-handlers';
-import { servePagePort } from './page-port';
+import { type PageMethodHandlers, servePagePort } from './page-port';
 import { servePlaygroundPort } from './playground-port';
 import { createUiHandlers } from './ui-handlers';
 import { welcomeOnce } from './welcome';
@@ -47,15 +47,18 @@ browser.runtime.onConnect.addListener((port) => {
     return;
   }
   if (port.name !== PAGE_PORT_NAME) return;
-  const services = backgroundServices();
+  // The services (database, catalog, broker) are made at a port's first call that needs them:
+  // a page's connection and a ping need none of it, so a worker woken for them answers fast.
   servePagePort(port, {
-    handlers: createPageHandlers(services),
+    handlers: () => (pageHandlers ??= createPageHandlers(backgroundServices())),
     assertGranted: async (origin) => {
-      await services.broker.assertAllowed(origin);
+      await backgroundServices().broker.assertAllowed(origin);
     },
-    onOpen: (origin, post) => services.pageEvents.add(origin, post),
+    onOpen: (origin, post) => pageEvents.add(origin, post),
   });
 });
+
+let pageHandlers: PageMethodHandlers | undefined;
 
 // A new install opens the welcome page (what LLM Broker does, the ways to a first answer);
 // updates and browser restarts do not.

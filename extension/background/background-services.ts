@@ -47,6 +47,12 @@ export interface BackgroundServices {
 
 let services: BackgroundServices | undefined;
 
+/** The pages listening for events: kept apart from the rest, so a page's port needs nothing else. */
+export const pageEvents = new PageEvents();
+
+/** Housekeeping waits this long after the worker starts, so it never competes with a first call. */
+const RETENTION_DELAY_MS = 5_000;
+
 export function backgroundServices(): BackgroundServices {
   if (services) return services;
   // The automatic lock keeps the unlock for storage and locks through it and the broker, which
@@ -62,7 +68,7 @@ export function backgroundServices(): BackgroundServices {
   const webllm = createWebLlmProvider(browserModelTransport);
   const builtIn = createBuiltInProvider(browserModelTransport);
   const storage = createBrokerStorage(undefined, { unlockKeeper: autoLock.keeper });
-  void keepWithinRetention(storage);
+  setTimeout(() => void keepWithinRetention(storage), RETENTION_DELAY_MS);
   const broker = new Broker({
     storage,
     catalog: loadBundledCatalog(),
@@ -78,7 +84,7 @@ export function backgroundServices(): BackgroundServices {
     storage,
     broker,
     consent: new ConsentPrompts(),
-    pageEvents: new PageEvents(),
+    pageEvents,
     autoLock,
   };
   return services;

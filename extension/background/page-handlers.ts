@@ -13,7 +13,6 @@ export function createPageHandlers(services: BackgroundServices): PageMethodHand
     return result;
   };
   return {
-    ping: { trust: 'any', run: async () => 'pong' },
     getPermission: { trust: 'any', run: (_params, { origin }) => broker.permissionOf(origin) },
     requestPermission: {
       trust: 'any',

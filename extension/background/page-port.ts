@@ -30,10 +30,12 @@ export interface PageMethodHandler<M extends PageMethod> {
   ): Promise<PageMethods[M]['result']>;
 }
 
-export type PageMethodHandlers = { [M in PageMethod]: PageMethodHandler<M> };
+/** Every method but `ping`, which the port answers itself. */
+export type PageMethodHandlers = { [M in Exclude<PageMethod, 'ping'>]: PageMethodHandler<M> };
 
 export interface PagePortOptions {
-  handlers: PageMethodHandlers;
+  /** The methods, asked for at the first call that needs one (a ping needs none). */
+  handlers: () => PageMethodHandlers;
   /** Throws a NotAllowedError (or QuotaExceededError…) when the origin may not call. */
   assertGranted(origin: string): Promise<void>;
   /** Called with every open page port so events (permission changes) can reach pages. */
@@ -118,9 +120,15 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
       refuse(id, `Invalid call: call ${id} is still running.`);
       return;
     }
+    // The bridge's own liveness check answers at once, whatever else is still to start.
+    if (method === 'ping') {
+      post({ kind: 'result', id, value: 'pong' });
+      return;
+    }
+    const handlers = options.handlers();
     // Own properties only: `constructor` or `toString` must not find Object.prototype's.
-    const handler = Object.hasOwn(options.handlers, method)
-      ? (options.handlers[method as PageMethod] as PageMethodHandler<PageMethod>)
+    const handler = Object.hasOwn(handlers, method)
+      ? (handlers[method as keyof PageMethodHandlers] as PageMethodHandler<PageMethod>)
       : undefined;
     if (!handler) {
       refuse(id, `Unknown method: ${method.slice(0, 64)}.`);
