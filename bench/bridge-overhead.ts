@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBroker } from '../test/e2e/e2e-harness';
-import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
-import { printTable, quantile } from './bench-stats';
-import { LONG_MARKER, startReplayServer } from './replay-server';
+import { printTable } from './bench-stats';
+import { API_KEY, benchSite, coldPings, ms, type StreamSample, stats } from './bridge-kit';
+import { startReplayServer } from './replay-server';
 
 const BENCH_DIST = resolve(import.meta.dirname, '../dist-bench');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 200);
@@ -29,75 +29,6 @@ const WARM_UP = 20;
 const ROUND_TRIPS = 1_000;
 const PAGE_LOADS = 200;
 const COLD_STARTS = 15;
-const API_KEY = 'sk-bench-0000000000000000';
-
-interface StreamSample {
-  firstTokenMs: number;
-  /** From the last text piece to the result (the stream's end). */
-  afterLastMs: number;
-  chunks: number;
-  /** Chunks per second over the whole answer (request → last text piece). */
-  chunksPerSecond: number;
-}
-
-/** Page-side runners, defined once in the page (the timed parts never leave it). */
-const RUNNERS = `
-window.__name = (f) => f;
-window.benchVia = async (long) => {
-  const start = performance.now();
-  let first = 0, last = 0, end = 0, chunks = 0;
-  const stream = window.llm.stream({
-    prompt: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.',
-    maxOutputTokens: 2000,
-  });
-  for await (const part of stream) {
-    if (part.type !== 'text-delta') continue;
-    last = performance.now();
-    if (chunks++ === 0) first = last;
-  }
-  await stream.result;
-  end = performance.now();
-  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
-    chunksPerSecond: chunks / ((last - start) / 1000) };
-};
-window.benchDirect = async (url, key, long) => {
-  const start = performance.now();
-  const response = await fetch(url + '/v1/chat/completions', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + key },
-    body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
-      messages: [{ role: 'user', content: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.' }] }),
-  });
-  // A minimal SSE reader: what a page would write without the extension.
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '', first = 0, last = 0, chunks = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const events = buffer.split('\\n\\n');
-    buffer = events.pop() ?? '';
-    for (const event of events) {
-      const data = event.replace(/^data: /, '');
-      if (data === '[DONE]') continue;
-      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
-      if (!delta) continue;
-      last = performance.now();
-      if (chunks++ === 0) first = last;
-    }
-  }
-  const end = performance.now();
-  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
-    chunksPerSecond: chunks / ((last - start) / 1000) };
-};
-`;
-
-function stats(samples: readonly number[]): { p50: number; p90: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99) };
-}
-
-const ms = (value: number) => value.toFixed(2);
 
 /** `pairs` alternated runs (extension, then direct), after a warm-up of both. */
 async function alternate(
@@ -177,31 +108,6 @@ function printStreams(
 }
 
 /**
- * The first ping after the service worker was stopped, `runs` times: `page` must have `__name`.
- */
-async function coldPings(
-  broker: Awaited<ReturnType<typeof launchBroker>>,
-  page: Page,
-  runs: number,
-) {
-  const cdp = await broker.context.newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  const times: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await new Promise((done) => setTimeout(done, 300));
-    times.push(
-      await page.evaluate(async () => {
-        const start = performance.now();
-        await window.llm.ping();
-        return performance.now() - start;
-      }),
-    );
-  }
-  return times;
-}
-
-/**
  * An extension with LLM Broker's content scripts and a service worker that does nothing but
  * answer pings: what starting any worker costs here.
  */
@@ -259,18 +165,7 @@ async function contentScriptTimes(
 const replay = await startReplayServer();
 const broker = await launchBroker({ extensionDir: BENCH_DIST });
 try {
-  await saveProviderAccount(broker, {
-    provider: 'openai',
-    name: 'OpenAI',
-    apiKey: API_KEY,
-    baseUrl: `${replay.url}/v1`,
-  });
-  const site = await broker.openTestPage();
-  await allowSite(broker, site, async (consent) => {
-    await consent.getByLabel('Requests per minute, at most').fill('10000');
-    await consent.getByLabel('Monthly budget for this site (USD)').fill('1000');
-  });
-  await site.addScriptTag({ content: RUNNERS });
+  const site = await benchSite(broker, replay.url);
 
   // 1. Streams.
   const short = printStreams('Short answer', await alternate(site, replay.url, false, PAIRS));

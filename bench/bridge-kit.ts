@@ -1,0 +1,117 @@
+/** What the bridge benchmarks share: the page-side runners, a site set up, small statistics. */
+import type { Page } from 'playwright-core';
+import type { BrokerBrowser } from '../test/e2e/e2e-harness';
+import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
+import { quantile } from './bench-stats';
+import { LONG_MARKER } from './replay-server';
+
+export const API_KEY = 'sk-bench-0000000000000000';
+
+export interface StreamSample {
+  firstTokenMs: number;
+  /** From the last text piece to the result (the stream's end). */
+  afterLastMs: number;
+  chunks: number;
+  /** Chunks per second over the whole answer (request → last text piece). */
+  chunksPerSecond: number;
+}
+
+/** Page-side runners, defined once in the page (the timed parts never leave it). */
+export const RUNNERS = `
+window.__name = (f) => f;
+window.benchVia = async (long) => {
+  const start = performance.now();
+  let first = 0, last = 0, end = 0, chunks = 0;
+  const stream = window.llm.stream({
+    prompt: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.',
+    maxOutputTokens: 2000,
+  });
+  for await (const part of stream) {
+    if (part.type !== 'text-delta') continue;
+    last = performance.now();
+    if (chunks++ === 0) first = last;
+  }
+  await stream.result;
+  end = performance.now();
+  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
+    chunksPerSecond: chunks / ((last - start) / 1000) };
+};
+window.benchDirect = async (url, key, long) => {
+  const start = performance.now();
+  const response = await fetch(url + '/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + key },
+    body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
+      messages: [{ role: 'user', content: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.' }] }),
+  });
+  // A minimal SSE reader: what a page would write without the extension.
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '', first = 0, last = 0, chunks = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const events = buffer.split('\\n\\n');
+    buffer = events.pop() ?? '';
+    for (const event of events) {
+      const data = event.replace(/^data: /, '');
+      if (data === '[DONE]') continue;
+      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+      if (!delta) continue;
+      last = performance.now();
+      if (chunks++ === 0) first = last;
+    }
+  }
+  const end = performance.now();
+  return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
+    chunksPerSecond: chunks / ((last - start) / 1000) };
+};
+`;
+
+export function stats(samples: readonly number[]): { p50: number; p90: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99) };
+}
+
+export const ms = (value: number) => value.toFixed(2);
+
+/**
+ * The first ping after the service worker was stopped, `runs` times: `page` must have `__name`.
+ */
+export async function coldPings(broker: BrokerBrowser, page: Page, runs: number) {
+  const cdp = await broker.context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await new Promise((done) => setTimeout(done, 300));
+    times.push(
+      await page.evaluate(async () => {
+        const start = performance.now();
+        await window.llm.ping();
+        return performance.now() - start;
+      }),
+    );
+  }
+  return times;
+}
+
+/**
+ * An OpenAI account on `replayUrl` and a test page allowed to call as often as the benchmark
+ * does, with the runners defined in it.
+ */
+export async function benchSite(broker: BrokerBrowser, replayUrl: string): Promise<Page> {
+  await saveProviderAccount(broker, {
+    provider: 'openai',
+    name: 'OpenAI',
+    apiKey: API_KEY,
+    baseUrl: `${replayUrl}/v1`,
+  });
+  const site = await broker.openTestPage();
+  await allowSite(broker, site, async (consent) => {
+    await consent.getByLabel('Requests per minute, at most').fill('10000');
+    await consent.getByLabel('Monthly budget for this site (USD)').fill('1000');
+  });
+  await site.addScriptTag({ content: RUNNERS });
+  return site;
+}
