@@ -6,6 +6,8 @@
  *   npm run replay -- FILE.csv.gz                       priors only (catalog from public facts)
  *   npm run replay -- FILE.csv.gz --learn               learn on 60% of FILE, report the other 40%
  *   npm run replay -- FILE.csv.gz --train OTHER.csv.gz  learn on OTHER, report all of FILE
+ *   npm run replay -- FILE.csv.gz --folds K [--by-label] K-fold cross-validation, by prompt hash
+ *                                                       or by whole task labels held out
  *
  * The last line of stdout is one JSON object with the figures. Method: docs/routing-replay.md.
  */
@@ -25,7 +27,12 @@ import {
   KNOB_INNER_TRAIN_SHARE,
   KNOB_SPLIT_SEED,
   LEARN_TRAIN_SHARE,
+  labelFoldRows,
   learnPerTaskBaseline,
+  type MixingPoint,
+  mixingCostAt,
+  mixingFrontier,
+  mixingQualityAt,
   oracleChoices,
   type PolicyFigures,
   perTaskAssignments,
@@ -77,6 +84,9 @@ export interface ReplayOptions {
   fold?: { index: number; count: number };
   /** `--folds K`: run every fold of K and print their figures and means. */
   folds?: number;
+  /** How folds (and the knob's inner split) divide the rows: by prompt hash, or whole task
+   * labels held out (`--by-label`). */
+  foldBy?: 'prompt' | 'label';
 }
 
 export interface SweepPoint {
@@ -139,6 +149,10 @@ export interface ReplayReport {
   /** With training rows: the cheapest knob that keeps `MATCH_QUALITY_RATIO` on a validating part
    * of the training rows, and what it gives on the reported rows. */
   chosenKnob?: ChosenKnob;
+  /** Random mixing of the single models on the reported rows (`mixingFrontier`). */
+  mixing: MixingPoint[];
+  /** How the folds divided the rows (with `--folds`). */
+  foldBy?: 'prompt' | 'label';
   /** With training rows: every per-task assignment (`perTaskAssignments`) on the reported rows,
    * to compare curves with the quality model's at equal quality. */
   perTaskCurve?: UtilityPoint[];
@@ -164,9 +178,11 @@ interface TrainingSplit {
 function trainingSplit(options: ReplayOptions, dataset: ReplayDataset): TrainingSplit {
   if (options.mode === 'learn') {
     const { fold } = options;
-    const split = fold
-      ? foldRows(dataset.rows, fold.index, fold.count)
-      : splitRows(dataset.rows, LEARN_TRAIN_SHARE);
+    const split = !fold
+      ? splitRows(dataset.rows, LEARN_TRAIN_SHARE)
+      : options.foldBy === 'label'
+        ? labelFoldRows(dataset.rows, fold.index, fold.count)
+        : foldRows(dataset.rows, fold.index, fold.count);
     return { ...split, trainDataset: dataset };
   }
   if (options.mode === 'train') {
@@ -233,9 +249,11 @@ export function runReplay(options: ReplayOptions): ReplayReport {
     perTask: figuresPerTaskLabel(testRows, choices, reference),
     sweep: sweepHints(testRows, catalog, stats, reference),
     knobSweep: sweepKnob(testRows, catalog, stats, reference),
+    mixing: mixingFrontier(testRows, modelCount),
+    ...(options.foldBy && { foldBy: options.foldBy }),
   };
   if (trainDataset && stats) {
-    const knob = chooseKnob(trainRows, trainDataset);
+    const knob = chooseKnob(trainRows, trainDataset, options.foldBy ?? 'prompt');
     const state = replayState(catalog, stats, { costAversion: knob.costAversion });
     report.chosenKnob = {
       ...knob,
@@ -337,17 +355,22 @@ function sweepKnob(
 
 /**
  * Chooses the cost-aversion knob the way a deployment would, without the reported rows: the
- * training rows are split again by prompt hash (another hash family); the router learns on
- * `KNOB_INNER_TRAIN_SHARE` of them and is swept on the rest; the cheapest knob keeping
+ * training rows are split again — by prompt hash (another hash family), or with labels held out
+ * when the report holds labels out, one third of the training labels validating — the router
+ * learns on `KNOB_INNER_TRAIN_SHARE` of them and is swept on the rest; the cheapest knob keeping
  * `MATCH_QUALITY_RATIO` of the best single model's quality there wins (the best quality when
  * none does).
  */
 function chooseKnob(
   trainRows: readonly ReplayRow[],
   trainDataset: ReplayDataset,
+  by: 'prompt' | 'label',
 ): Omit<ChosenKnob, 'figures'> {
   const catalog = buildReplayCatalog(trainDataset);
-  const inner = splitRows(trainRows, KNOB_INNER_TRAIN_SHARE, KNOB_SPLIT_SEED);
+  const inner =
+    by === 'label'
+      ? labelFoldRows(trainRows, 0, 3)
+      : splitRows(trainRows, KNOB_INNER_TRAIN_SHARE, KNOB_SPLIT_SEED);
   const stats = learnFromRows(inner.train, trainDataset.models, catalog);
   const reference = referenceOf(
     inner.test,
@@ -672,12 +695,68 @@ interface FoldFigures {
   knobCostAt95: number | undefined;
   perTaskCostAt97: number | undefined;
   perTaskCostAt95: number | undefined;
+  /** Random mixing of the same models: its cost at 97% / 95% of the best single's quality. */
+  mixCostAt97: number | undefined;
+  mixCostAt95: number | undefined;
+  /** Calls to the best single model at 95%: the knob curve's cheapest point, and random mixing
+   * (two-model data sets only: RouteLLM's measure). */
+  knobShareAt95: number | undefined;
+  mixShareAt95: number | undefined;
+  /** The furthest the knob curve and the per-task curve fall below random mixing at equal cost,
+   * in points of the best single model's quality (≤ 0: never below). */
+  knobBelowMixing: number;
+  perTaskBelowMixing: number | undefined;
+  /** The knob chosen on the training rows for ≥ 97%: the quality it validated at there, and what
+   * it delivered on the reported rows. */
+  knobPromised: number | undefined;
+  knobDelivered: number | undefined;
+}
+
+/** How far below random mixing a curve falls at its worst, in points of the best quality. */
+function belowMixing(
+  points: ReadonlyArray<{ figures: PolicyFigures }>,
+  report: ReplayReport,
+): number {
+  const { bestQuality } = report.reference;
+  return Math.max(
+    ...points.map(
+      ({ figures }) =>
+        (mixingQualityAt(report.mixing, figures.cost) - figures.quality) / (bestQuality || 1),
+    ),
+  );
+}
+
+/** Random mixing's share of calls to the best model at `ratio` of its quality (two models). */
+function mixingShare(report: ReplayReport, ratio: number): number | undefined {
+  if (report.dataset.models.length !== 2) return undefined;
+  const { bestColumn, bestQuality } = report.reference;
+  const weak = meanQualityOf(report.testRows, 1 - bestColumn);
+  if (bestQuality <= weak) return undefined;
+  return Math.min(1, Math.max(0, (ratio * bestQuality - weak) / (bestQuality - weak)));
+}
+
+function meanQualityOf(rows: readonly ReplayRow[], column: number): number {
+  return rows.reduce((sum, row) => sum + (row.scores[column] ?? 0), 0) / Math.max(1, rows.length);
 }
 
 function foldFigures(report: ReplayReport): FoldFigures {
   const costAt = (points: ReadonlyArray<{ figures: PolicyFigures }> | undefined, ratio: number) =>
     points ? cheapestSweepPoint(points, ratio)?.figures.costRatio : undefined;
+  const { bestQuality, bestCost } = report.reference;
+  const mixAt = (ratio: number) => {
+    const cost = mixingCostAt(report.mixing, ratio * bestQuality);
+    return cost === undefined ? undefined : cost / (bestCost || 1);
+  };
   return {
+    mixCostAt97: mixAt(MATCH_QUALITY_RATIO),
+    mixCostAt95: mixAt(SHARE_QUALITY_RATIO),
+    knobShareAt95: cheapestSweepPoint(report.knobSweep, SHARE_QUALITY_RATIO)?.figures
+      .bestModelShare,
+    mixShareAt95: mixingShare(report, SHARE_QUALITY_RATIO),
+    knobBelowMixing: belowMixing(report.knobSweep, report),
+    perTaskBelowMixing: report.perTaskCurve ? belowMixing(report.perTaskCurve, report) : undefined,
+    knobPromised: report.chosenKnob?.validation.qualityRatio,
+    knobDelivered: report.chosenKnob?.figures.qualityRatio,
     presets: report.presets,
     chosenKnob: report.chosenKnob?.figures,
     perTaskBaseline: report.perTaskBaseline,
@@ -710,7 +789,7 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
   const first = reports[0]!;
   const folds = reports.map(foldFigures);
   const lines = [
-    `Routing replay of ${first.file}, ${reports.length}-fold cross-validation by prompt hash (each row reported once)`,
+    `Routing replay of ${first.file}, ${reports.length}-fold cross-validation ${first.foldBy === 'label' ? 'with whole task labels held out (each label reported once, never trained on)' : 'by prompt hash (each row reported once)'}`,
     'q/best @ c/best per policy; the cheapest cost on each curve at ≥ 97% and ≥ 95% quality',
     '',
     [
@@ -738,7 +817,55 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
   folds.forEach((figures, index) => {
     lines.push(line(String(index + 1), figures));
   });
-  lines.push(line('mean', meanFoldFigures(folds)));
+  const means = meanFoldFigures(folds);
+  lines.push(line('mean', means));
+  lines.push(
+    '',
+    'Beside random mixing of the same models (the frontier of sending each request to one model or',
+    'another at random): cost at ≥ 97% / ≥ 95% quality for the knob curve, the per-task curve and',
+    'mixing; best-model calls at 95% (two models); the furthest each curve falls below mixing at',
+    'equal cost (points of quality; ≤ 0 never below); the knob chosen on the training rows for 97%:',
+    'the quality it validated at there → what it delivered here.',
+    '',
+    [
+      'fold'.padEnd(5),
+      'knob@97'.padStart(8),
+      'task@97'.padStart(8),
+      'mix@97'.padStart(8),
+      'knob@95'.padStart(8),
+      'task@95'.padStart(8),
+      'mix@95'.padStart(8),
+      'share95'.padStart(8),
+      'mix sh95'.padStart(8),
+      'knob<mix'.padStart(9),
+      'task<mix'.padStart(9),
+      'knob chosen: promised → delivered'.padStart(34),
+    ].join(' '),
+  );
+  const points = (value: number | undefined) =>
+    (value === undefined ? '—' : `${(value * 100).toFixed(1)}`).padStart(9);
+  const mixingLine = (label: string, figures: FoldFigures) =>
+    [
+      label.padEnd(5),
+      costOrNone(figures.knobCostAt97),
+      costOrNone(figures.perTaskCostAt97),
+      costOrNone(figures.mixCostAt97),
+      costOrNone(figures.knobCostAt95),
+      costOrNone(figures.perTaskCostAt95),
+      costOrNone(figures.mixCostAt95),
+      costOrNone(figures.knobShareAt95),
+      costOrNone(figures.mixShareAt95),
+      points(figures.knobBelowMixing),
+      points(figures.perTaskBelowMixing),
+      (figures.knobPromised === undefined || figures.knobDelivered === undefined
+        ? '—'
+        : `${percent(figures.knobPromised)} → ${percent(figures.knobDelivered)}`
+      ).padStart(34),
+    ].join(' ');
+  folds.forEach((figures, index) => {
+    lines.push(mixingLine(String(index + 1), figures));
+  });
+  lines.push(mixingLine('mean', means));
   return lines;
 }
 
@@ -769,6 +896,16 @@ function meanFoldFigures(folds: readonly FoldFigures[]): FoldFigures {
     knobCostAt95: mean(folds.map((fold) => fold.knobCostAt95)),
     perTaskCostAt97: mean(folds.map((fold) => fold.perTaskCostAt97)),
     perTaskCostAt95: mean(folds.map((fold) => fold.perTaskCostAt95)),
+    mixCostAt97: mean(folds.map((fold) => fold.mixCostAt97)),
+    mixCostAt95: mean(folds.map((fold) => fold.mixCostAt95)),
+    knobShareAt95: mean(folds.map((fold) => fold.knobShareAt95)),
+    mixShareAt95: mean(folds.map((fold) => fold.mixShareAt95)),
+    knobBelowMixing: Math.max(...folds.map((fold) => fold.knobBelowMixing)),
+    perTaskBelowMixing: folds.every((fold) => fold.perTaskBelowMixing !== undefined)
+      ? Math.max(...folds.map((fold) => fold.perTaskBelowMixing!))
+      : undefined,
+    knobPromised: mean(folds.map((fold) => fold.knobPromised)),
+    knobDelivered: mean(folds.map((fold) => fold.knobDelivered)),
   };
 }
 
@@ -791,6 +928,19 @@ export function foldsJson(reports: readonly ReplayReport[]): Record<string, unkn
     costRatioAt97: figures.perTaskCostAt97 ?? null,
     costRatioAt95: figures.perTaskCostAt95 ?? null,
   };
+  summary.split = reports[0]?.foldBy ?? 'prompt';
+  summary.mixing = {
+    costRatioAt97: figures.mixCostAt97 ?? null,
+    costRatioAt95: figures.mixCostAt95 ?? null,
+    bestModelShareAt95: figures.mixShareAt95 ?? null,
+  };
+  summary.knob = {
+    ...(summary.knob as object),
+    bestModelShareAt95: figures.knobShareAt95 ?? null,
+    worstBelowMixing: figures.knobBelowMixing,
+    chosenPromised: figures.knobPromised ?? null,
+    chosenDelivered: figures.knobDelivered ?? null,
+  };
   return summary;
 }
 
@@ -802,9 +952,11 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   let mode: ReplayMode = 'priors';
   let trainFile: string | undefined;
   let folds: number | undefined;
+  let byLabel = false;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
     if (argument === '--learn') mode = mode === 'train' ? mode : 'learn';
+    else if (argument === '--by-label') byLabel = true;
     else if (argument === '--folds') {
       folds = Number(argv[++index]);
       if (!Number.isInteger(folds) || folds < 2)
@@ -820,11 +972,12 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   const file = positional[0];
   if (!file || positional.length > 1) {
     throw new Error(
-      'usage: npm run replay -- FILE.csv.gz [--learn | --folds K | --train OTHER.csv.gz]',
+      'usage: npm run replay -- FILE.csv.gz [--learn | --folds K [--by-label] | --train OTHER.csv.gz]',
     );
   }
   if (trainFile && folds) throw new Error('--folds and --train do not go together');
-  if (folds) return { file, mode, folds };
+  if (byLabel && !folds) throw new Error('--by-label goes with --folds K');
+  if (folds) return { file, mode, folds, foldBy: byLabel ? 'label' : 'prompt' };
   return trainFile ? { file, mode, trainFile } : { file, mode };
 }
 

@@ -127,7 +127,10 @@ export function figuresOf(
 export interface PerTaskBaseline {
   /** Task label → column. */
   modelByTask: Map<string, number>;
-  /** The column for task labels training never saw: the training rows' best single model. */
+  /**
+   * The column for task labels training never saw: the single model the same trade-off picks over
+   * all the training rows (at weight 0, their best single model).
+   */
   fallbackColumn: number;
   /** The cost weight the assignment was picked with (see `learnPerTaskBaseline`). */
   costWeight: number;
@@ -146,8 +149,16 @@ export function perTaskAssignments(
   modelCount: number,
   costWeights: readonly number[] = BASELINE_COST_WEIGHTS,
 ): PerTaskBaseline[] {
-  const fallbackColumn = bestSingleColumn(trainRows, modelCount);
-  const referenceCost = totalCost(trainRows, fallbackColumn) / Math.max(1, trainRows.length);
+  const bestColumn = bestSingleColumn(trainRows, modelCount);
+  const referenceCost = totalCost(trainRows, bestColumn) / Math.max(1, trainRows.length);
+  const overall = {
+    qualities: Array.from({ length: modelCount }, (_, column) => meanQuality(trainRows, column)),
+    costs: Array.from(
+      { length: modelCount },
+      (_, column) =>
+        totalCost(trainRows, column) / Math.max(1, trainRows.length) / (referenceCost || 1),
+    ),
+  };
   const taskStats = [...groupByTask(trainRows)].map(([task, rows]) => ({
     task,
     qualities: Array.from({ length: modelCount }, (_, column) => meanQuality(rows, column)),
@@ -156,14 +167,11 @@ export function perTaskAssignments(
       (_, column) => totalCost(rows, column) / rows.length / (referenceCost || 1),
     ),
   }));
+  const pick = (costWeight: number, { qualities, costs }: typeof overall) =>
+    argMax(qualities.map((quality, column) => quality - costWeight * (costs[column] ?? 0)));
   return costWeights.map((costWeight) => ({
-    modelByTask: new Map(
-      taskStats.map(({ task, qualities, costs }) => [
-        task,
-        argMax(qualities.map((quality, column) => quality - costWeight * (costs[column] ?? 0))),
-      ]),
-    ),
-    fallbackColumn,
+    modelByTask: new Map(taskStats.map((stats) => [stats.task, pick(costWeight, stats)])),
+    fallbackColumn: costWeight === 0 ? bestColumn : pick(costWeight, overall),
     costWeight,
   }));
 }
@@ -268,6 +276,95 @@ export function foldRows(
     (fold === index ? test : train).push(row);
   }
   return { train, test };
+}
+
+/**
+ * Fold `index` of `count` by task label: whole labels (MMLU subjects, RouterBench tasks) are
+ * reported, the others train — how routing does on requests unlike any it learned from. Labels
+ * are dealt round-robin in the order of their hash, so folds get near-equal numbers of labels.
+ */
+export function labelFoldRows(
+  rows: readonly ReplayRow[],
+  index: number,
+  count: number,
+): { train: ReplayRow[]; test: ReplayRow[] } {
+  const labels = [...new Set(rows.map((row) => row.taskLabel))].sort(
+    (a, b) => stableHash(a) - stableHash(b) || (a < b ? -1 : 1),
+  );
+  const foldOf = new Map(labels.map((label, position) => [label, position % count]));
+  const train: ReplayRow[] = [];
+  const test: ReplayRow[] = [];
+  for (const row of rows) (foldOf.get(row.taskLabel) === index ? test : train).push(row);
+  return { train, test };
+}
+
+/** A point of the random-mixing frontier: total cost and mean quality. */
+export interface MixingPoint {
+  cost: number;
+  quality: number;
+  /** The single model at this corner of the frontier. */
+  column: number;
+}
+
+/**
+ * Random mixing of the models on `rows`: sending each request to model A with probability p and
+ * to model B otherwise gives, in expectation, the straight line between their (cost, quality)
+ * points. The best any such mix can do is the upper-left convex hull of the single models —
+ * this frontier, cheapest first. A router that knows nothing about prompts can reach it; one that
+ * learned something must lie on or above it.
+ */
+export function mixingFrontier(rows: readonly ReplayRow[], modelCount: number): MixingPoint[] {
+  const points = Array.from({ length: modelCount }, (_, column) => ({
+    cost: totalCost(rows, column),
+    quality: meanQuality(rows, column),
+    column,
+  })).sort((a, b) => a.cost - b.cost || b.quality - a.quality);
+  const hull: MixingPoint[] = [];
+  for (const point of points) {
+    // Only points that add quality for their cost; then keep the hull concave.
+    if (hull.length > 0 && point.quality <= hull.at(-1)!.quality) continue;
+    while (hull.length >= 2) {
+      const [a, b] = [hull.at(-2)!, hull.at(-1)!];
+      const cross =
+        (b.cost - a.cost) * (point.quality - a.quality) -
+        (b.quality - a.quality) * (point.cost - a.cost);
+      if (cross < 0) break;
+      hull.pop();
+    }
+    hull.push(point);
+  }
+  return hull;
+}
+
+/** The least total cost random mixing needs for mean quality `quality` (undefined: not reachable). */
+export function mixingCostAt(
+  frontier: readonly MixingPoint[],
+  quality: number,
+): number | undefined {
+  const first = frontier[0];
+  if (!first) return undefined;
+  if (quality <= first.quality) return first.cost;
+  for (let index = 1; index < frontier.length; index++) {
+    const [a, b] = [frontier[index - 1]!, frontier[index]!];
+    if (quality <= b.quality) {
+      return a.cost + ((quality - a.quality) / (b.quality - a.quality)) * (b.cost - a.cost);
+    }
+  }
+  return undefined;
+}
+
+/** The best mean quality random mixing reaches for total cost `cost`. */
+export function mixingQualityAt(frontier: readonly MixingPoint[], cost: number): number {
+  const first = frontier[0];
+  if (!first) return 0;
+  if (cost <= first.cost) return first.quality;
+  for (let index = 1; index < frontier.length; index++) {
+    const [a, b] = [frontier[index - 1]!, frontier[index]!];
+    if (cost <= b.cost) {
+      return a.quality + ((cost - a.cost) / (b.cost - a.cost)) * (b.quality - a.quality);
+    }
+  }
+  return frontier.at(-1)!.quality;
 }
 
 /** Share of the training rows the knob is learned on when it is chosen without the reported rows

@@ -14,7 +14,11 @@ import {
 import {
   figuresOf,
   foldRows,
+  labelFoldRows,
   learnPerTaskBaseline,
+  mixingCostAt,
+  mixingFrontier,
+  mixingQualityAt,
   oracleChoices,
   perTaskChoices,
   referenceOf,
@@ -190,6 +194,34 @@ describe('replay metrics', () => {
     for (const fold of folds) expect(fold.train.length + fold.test.length).toBe(many.length);
   });
 
+  it('holds whole task labels out, each reported in exactly one fold', () => {
+    const many = parseReplayDataset(perfCostCsv(200)).rows;
+    const folds = [0, 1].map((index) => labelFoldRows(many, index, 2));
+    for (const fold of folds) {
+      const trained = new Set(fold.train.map((row) => row.taskLabel));
+      expect(fold.test.length).toBeGreaterThan(0);
+      expect(fold.test.some((row) => trained.has(row.taskLabel))).toBe(false);
+    }
+    expect(folds[0]!.test.length + folds[1]!.test.length).toBe(many.length);
+  });
+
+  it('draws the random-mixing frontier of the single models, and reads it both ways', () => {
+    // Three models: cheap and weak, dear and strong, and one that mixing the two beats.
+    const rows = [0, 1, 2, 3].map((index) => ({
+      ...parseReplayDataset(perfCostCsv(4)).rows[0]!,
+      id: String(index),
+      scores: [index < 2 ? 1 : 0, 1, index < 1 ? 1 : 0],
+      costs: [0.1, 1, 0.6],
+    }));
+    const frontier = mixingFrontier(rows, 3);
+    expect(frontier.map((point) => point.column)).toEqual([0, 1]);
+    // Model 0: quality 0.5 for 0.4; model 1: quality 1 for 4. Halfway: 0.75 for 2.2.
+    expect(mixingCostAt(frontier, 0.75)).toBeCloseTo(2.2, 9);
+    expect(mixingQualityAt(frontier, 2.2)).toBeCloseTo(0.75, 9);
+    expect(mixingCostAt(frontier, 0.3)).toBeCloseTo(0.4, 9);
+    expect(mixingCostAt(frontier, 1.01)).toBeUndefined();
+  });
+
   it('builds catalog entries from public facts, with their sources', () => {
     const catalog = buildReplayCatalog(dataset);
     expect(catalog.models.map((model) => model.provider)).toEqual([
@@ -311,7 +343,13 @@ describe('the command line', () => {
       file: 'f.csv.gz',
       mode: 'learn',
       folds: 5,
+      foldBy: 'prompt',
     });
+    expect(parseArguments(['f.csv.gz', '--folds', '5', '--by-label'])).toMatchObject({
+      folds: 5,
+      foldBy: 'label',
+    });
+    expect(() => parseArguments(['f.csv.gz', '--by-label'])).toThrow(/--folds/);
     expect(() => parseArguments(['f.csv.gz', '--folds', '1'])).toThrow(/--folds/);
     expect(() => parseArguments([])).toThrow(/usage/);
     expect(() => parseArguments(['f.csv.gz', '--train'])).toThrow(/needs a file/);
