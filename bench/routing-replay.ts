@@ -983,6 +983,15 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
 
 function main(argv: readonly string[]): void {
   const options = parseArguments(argv);
+  if (options.folds && options.foldBy === 'label') {
+    // Whole labels per fold: never more folds than labels.
+    const labels = new Set(loadReplayDataset(options.file).rows.map((row) => row.taskLabel)).size;
+    if (labels < 2) throw new Error('--by-label needs a file with two task labels or more');
+    if (options.folds > labels) {
+      console.log(`${labels} task labels: ${labels} folds, one label held out in each`);
+      options.folds = labels;
+    }
+  }
   if (options.folds) {
     const reports = Array.from({ length: options.folds }, (_, index) =>
       runReplay({ ...options, fold: { index, count: options.folds! } }),
