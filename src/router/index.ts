@@ -22,6 +22,7 @@ export {
   type ScoredModel,
   scoreModelFromFacts,
 } from '../catalog/catalog-scoring';
+export { compileCatalog } from './router-compiled-catalog';
 export {
   analyzeRequest,
   DEFAULT_TUNING,

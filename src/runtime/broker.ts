@@ -23,7 +23,7 @@ import type {
   RouteDecision,
 } from '../protocol/llm-result';
 import type { ProviderAccount, ProviderDefinition } from '../providers/provider-types';
-import { analyzeRequest, mergeCatalogs, route } from '../router';
+import { analyzeRequest, compileCatalog, mergeCatalogs, route } from '../router';
 import type { RoutePlan, RoutingState } from '../router/router-types';
 import type { BrokerStorage, RequestRecord } from '../storage/storage-broker';
 import { VaultLockedError } from '../storage/storage-errors';
@@ -208,6 +208,7 @@ export class Broker {
   private refusalsWritten: Promise<void> | undefined;
   /** Records being written after their answers went out (see `recordLater`). */
   private readonly writing = new Set<Promise<void>>();
+  private prepared = false;
 
   constructor(private readonly options: BrokerOptions) {
     this.storage = options.storage;
@@ -256,6 +257,23 @@ export class Broker {
       this.started = undefined;
     });
     return this.started;
+  }
+
+  /**
+   * A woken worker's first call reads the database, the keys, the learned statistics and the
+   * policy: start them all at once (each is kept once read), and compile the catalog for the
+   * router while they are in flight, instead of one after another on the way to the first token.
+   */
+  private prepare(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    const ignore = () => {};
+    this.start().catch(ignore);
+    this.accounts().catch(ignore);
+    this.settings().catch(ignore);
+    this.learning.current().catch(ignore);
+    void this.policy();
+    compileCatalog(this.catalog);
   }
 
   /** Writes cooldowns and rate-limit windows to session memory soon (a burst shares one write). */
@@ -353,7 +371,9 @@ export class Broker {
    * any page could otherwise flood the person's request log.
    */
   async assertAllowed(origin: string): Promise<SiteGrant> {
-    const grant = await this.grant(origin);
+    const reading = this.grant(origin);
+    this.prepare();
+    const grant = await reading;
     // No grant: refused at once, whatever the policy (which may still be loading).
     const policy = grant?.allowed ? await this.policy() : NO_POLICY;
     const refusal = originRefusal(policy, origin);
