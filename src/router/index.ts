@@ -22,13 +22,13 @@ export {
   type ScoredModel,
   scoreModelFromFacts,
 } from '../catalog/catalog-scoring';
-export { compileCatalog } from './router-compiled-catalog';
 export {
   analyzeRequest,
   DEFAULT_TUNING,
   inferTask,
   requestText,
 } from './router-analyze';
+export { compileCatalog } from './router-compiled-catalog';
 export { describeCandidate, describeRuledOut, explain, topContributions } from './router-explain';
 export {
   DEFAULT_ROUTER_STATS_OPTIONS,
