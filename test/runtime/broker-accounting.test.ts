@@ -175,6 +175,31 @@ describe('the reservation bounds the call', () => {
   });
 });
 
+describe('the record after the answer', () => {
+  it('counts an answer in the totals as it is handed back; its record follows, settled, once', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const result = await world.broker.run(
+      ORIGIN,
+      { prompt: 'Hello.' },
+      { signal: new AbortController().signal },
+    );
+    expect(result.costUsd).toBeGreaterThan(0);
+    // The page's budget event reads the worker's memory, not the ledger still being written.
+    const permission = await world.broker.permissionOf(ORIGIN);
+    expect(permission.spentThisMonthUsd).toBeCloseTo(result.costUsd, 12);
+    // One ledger entry, settled, and one log line, once the writes are done.
+    await world.broker.flushRecords();
+    const entry = await world.storage.database.ledgerRequests.get(result.requestId);
+    expect(entry).toMatchObject({ status: 'settled', costUsd: result.costUsd });
+    expect(entry?.totalsAtClose).toBeUndefined();
+    const lines = await world.storage.requestLog.recent({ limit: 5 });
+    expect(lines.filter((line) => line.requestId === result.requestId)).toHaveLength(1);
+    const totals = await world.storage.ledger.monthTotals();
+    expect(totals.global.spentUsd).toBeCloseTo(result.costUsd, 12);
+    expect(totals.global.reservedUsd).toBe(0);
+  });
+});
+
 describe('a worker that stops mid-answer', () => {
   it('is settled by the next one at what its answer had delivered, and logged', async () => {
     world = await createWorld({ providers: { openai: 100 } });
