@@ -2,7 +2,7 @@
  * The lean stream path for the OpenAI chat-completions wire format (OpenAI, DeepSeek, Mistral,
  * OpenRouter and local servers). The AI SDK still builds and sends the request and judges the
  * HTTP status — same body, same headers, same errors for a refusal — but the event stream of a
- * successful answer is read here, in one transform: `eventsource-parser` (the parser the AI SDK
+ * successful answer is read here, in one stage: `eventsource-parser` (the parser the AI SDK
  * uses) and `JSON.parse`, checking only the fields this reads, instead of the AI SDK's chain of
  * stream stages with a schema validation per chunk (docs/architecture.md §8). It hands on the
  * same parts: text, reasoning, finish reason, usage, error events.
@@ -48,7 +48,8 @@ export function withLeanStream(
       if (!leanStreaming || (options.tools?.length ?? 0) > 0 || options.includeRawChunks) {
         return model.doStream(options);
       }
-      const send = fetch ?? globalThis.fetch;
+      // (A browser's fetch must be called on the global object.)
+      const send: FetchFunction = fetch ?? ((input, init) => globalThis.fetch(input, init));
       // A refusal goes back to the AI SDK, which reads it into its usual error; a successful
       // answer is taken from it as soon as its headers are in (see AnswerTaken).
       const keepAnswer: FetchFunction = async (input, init) => {
