@@ -10,10 +10,18 @@
  * it, and `npx vite build --outDir /tmp/before-dist` there.) Prints figures; asserts nothing.
  */
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { type BrokerBrowser, launchBroker } from '../test/e2e/e2e-harness';
 import { printTable } from './bench-stats';
-import { API_KEY, benchSite, ms, type StreamSample, stats } from './bridge-kit';
+import {
+  API_KEY,
+  benchSite,
+  coldCall,
+  ms,
+  type StreamSample,
+  stats,
+  workerControl,
+} from './bridge-kit';
 import { startReplayServer } from './replay-server';
 
 const [beforeDir, afterDir] = process.argv.slice(2).map((path) => resolve(path));
@@ -113,30 +121,12 @@ try {
     before: { ping: [], firstToken: [] },
     after: { ping: [], firstToken: [] },
   };
-  const sessions = new Map<Side, Awaited<ReturnType<BrokerBrowser['context']['newCDPSession']>>>();
-  for (const side of sides) {
-    const cdp = await side.broker.context.newCDPSession(side.site);
-    await cdp.send('ServiceWorker.enable');
-    sessions.set(side, cdp);
-  }
+  const sessions = new Map<Side, CDPSession>();
+  for (const side of sides) sessions.set(side, await workerControl(side.broker, side.site));
   for (let run = 0; run < COLD_STARTS; run++) {
     for (const side of shuffled([...sides])) {
       for (const kind of ['ping', 'firstToken'] as const) {
-        await sessions.get(side)!.send('ServiceWorker.stopAllWorkers');
-        await new Promise((done) => setTimeout(done, 300));
-        cold[side.name]![kind].push(
-          await side.site.evaluate(async (kind) => {
-            const start = performance.now();
-            if (kind === 'ping') {
-              await window.llm.ping();
-              return performance.now() - start;
-            }
-            for await (const part of window.llm.stream({ prompt: 'Say hello.' })) {
-              if (part.type === 'text-delta') return performance.now() - start;
-            }
-            return Number.NaN;
-          }, kind),
-        );
+        cold[side.name]![kind].push(await coldCall(sessions.get(side)!, side.site, kind));
       }
     }
   }

@@ -1,5 +1,5 @@
 /** What the bridge benchmarks share: the page-side runners, a site set up, small statistics. */
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import type { BrokerBrowser } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
 import { quantile } from './bench-stats';
@@ -76,24 +76,34 @@ export function stats(samples: readonly number[]): { p50: number; p90: number; p
 export const ms = (value: number) => value.toFixed(2);
 
 /**
- * The first ping after the service worker was stopped, `runs` times: `page` must have `__name`.
+ * Stops the service worker (through `cdp`, a session with `ServiceWorker` enabled), then times the
+ * first call from `page`: a ping, or a short stream to its first token. `page` needs `__name`.
  */
-export async function coldPings(broker: BrokerBrowser, page: Page, runs: number) {
+export async function coldCall(
+  cdp: CDPSession,
+  page: Page,
+  kind: 'ping' | 'firstToken',
+): Promise<number> {
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await new Promise((done) => setTimeout(done, 300));
+  return page.evaluate(async (kind) => {
+    const start = performance.now();
+    if (kind === 'ping') {
+      await window.llm.ping();
+      return performance.now() - start;
+    }
+    for await (const part of window.llm.stream({ prompt: 'Say hello.' })) {
+      if (part.type === 'text-delta') return performance.now() - start;
+    }
+    return Number.NaN;
+  }, kind);
+}
+
+/** A CDP session on `page` that can stop the extension's service worker. */
+export async function workerControl(broker: BrokerBrowser, page: Page): Promise<CDPSession> {
   const cdp = await broker.context.newCDPSession(page);
   await cdp.send('ServiceWorker.enable');
-  const times: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    await new Promise((done) => setTimeout(done, 300));
-    times.push(
-      await page.evaluate(async () => {
-        const start = performance.now();
-        await window.llm.ping();
-        return performance.now() - start;
-      }),
-    );
-  }
-  return times;
+  return cdp;
 }
 
 /**

@@ -20,7 +20,15 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBroker } from '../test/e2e/e2e-harness';
 import { printTable } from './bench-stats';
-import { API_KEY, benchSite, coldPings, ms, type StreamSample, stats } from './bridge-kit';
+import {
+  API_KEY,
+  benchSite,
+  coldCall,
+  ms,
+  type StreamSample,
+  stats,
+  workerControl,
+} from './bridge-kit';
 import { startReplayServer } from './replay-server';
 
 const BENCH_DIST = resolve(import.meta.dirname, '../dist-bench');
@@ -222,25 +230,11 @@ try {
   );
 
   // 4. Cold starts: stop the service worker, then time the first call.
-  const cdp = await broker.context.newCDPSession(site);
-  await cdp.send('ServiceWorker.enable');
+  const control = await workerControl(broker, site);
   const cold = { ping: [] as number[], firstToken: [] as number[] };
   for (let run = 0; run < COLD_STARTS; run++) {
     for (const kind of ['ping', 'firstToken'] as const) {
-      await cdp.send('ServiceWorker.stopAllWorkers');
-      await new Promise((done) => setTimeout(done, 300));
-      const time = await site.evaluate(async (kind) => {
-        const start = performance.now();
-        if (kind === 'ping') {
-          await window.llm.ping();
-          return performance.now() - start;
-        }
-        for await (const part of window.llm.stream({ prompt: 'Say hello.' })) {
-          if (part.type === 'text-delta') return performance.now() - start;
-        }
-        return Number.NaN;
-      }, kind);
-      cold[kind].push(time);
+      cold[kind].push(await coldCall(control, site, kind));
     }
   }
   const coldPing = stats(cold.ping);
@@ -251,7 +245,11 @@ try {
   try {
     const page = await floorBroker.openTestPage();
     await page.evaluate('window.__name = (f) => f');
-    floorPing = stats(await coldPings(floorBroker, page, COLD_STARTS));
+    const floorControl = await workerControl(floorBroker, page);
+    const pings: number[] = [];
+    for (let run = 0; run < COLD_STARTS; run++)
+      pings.push(await coldCall(floorControl, page, 'ping'));
+    floorPing = stats(pings);
   } finally {
     await floorBroker.close();
     rmSync(floor, { recursive: true, force: true });
