@@ -255,6 +255,12 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
     onParts?: (parts: LlmStreamPart[]) => void,
   ): Promise<PageMethods[M]['result']> {
     if (signal?.aborted) return Promise.reject(abortError());
+    // A frame taken out of its document has no relay left to answer: say so rather than hang.
+    if (window.closed) {
+      return Promise.reject(
+        new DOMException('This frame is no longer in a document.', 'InvalidStateError'),
+      );
+    }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => {

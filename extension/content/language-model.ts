@@ -51,6 +51,13 @@ interface SessionState {
 /** Past this many characters a prompt is counted in the page (the bridge takes 16 million). */
 const LOCAL_COUNT_CHARS = 8_000_000;
 
+/**
+ * The largest context a session offers: a turn that fills it must still pass the bridge's limit
+ * of 2,000,000 characters a message (`REQUEST_LIMITS.textChars`), and the router counts at most
+ * about 8 characters a token (a 7-letter word and its space). Larger model windows are cut to it.
+ */
+export const MOST_CONTEXT_TOKENS = 250_000;
+
 function invalidState(): DOMException {
   return new DOMException('The session has been destroyed.', 'InvalidStateError');
 }
@@ -166,7 +173,10 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
       }
       const usable = await untilAborted(models(), signal);
       if (usable.length === 0) throw notSupported('No model this site may use can answer.');
-      const contextWindow = Math.max(...usable.map((model) => model.contextTokens));
+      const contextWindow = Math.min(
+        MOST_CONTEXT_TOKENS,
+        Math.max(...usable.map((model) => model.contextTokens)),
+      );
       const initial = parsed.initialPrompt;
       const state: SessionState = {
         system: undefined,

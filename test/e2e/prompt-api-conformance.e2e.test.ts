@@ -300,6 +300,54 @@ describe('the Prompt API, as the Web Platform Tests check it', () => {
     });
   });
 
+  it('sends a turn that nearly fills the window, and evicts older turns when it must', async () => {
+    const outcome = await site.evaluate(async () => {
+      const session = await window.LanguageModel.create();
+      let overflows = 0;
+      session.addEventListener('contextoverflow', () => overflows++);
+      const long = 'Please write a sentence in English.'.repeat(10);
+      await session.append(long);
+      // As large as the window allows next to what is there: no eviction, and the bridge takes it.
+      const fill = long.repeat(Math.floor((session.contextWindow * 0.9) / session.contextUsage));
+      const answer = await session.prompt(fill);
+      const afterFill = overflows;
+      // Another such turn cannot fit beside it: the older turns make way.
+      await session.prompt(fill);
+      return {
+        window: session.contextWindow,
+        answered: typeof answer,
+        afterFill,
+        overflows,
+        within: session.contextUsage <= session.contextWindow,
+      };
+    });
+    expect(outcome.window).toBeGreaterThan(0);
+    expect(outcome.answered).toBe('string');
+    expect(outcome.afterFill).toBe(0);
+    expect(outcome.overflows).toBe(1);
+    expect(outcome.within).toBe(true);
+  });
+
+  it('rejects at once, with InvalidStateError, a call from a frame taken out of its document', async () => {
+    const name = await site.evaluate(async () => {
+      const frame = document.createElement('iframe');
+      document.body.append(frame);
+      const frameWindow = frame.contentWindow as Window & typeof globalThis;
+      const FrameLanguageModel = frameWindow.LanguageModel;
+      const FrameDOMException = frameWindow.DOMException;
+      frame.remove();
+      const error = await Promise.race([
+        FrameLanguageModel.availability().then(
+          () => 'answered',
+          (caught: unknown) => caught,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+      ]);
+      return error instanceof FrameDOMException ? error.name : String(error);
+    });
+    expect(name).toBe('InvalidStateError');
+  });
+
   it('counts initialPrompts in context usage', async () => {
     const outcome = await site.evaluate(async () => {
       const initialPrompts = [

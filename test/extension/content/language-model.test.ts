@@ -5,9 +5,14 @@
  * is a QuotaExceededError with `requested` and `quota`.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLanguageModel } from '../../../extension/content/language-model';
+import {
+  createLanguageModel,
+  MOST_CONTEXT_TOKENS,
+} from '../../../extension/content/language-model';
 import type { LanguageModelSession } from '../../../src/protocol/language-model';
 import type { LlmRequest } from '../../../src/protocol/llm-request';
+import { parseLlmRequest } from '../../../src/protocol/llm-request-schema';
+import { analyzeRequest } from '../../../src/router/router-analyze';
 
 const WINDOW = 20;
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -79,5 +84,21 @@ describe('context bookkeeping', () => {
     expect(error.quota).toBe(WINDOW);
     expect(await session.measureContextUsage(huge)).toBe(WINDOW + 5);
     expect(session.contextUsage).toBe(0);
+  });
+});
+
+describe('the largest window a session offers', () => {
+  it('is cut to what one message through the bridge may carry', async () => {
+    const large = { ...broker, models: async () => [{ contextTokens: 1_047_576 }] as never };
+    const session = await createLanguageModel(large).create();
+    expect(session.contextWindow).toBe(MOST_CONTEXT_TOKENS);
+  });
+
+  it('fits a turn that fills it in the request limits, counted as the router counts', () => {
+    // Long words and their spaces: the most characters a token takes in the router's count.
+    const word = 'Abcdefg ';
+    const tokensPerWord = analyzeRequest(parseLlmRequest({ prompt: word.repeat(1000) })).inputTokens;
+    const fills = word.repeat(Math.ceil((MOST_CONTEXT_TOKENS * 1000) / tokensPerWord));
+    expect(() => parseLlmRequest({ prompt: fills })).not.toThrow();
   });
 });
