@@ -97,8 +97,10 @@ describe('the largest window a session offers', () => {
   it('fits a turn that fills it in the request limits, counted as the router counts', () => {
     // Long words and their spaces: the most characters a token takes in the router's count.
     const word = 'Abcdefg ';
-    const tokensPerWord = analyzeRequest(parseLlmRequest({ prompt: word.repeat(1000) })).inputTokens;
-    const fills = word.repeat(Math.ceil((MOST_CONTEXT_TOKENS * 1000) / tokensPerWord));
+    const tokensPerThousand = analyzeRequest(
+      parseLlmRequest({ prompt: word.repeat(1000) }),
+    ).inputTokens;
+    const fills = word.repeat(Math.ceil((MOST_CONTEXT_TOKENS * 1000) / tokensPerThousand));
     expect(() => parseLlmRequest({ prompt: fills })).not.toThrow();
   });
 });
