@@ -180,6 +180,7 @@ export async function hostStatus(): Promise<LocalModelHostStatus> {
     return {
       webgpu: 'unavailable',
       reason: `Could not check this browser’s graphics support: ${(error as Error).message}.`,
+      unchecked: true,
     };
   }
 }

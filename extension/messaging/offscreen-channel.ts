@@ -21,6 +21,8 @@ export interface LocalModelHostStatus {
   webgpu: 'available' | 'unavailable';
   /** Why not, in words a person can act on (with `unavailable`). */
   reason?: string;
+  /** The host did not answer in time (a busy machine): asking again may well succeed. */
+  unchecked?: true;
   adapter?: AdapterFacts;
 }
 

@@ -33,7 +33,7 @@ function useDownloadEvents(onEvent: (state: DownloadState) => void): void {
   }, [onEvent]);
 }
 
-function DeviceCard(props: { view: BrowserModelsView }) {
+function DeviceCard(props: { view: BrowserModelsView; onCheckAgain(): void }) {
   const { status, cacheBytes } = props.view;
   const adapter = status.adapter;
   return (
@@ -51,6 +51,13 @@ function DeviceCard(props: { view: BrowserModelsView }) {
           {status.reason ?? 'Language models cannot run inside this browser.'} Add a key or a local
           server (Ollama, LM Studio) in <a href="#providers">Providers</a> instead.
         </p>
+      )}
+      {status.unchecked && (
+        <div class="row">
+          <button type="button" onClick={props.onCheckAgain}>
+            Check again
+          </button>
+        </div>
       )}
       {adapter && (
         <p class="muted small" id="browser-models-adapter">
@@ -256,6 +263,14 @@ export function BrowserModelsSection() {
     [view, reload, toast],
   );
   useDownloadEvents(onEvent);
+  // A host too busy to answer the first time (the page opened while the machine was loaded) is
+  // asked once more by itself; after that, "Check again" does it.
+  const [askedAgain, setAskedAgain] = useState(false);
+  useEffect(() => {
+    if (!view?.status.unchecked || askedAgain) return;
+    setAskedAgain(true);
+    void reload();
+  }, [view, askedAgain, reload]);
 
   const models = (view?.models ?? []).map((model) => {
     const latest = downloads[model.catalogId] ?? model.download;
@@ -298,7 +313,7 @@ export function BrowserModelsSection() {
           Checking what this browser can run…
         </p>
       )}
-      {view && <DeviceCard view={view} />}
+      {view && <DeviceCard view={view} onCheckAgain={() => void reload()} />}
       {view && (
         <BuiltInCard
           builtIn={view.builtIn}
