@@ -127,6 +127,8 @@ export class RouterStats implements LiveEvidence {
   private readonly options: RouterStatsOptions;
   private readonly models = new Map<string, ModelObservations>();
   private readonly feedback = new Map<string, FeedbackStats>();
+  /** Models with feedback recorded under some task (their untasked totals then stay unused). */
+  private readonly taskedModels = new Set<string>();
   private promptModel: PromptQualityModel | undefined;
   /** Sizes of the requests feedback came with: decayed sum of tokens and count. */
   private requestTokens: FeedbackStats = { sum: 0, count: 0 };
@@ -199,7 +201,10 @@ export class RouterStats implements LiveEvidence {
     const score = Math.min(1, Math.max(0, feedback.score));
     const key = keyOf(feedback.model);
     this.addFeedback(key, score);
-    if (feedback.task) this.addFeedback(taskKey(key, feedback.task), score);
+    if (feedback.task) {
+      this.addFeedback(taskKey(key, feedback.task), score);
+      this.taskedModels.add(key);
+    }
     if (feedback.text !== undefined) this.addRequestSize(feedback.text);
     if (this.promptModel && (feedback.features || feedback.text !== undefined)) {
       const features = feedback.features ?? promptFeatures(feedback.text ?? '');
@@ -229,14 +234,23 @@ export class RouterStats implements LiveEvidence {
     });
   }
 
-  /** What has been observed of a model; feedback for `task` when there is any, else overall. */
+  /**
+   * What has been observed of a model, with the feedback that applies to `task`: what it got on
+   * that task. A model rated on other tasks only has none for this one — what suited those tasks
+   * says little about a new one (measured on whole task labels held out, docs/routing-replay.md),
+   * so the router keeps to its priors there. Feedback recorded without any task (older snapshots)
+   * counts for every task.
+   */
   estimate(modelKey: string, task: TaskType): LiveEstimate | undefined {
     const observations = this.models.get(modelKey);
     // Feedback for a task is always counted for the model too: a model without either has
     // nothing to report, and most of a catalog is such models — answer them with two lookups.
     const overall = this.feedback.get(modelKey);
     if (!observations && !overall) return undefined;
-    const feedback = (overall && this.feedback.get(taskKey(modelKey, task))) ?? overall;
+    const feedback =
+      overall &&
+      (this.feedback.get(taskKey(modelKey, task)) ??
+        (this.taskedModels.has(modelKey) ? undefined : overall));
     const timeToFirstToken = observations?.timeToFirstToken;
     const tokensPerSecond = observations?.tokensPerSecond;
     const estimate: LiveEstimate = {
@@ -277,6 +291,8 @@ export class RouterStats implements LiveEvidence {
     }
     for (const [key, feedback] of Object.entries(json.feedback)) {
       stats.feedback.set(key, { ...feedback });
+      const task = key.lastIndexOf('#');
+      if (task > 0) stats.taskedModels.add(key.slice(0, task));
     }
     if (json.requestTokens) stats.requestTokens = { ...json.requestTokens };
     return stats;

@@ -226,8 +226,10 @@ function decide(
     }
     const isKnown = known !== undefined && known[index] === 1;
     const estimate = isKnown ? stats?.estimate(compiled.keys[index]!, analysis.task) : undefined;
+    // Per-prompt predictions only where the model has feedback that applies to this task: on a
+    // task it was never rated on, the prompt model's features mislead more than they tell.
     const prediction =
-      isKnown && promptModel && context.features
+      promptModel && context.features && estimate !== undefined && estimate.feedbackCount > 0
         ? promptModel.predict(compiled.keys[index]!, context.features)
         : undefined;
     const viaGateway = status.viaGateway[compiled.providerIndex[index]!] === 1;

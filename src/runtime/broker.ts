@@ -821,7 +821,12 @@ export class Broker {
       model: result.model,
       log: this.answeredLine(origin, createdAt, request, result, settings.keepRequestText),
     });
-    void this.learning.remember(requestId, { origin, model: result.model, request });
+    void this.learning.remember(requestId, {
+      origin,
+      model: result.model,
+      request,
+      task: plan.analysis.task,
+    });
     if (cacheKey) this.track(this.storage.responseCache.put(origin, cacheKey, result));
     return result;
   }

@@ -62,15 +62,19 @@ export class RouterLearning {
     return this.stats;
   }
 
-  /** Keeps an answer so the page that got it can rate it (not awaited by the request). */
+  /**
+   * Keeps an answer so the page that got it can rate it (not awaited by the request). `task` is
+   * the one the request was routed for (the page's, or the one the router inferred): its rating
+   * is learned for that task.
+   */
   remember(
     requestId: string,
-    answer: { origin: string; model: ModelRef; request: LlmRequest },
+    answer: { origin: string; model: ModelRef; request: LlmRequest; task: TaskType },
   ): Promise<void> {
     const kept: AnsweredRequest = {
       origin: answer.origin,
       model: answer.model,
-      ...(answer.request.task && { task: answer.request.task }),
+      task: answer.task,
       text: keptText(answer.request),
     };
     this.answered.set(requestId, kept);

@@ -148,6 +148,27 @@ describe('feedback', () => {
     expect(stats.revision).toBe(start + 2);
   });
 
+  it('counts a task’s feedback for that task only, and untasked feedback for every task', () => {
+    const stats = new RouterStats();
+    const mini = { provider: 'openai', id: 'gpt-5-mini' };
+    stats.recordFeedback({ model: haiku, score: 0.2, task: 'summarization' });
+    stats.recordFeedback({ model: mini, score: 0.8 });
+    expect(stats.estimate('anthropic/claude-haiku-4-5', 'summarization')?.feedbackMean).toBe(0.2);
+    expect(stats.estimate('anthropic/claude-haiku-4-5', 'coding')).toMatchObject({
+      feedbackCount: 0,
+    });
+    expect(stats.estimate('anthropic/claude-haiku-4-5', 'coding')?.feedbackMean).toBeUndefined();
+    // Recorded without a task (an older snapshot's): it stands for every task.
+    expect(stats.estimate('openai/gpt-5-mini', 'coding')?.feedbackMean).toBe(0.8);
+    // The same after a round trip through a snapshot.
+    const restored = RouterStats.fromJSON(JSON.parse(JSON.stringify(stats.toJSON())));
+    expect(restored.estimate('anthropic/claude-haiku-4-5', 'coding')?.feedbackCount).toBe(0);
+    expect(restored.estimate('anthropic/claude-haiku-4-5', 'summarization')?.feedbackMean).toBe(
+      0.2,
+    );
+    expect(restored.estimate('openai/gpt-5-mini', 'qa')?.feedbackMean).toBe(0.8);
+  });
+
   it('clamps scores into [0, 1] and ignores non-numbers', () => {
     const stats = new RouterStats();
     stats.recordFeedback({ model: haiku, score: 7 });
@@ -246,6 +267,33 @@ describe('per-prompt quality', () => {
       state(),
     );
     expect(untrained.chain[0]?.promptQuality).toBeUndefined();
+  });
+
+  it('predicts per prompt only for a task the models were rated on', () => {
+    const stats = new RouterStats();
+    stats.usePromptQuality(new PromptQualityModel());
+    for (let round = 0; round < 40; round++) {
+      for (const text of codePrompts) {
+        stats.recordFeedback({ model: coder, score: 1, text, task: 'coding' });
+        stats.recordFeedback({ model: writer, score: 0, text, task: 'coding' });
+      }
+    }
+    const coding = route(
+      { prompt: 'Write a Python function that merges two sorted lists', task: 'coding' },
+      pair,
+      state(stats),
+    );
+    expect(coding.chain[0]?.model.id).toBe('coder-x');
+    expect(coding.chain[0]?.promptQuality?.weight).toBeGreaterThan(0);
+    // A task neither was rated on: what suited code says nothing here, so priors decide, as if
+    // nothing had been learned.
+    const story = { prompt: 'Write a poem about autumn leaves', task: 'creative' as const };
+    const learned = route(story, pair, state(stats));
+    const untrained = route(story, pair, state());
+    expect(learned.chain.map((entry) => entry.model.id)).toEqual(
+      untrained.chain.map((entry) => entry.model.id),
+    );
+    expect(learned.chain.every((entry) => entry.promptQuality === undefined)).toBe(true);
   });
 
   it('requestText is the text feedback is learned on', () => {

@@ -6,7 +6,8 @@
  * one at what its answer had delivered.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadBundledCatalog } from '../../src/router';
+import { parseLlmRequest } from '../../src/protocol/llm-request-schema';
+import { analyzeRequest, loadBundledCatalog, RouterStats } from '../../src/router';
 import { DEFAULT_OUTPUT_ALLOWANCE, inputAllowance, worstCaseCost } from '../../src/runtime/cost';
 import { OMITTED_IMAGE } from '../../src/runtime/kept-text';
 import { KEPT_TEXT_LENGTH } from '../../src/storage/storage-request-log';
@@ -263,6 +264,25 @@ describe('state that outlives the worker', () => {
     const error = await rejectionOf(runCollecting(world.restart(), { prompt: 'three' }));
     expect(error).toMatchObject({ name: 'QuotaExceededError' });
     expect(error.message).toMatch(/at most 2 a minute/);
+  });
+
+  it('learns a rating for the task the request was routed for, inferred when the page gave none', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const request = { prompt: 'Translate "good morning" into French.' };
+    const task = analyzeRequest(parseLlmRequest(request)).task;
+    expect(task).toBe('translation');
+    const { result } = await runCollecting(world.broker, request);
+    await world.broker.feedback(ORIGIN, result.requestId, 0.25);
+    await new Promise((done) => setTimeout(done, 50)); // statistics are written soon after
+    const saved = await world.storage.routerStats.load();
+    const stats = RouterStats.fromJSON(saved!.stats);
+    const key = `${result.model.provider}/${result.model.id}`;
+    expect(stats.estimate(key, 'translation')).toMatchObject({
+      feedbackCount: 1,
+      feedbackMean: 0.25,
+    });
+    // Rated on translation only: nothing carries over to another task.
+    expect(stats.estimate(key, 'coding')?.feedbackCount).toBe(0);
   });
 
   it('takes feedback on an answer given before the restart', async () => {
