@@ -70,7 +70,9 @@ export function SpendChart(props: SpendChartProps) {
             stroke: text,
             grid: { stroke: grid, width: 1 },
             ticks: { stroke: grid },
-            size: 84,
+            // Wide enough for the longest label (tiny amounts have many digits).
+            size: (_u, values) =>
+              values ? Math.max(48, ...values.map((value) => value.length * 7.5 + 22)) : 84,
             values: (_u, splits) => splits.map((value) => formatUsd(value)),
           },
         ],

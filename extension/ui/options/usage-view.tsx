@@ -237,7 +237,9 @@ export function UsageView(props: { overview: Overview }) {
               <tbody>
                 {rows.map((row) => (
                   <tr key={row.key}>
-                    <td class={dimension === 'provider' ? '' : 'mono'}>{label(row.key)}</td>
+                    <td class={dimension === 'provider' ? '' : 'mono wrap-anywhere'}>
+                      {label(row.key)}
+                    </td>
                     <td class="num">{formatCount(row.requests)}</td>
                     <td class="num">
                       {formatCount(row.inputTokens)} / {formatCount(row.outputTokens)}
@@ -416,7 +418,7 @@ function RequestLog(props: { overview: Overview }) {
         </EmptyState>
       )}
       {entries.length > 0 && (
-        <div class="table-scroll">
+        <div class="table-scroll log-scroll">
           <table class="log">
             <caption class="visually-hidden">Requests, newest first</caption>
             <thead>
@@ -473,7 +475,7 @@ function LogRow(props: { entry: RequestLogEntry }) {
   return (
     <tbody>
       <tr>
-        <td class="small">
+        <td class="small log-when">
           <button
             type="button"
             class="link disclosure"
@@ -484,8 +486,8 @@ function LogRow(props: { entry: RequestLogEntry }) {
             <span aria-hidden="true">{open ? '▾' : '▸'}</span> {formatWhen(entry.createdAt)}
           </button>
         </td>
-        <td class="mono">{entry.origin}</td>
-        <td>
+        <td class="mono log-site">{entry.origin}</td>
+        <td class="log-model">
           {entry.model ? (
             <>
               <div>{entry.model.id}</div>
@@ -511,10 +513,10 @@ function LogRow(props: { entry: RequestLogEntry }) {
             </span>
           )}
         </td>
-        <td class="num">
+        <td class="num log-tokens" data-label="Tokens in / out">
           {formatCount(entry.inputTokens)} / {formatCount(entry.outputTokens)}
         </td>
-        <td class="num">
+        <td class="num log-cost" data-label="Cost">
           {entry.cached ? (
             <span class="badge accent">cached</span>
           ) : (
@@ -529,8 +531,10 @@ function LogRow(props: { entry: RequestLogEntry }) {
             </>
           )}
         </td>
-        <td class="num">{formatMs(entry.latencyMs)}</td>
-        <td>
+        <td class="num log-time" data-label="Time">
+          {formatMs(entry.latencyMs)}
+        </td>
+        <td class="log-outcome">
           <span class={`badge ${badge}`}>{entry.outcome}</span>
           {entry.errorName && <div class="muted small">{entry.errorName}</div>}
         </td>
