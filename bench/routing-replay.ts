@@ -28,6 +28,7 @@ import {
   KNOB_SPLIT_SEED,
   LEARN_TRAIN_SHARE,
   labelFoldRows,
+  labelQualityBound,
   learnPerTaskBaseline,
   type MixingPoint,
   mixingCostAt,
@@ -359,7 +360,8 @@ function sweepKnob(
  * when the report holds labels out, one third of the training labels validating — the router
  * learns on `KNOB_INNER_TRAIN_SHARE` of them and is swept on the rest; the cheapest knob keeping
  * `MATCH_QUALITY_RATIO` of the best single model's quality there wins (the best quality when
- * none does).
+ * none does). With labels held out, "keeping" is read cautiously, over the validation labels as
+ * a sample of labels (`labelQualityBound`), since new labels are what the setting will meet.
  */
 function chooseKnob(
   trainRows: readonly ReplayRow[],
@@ -376,6 +378,25 @@ function chooseKnob(
     inner.test,
     bestSingleColumn(inner.train, trainDataset.models.length),
   );
+  if (by === 'label') {
+    // New labels are what the setting will meet: it must keep the target on the labels held back
+    // for validation taken as a sample of labels (their bootstrap's 10th percentile), not only on
+    // their rows pooled.
+    const points = COST_AVERSION_SWEEP.map((costAversion) => {
+      const state = replayState(catalog, stats, { costAversion });
+      const choices = routeRows(inner.test, catalog, KNOB_PRESET, state);
+      return {
+        costAversion,
+        figures: figuresOf(inner.test, choices, reference),
+        bound: labelQualityBound(inner.test, choices, reference.bestColumn),
+      };
+    });
+    const keeping = points.filter((point) => point.bound >= MATCH_QUALITY_RATIO);
+    const chosen =
+      keeping.sort((a, b) => a.figures.cost - b.figures.cost)[0] ??
+      [...points].sort((a, b) => b.bound - a.bound)[0]!;
+    return { costAversion: chosen.costAversion, validation: chosen.figures };
+  }
   const sweep = sweepKnob(inner.test, catalog, stats, reference);
   const chosen =
     cheapestSweepPoint(sweep, MATCH_QUALITY_RATIO) ??

@@ -372,3 +372,52 @@ export function mixingQualityAt(frontier: readonly MixingPoint[], cost: number):
  * independent of the `--learn` split. */
 export const KNOB_INNER_TRAIN_SHARE = 2 / 3;
 export const KNOB_SPLIT_SEED = 0x9e3779b9;
+
+/**
+ * A cautious reading of a policy's quality on rows of several task labels: the `quantile` of its
+ * quality relative to `bestColumn` when whole labels are drawn again with replacement (a cluster
+ * bootstrap, `draws` times, seeded). Labels differ far more than rows within a label do, so a
+ * setting chosen on this bound rather than on the pooled ratio keeps its promise better on labels
+ * it has not met. With one label it is the pooled ratio.
+ */
+export function labelQualityBound(
+  rows: readonly ReplayRow[],
+  choices: Choices,
+  bestColumn: number,
+  quantile = 0.1,
+  draws = 400,
+): number {
+  const sums = new Map<string, { chosen: number; best: number }>();
+  rows.forEach((row, index) => {
+    const sum = sums.get(row.taskLabel) ?? { chosen: 0, best: 0 };
+    sum.chosen += row.scores[choices[index] ?? 0] ?? 0;
+    sum.best += row.scores[bestColumn] ?? 0;
+    sums.set(row.taskLabel, sum);
+  });
+  const labels = [...sums.values()];
+  if (labels.length === 0) return 0;
+  const ratio = (drawn: readonly { chosen: number; best: number }[]) => {
+    let chosen = 0;
+    let best = 0;
+    for (const sum of drawn) {
+      chosen += sum.chosen;
+      best += sum.best;
+    }
+    return best > 0 ? chosen / best : 1;
+  };
+  if (labels.length === 1) return ratio(labels);
+  let state = 0x2545f491;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const ratios: number[] = [];
+  for (let draw = 0; draw < draws; draw++) {
+    const drawn = labels.map(() => labels[Math.floor(random() * labels.length)]!);
+    ratios.push(ratio(drawn));
+  }
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.min(ratios.length - 1, Math.floor(quantile * ratios.length))]!;
+}

@@ -15,6 +15,7 @@ import {
   figuresOf,
   foldRows,
   labelFoldRows,
+  labelQualityBound,
   learnPerTaskBaseline,
   mixingCostAt,
   mixingFrontier,
@@ -220,6 +221,34 @@ describe('replay metrics', () => {
     expect(mixingQualityAt(frontier, 2.2)).toBeCloseTo(0.75, 9);
     expect(mixingCostAt(frontier, 0.3)).toBeCloseTo(0.4, 9);
     expect(mixingCostAt(frontier, 1.01)).toBeUndefined();
+  });
+
+  it('reads a policy cautiously over labels: the bootstrap of whole labels, not the pooled rows', () => {
+    const base = parseReplayDataset(perfCostCsv(4)).rows[0]!;
+    // Ten labels of ten rows; the policy's model (column 1) matches the best (column 0) on eight
+    // labels and gets every row wrong on two: pooled it keeps 80% of the best quality.
+    const rows = Array.from({ length: 100 }, (_, index) => ({
+      ...base,
+      id: String(index),
+      taskLabel: `label-${Math.floor(index / 10)}`,
+      scores: [1, index < 20 ? 0 : 1, 0],
+    }));
+    const choices = rows.map(() => 1);
+    const bound = labelQualityBound(rows, choices, 0);
+    expect(bound).toBeLessThan(0.8);
+    expect(bound).toBeGreaterThan(0.4);
+    // Deterministic, and the pooled ratio when there is one label only.
+    expect(labelQualityBound(rows, choices, 0)).toBe(bound);
+    const one = rows.map((row) => ({ ...row, taskLabel: 'only' }));
+    expect(labelQualityBound(one, choices, 0)).toBeCloseTo(0.8, 12);
+    // A policy as good as the best everywhere is bound at 1.
+    expect(
+      labelQualityBound(
+        rows,
+        rows.map(() => 0),
+        0,
+      ),
+    ).toBe(1);
   });
 
   it('builds catalog entries from public facts, with their sources', () => {
