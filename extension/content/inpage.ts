@@ -256,7 +256,8 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
   ): Promise<PageMethods[M]['result']> {
     if (signal?.aborted) return Promise.reject(abortError());
     // A frame taken out of its document has no relay left to answer: say so rather than hang.
-    if (window.closed) {
+    // (Its document has no window any more; Firefox still reports `closed` as false there.)
+    if (window.closed || document.defaultView === null) {
       return Promise.reject(
         new DOMException('This frame is no longer in a document.', 'InvalidStateError'),
       );

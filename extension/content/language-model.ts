@@ -63,6 +63,18 @@ function invalidState(): DOMException {
 }
 
 /**
+ * Refuses a call from a frame taken out of its document, before anything is awaited: nothing
+ * would answer it, and Firefox never runs a detached frame's async continuations, so an `await`
+ * there would leave the page's promise pending forever.
+ */
+function assertAttached(): void {
+  const scope = globalThis as { closed?: boolean; document?: Document };
+  if (scope.closed === true || scope.document?.defaultView === null) {
+    throw new DOMException('This frame is no longer in a document.', 'InvalidStateError');
+  }
+}
+
+/**
  * The QuotaExceededError the spec asks for, with `requested` and `quota` (Chromium has the
  * QuotaExceededError interface; elsewhere a DOMException of that name carries them).
  */
@@ -144,12 +156,14 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     }
 
     static async availability(options?: unknown): Promise<LanguageModelAvailability> {
+      assertAttached();
       if (!parseCoreOptions(dictionary(options, 'options')).supported) return 'unavailable';
       if (!(await getPermission()).granted) return 'downloadable';
       return (await models()).length > 0 ? 'available' : 'unavailable';
     }
 
     static async create(options?: unknown): Promise<LanguageModel> {
+      assertAttached();
       const parsed = parseCreateOptions(options);
       const { signal } = parsed;
       signal?.throwIfAborted();
@@ -333,6 +347,7 @@ export function createLanguageModel(broker: BrokerCalls): LanguageModelConstruct
     }
 
     #assertAlive(): void {
+      assertAttached();
       if (this.#destruction.signal.aborted) throw invalidState();
     }
 

@@ -2,7 +2,8 @@
  * LLM Broker in Firefox (the Firefox build in Debian's Firefox ESR, over WebDriver BiDi): a page
  * gets `window.llm` before its own scripts, an ungranted origin is refused, the person saves a
  * key and allows the site in the real consent window, a granted stream is answered by a loopback
- * provider server, and a slow stream outlives Firefox's 30-second event-page idle limit.
+ * provider server, the Prompt API answers over the same grant, and a slow stream outlives
+ * Firefox's 30-second event-page idle limit.
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +173,37 @@ describe('LLM Broker in Firefox', () => {
     const sent = openai.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(sent.headers.origin).toBe(EXTENSION_ORIGIN);
+  });
+
+  // (A frame taken out of its document is not tried here: Firefox settles none of a removed
+  // frame's promises, its own `Promise.reject()` included, so no API can answer there.)
+  it('gives the page the Prompt API over the same grant', async () => {
+    // Firefox has no LanguageModel of its own: here the extension's is the one every site meets.
+    const outcome = await site.evaluate(async () => {
+      const availability = await window.LanguageModel.availability();
+      const session = await window.LanguageModel.create();
+      const answer = await session.prompt('Hello from the Prompt API.');
+      let streamed = '';
+      for await (const piece of session.promptStreaming('And once more, streamed?')) {
+        streamed += piece;
+      }
+      return {
+        availability,
+        answer,
+        streamed,
+        usage: session.contextUsage,
+        window: session.contextWindow,
+        params: 'params' in window.LanguageModel,
+      };
+    });
+    expect(outcome).toMatchObject({
+      availability: 'available',
+      answer: ANSWER,
+      streamed: ANSWER,
+      params: false,
+    });
+    expect(outcome.usage).toBeGreaterThan(0);
+    expect(outcome.usage).toBeLessThanOrEqual(outcome.window);
   });
 
   it('keeps a stream alive past the 30-second event-page idle limit', async () => {
