@@ -1,6 +1,6 @@
 import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
 import chromeManifest from './manifest.json' with { type: 'json' };
 
 type Manifest = Parameters<typeof crx>[0]['manifest'];
@@ -31,6 +31,41 @@ export function firefoxManifest(chrome: typeof chromeManifest) {
   };
 }
 
+/**
+ * The background as one self-contained file, bundled without code splitting: its dynamic
+ * `import()`s (the provider SDKs, loaded on first use) then stay in the file as functions run on
+ * the first call instead of at start. A service worker may not `import()` a chunk, and in one
+ * build with the pages the SDKs would be split into chunks; evaluating them at start cost every
+ * cold call ~45 ms (docs/architecture.md §2).
+ */
+function backgroundInOneFile(target: string): Plugin {
+  return {
+    name: 'llm-broker:background-in-one-file',
+    enforce: 'pre',
+    async load(id) {
+      if (!id.endsWith('/extension/background/background-main.ts')) return null;
+      const result = await build({
+        configFile: false,
+        logLevel: 'warn',
+        publicDir: false,
+        build: {
+          write: false,
+          target,
+          sourcemap: false,
+          modulePreload: false,
+          rollupOptions: { input: id, output: { format: 'es', codeSplitting: false } },
+        },
+      });
+      const [output] = Array.isArray(result) ? result : [result];
+      const chunk = (output as { output: Array<{ type: string; code?: string }> }).output.find(
+        (file) => file.type === 'chunk',
+      );
+      if (!chunk?.code) throw new Error('the background bundle is empty');
+      return chunk.code;
+    },
+  };
+}
+
 // One build for every extension context (docs/architecture.md §1); `--mode firefox` builds the
 // Firefox variant into dist-firefox/. The two content scripts must run synchronously at
 // document_start, so they are built as self-contained scripts rather than through crxjs's async
@@ -43,6 +78,7 @@ export default defineConfig(({ mode }) => {
   return {
     define: { __BENCH_MARKS__: JSON.stringify(bench) },
     plugins: [
+      backgroundInOneFile(firefox ? 'firefox140' : 'chrome116'),
       preact(),
       crx({
         manifest: (firefox ? firefoxManifest(chromeManifest) : chromeManifest) as Manifest,
@@ -57,9 +93,9 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       target: firefox ? 'firefox140' : 'chrome116',
       sourcemap: false,
-      // The background is one bundle on purpose (the provider SDKs, zod and the catalog): it
-      // loads from disk, never over a network, so chunking it would only add start-up requests.
-      // The offscreen document carries web-llm (about 6 MB), which only it loads.
+      // The background is one file on purpose (backgroundInOneFile): it loads from disk, never
+      // over a network, and its provider SDKs are evaluated on first use. The offscreen document
+      // carries web-llm (about 6 MB), which only it loads.
       chunkSizeWarningLimit: 6_500,
       rollupOptions: {
         // Pages the manifest does not name.

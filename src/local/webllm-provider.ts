@@ -4,7 +4,6 @@
  * `fetch` that hands the request to the host instead of the network (docs/local-models.md): the
  * same prompt conversion, streaming, usage and error reading as every hosted model.
  */
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
 import type { ProviderDefinition } from '../providers/provider-types';
@@ -121,13 +120,15 @@ function inBrowserProvider(
     // Loading a model into the graphics chip before its first token takes a while.
     firstTokenTimeoutMs: 180_000,
     privacy: { location: 'local', trainsOnPrompts: false, source: identity.source },
-    createModel: (_account, providerModelId) =>
-      createOpenAICompatible({
+    async createModel(_account, providerModelId) {
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+      return createOpenAICompatible({
         name: identity.id,
         baseURL: HOST_URL,
         fetch,
         includeUsage: true,
-      }).chatModel(providerModelId),
+      }).chatModel(providerModelId);
+    },
     checkKey: async () => ({ ok: true, detail: 'No key: models run in this browser.' }),
   };
 }

@@ -1,4 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -26,7 +25,8 @@ export const anthropicProvider: ProviderDefinition = {
     source:
       'https://www.anthropic.com/legal/commercial-terms: API inputs and outputs are not used for training',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createAnthropic } = await import('@ai-sdk/anthropic');
     const anthropic = createAnthropic({
       apiKey: requireApiKey(anthropicProvider, account),
       baseURL: apiBaseUrl(anthropicProvider, account),

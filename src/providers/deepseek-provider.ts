@@ -1,4 +1,3 @@
-import { createDeepSeek } from '@ai-sdk/deepseek';
 import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
@@ -15,7 +14,8 @@ export const deepseekProvider: ProviderDefinition = {
     source:
       'https://platform.deepseek.com/downloads/DeepSeek%20Privacy%20Policy.html: inputs may be used to improve and develop the services',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createDeepSeek } = await import('@ai-sdk/deepseek');
     return withLeanStream((fetch) => {
       const deepseek = createDeepSeek({
         apiKey: requireApiKey(deepseekProvider, account),

@@ -1,4 +1,3 @@
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
 
@@ -17,7 +16,8 @@ export const googleProvider: ProviderDefinition = {
     source:
       'https://ai.google.dev/gemini-api/terms: prompts on unpaid services may be used to improve products',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createGoogleGenerativeAI } = await import('@ai-sdk/google');
     const google = createGoogleGenerativeAI({
       apiKey: requireApiKey(googleProvider, account),
       baseURL: apiBaseUrl(googleProvider, account),

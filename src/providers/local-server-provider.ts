@@ -1,4 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { withLeanStream } from './openai-chat-stream';
 import {
   checkKeyWithGet,
@@ -27,7 +26,8 @@ export const localServerProvider: ProviderDefinition = {
   privacy: { location: 'local', trainsOnPrompts: false, source: 'runs on the user’s own machine' },
   unreachableHint:
     'Is the server running at that address? LM Studio: Developer › Start server (port 1234); llama.cpp: llama-server --port 8080.',
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
     return withLeanStream((fetch) => {
       const server = createOpenAICompatible({
         name: 'local-server',

@@ -1,4 +1,3 @@
-import { createMistral } from '@ai-sdk/mistral';
 import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
@@ -15,7 +14,8 @@ export const mistralProvider: ProviderDefinition = {
     trainsOnPrompts: true,
     source: 'https://mistral.ai/terms: inputs on the free Experiment plan may be used for training',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createMistral } = await import('@ai-sdk/mistral');
     return withLeanStream((fetch) => {
       const mistral = createMistral({
         apiKey: requireApiKey(mistralProvider, account),

@@ -1,4 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { FetchFunction } from '@ai-sdk/provider-utils';
 import { withLeanStream } from './openai-chat-stream';
 import {
@@ -56,7 +55,8 @@ export const ollamaProvider: ProviderDefinition = {
   requiresKey: false,
   privacy: { location: 'local', trainsOnPrompts: false, source: 'runs on the user’s own machine' },
   unreachableHint: 'Is Ollama running? Open the Ollama app or run `ollama serve`.',
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
     return withLeanStream((fetch) => {
       const ollama = createOpenAICompatible({
         name: 'ollama',

@@ -1,4 +1,3 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, modelCountDetail, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
@@ -15,7 +14,8 @@ export const openaiProvider: ProviderDefinition = {
     source:
       'https://platform.openai.com/docs/guides/your-data: API data is not used for training unless the organization opts in',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createOpenAI } = await import('@ai-sdk/openai');
     return withLeanStream((fetch) => {
       const openai = createOpenAI({
         apiKey: requireApiKey(openaiProvider, account),

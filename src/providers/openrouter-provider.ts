@@ -1,4 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { withLeanStream } from './openai-chat-stream';
 import { apiBaseUrl, checkKeyWithGet, requireApiKey } from './provider-http';
 import type { ProviderDefinition } from './provider-types';
@@ -40,7 +39,8 @@ export const openrouterProvider: ProviderDefinition = {
     source:
       'https://openrouter.ai/docs/features/privacy-and-logging: requests go to third-party hosts whose data policies vary unless the account restricts them',
   },
-  createModel(account, providerModelId, fetch) {
+  async createModel(account, providerModelId, fetch) {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
     return withLeanStream((fetch) => {
       const openrouter = createOpenAICompatible({
         name: 'openrouter',

@@ -110,12 +110,16 @@ export interface ProviderDefinition {
   firstTokenTimeoutMs?: number;
   /** What to check when nothing answers at the address (local servers: how to start one). */
   unreachableHint?: string;
-  /** Builds a client for one model. `fetch` is injectable so tests and the runtime can wrap it. */
+  /**
+   * Builds a client for one model. `fetch` is injectable so tests and the runtime can wrap it.
+   * Asynchronous because the provider's SDK is loaded on first use: the background's start
+   * (every cold call, a `ping` too) does not evaluate the SDKs' schemas (docs/architecture.md §2).
+   */
   createModel(
     account: ProviderAccount,
     providerModelId: string,
     fetch?: FetchFunction,
-  ): LanguageModelV3;
+  ): Promise<LanguageModelV3>;
   /**
    * Tests the account with the cheapest call the API has (usually listing models). Never throws:
    * every failure comes back as a message a person can act on.

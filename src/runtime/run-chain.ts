@@ -239,7 +239,7 @@ async function attemptModel(
   let deliveredChars = 0;
   const inputCostUsd = (context.inputTokens * model.pricing.inputPerMTok) / 1e6;
   try {
-    const client = provider.createModel(account, model.providerModelId, dependencies.fetch);
+    const client = await provider.createModel(account, model.providerModelId, dependencies.fetch);
     const options = toCallOptions(request, context.signal);
     const output = await runAttempt(
       client,

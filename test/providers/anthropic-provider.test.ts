@@ -37,7 +37,11 @@ describe('anthropic provider', () => {
 
   it('sends the direct-browser-access header, so requests from an extension origin pass', async () => {
     server.script({ kind: 'answer', text: TEXT });
-    const model = anthropicProvider.createModel(account(), 'claude-haiku-4-5', fetchFromOrigin());
+    const model = await anthropicProvider.createModel(
+      account(),
+      'claude-haiku-4-5',
+      fetchFromOrigin(),
+    );
     const answer = await streamAnswer(model);
     expect(answer.text).toBe(TEXT);
     const { headers } = server.requests[0]!;
@@ -87,7 +91,7 @@ describe('anthropic provider', () => {
       { kind: 'http-error', status: 529 },
       { kind: 'error-event', text: TEXT, afterTokens: 2 },
     );
-    const model = anthropicProvider.createModel(account(), 'claude-haiku-4-5');
+    const model = await anthropicProvider.createModel(account(), 'claude-haiku-4-5');
     const limited = await rejectionOf(streamAnswer(model));
     expect(retryAfterMs(limited)).toBe(3000);
     expect(describeProviderError(anthropicProvider, limited)).toMatchObject({

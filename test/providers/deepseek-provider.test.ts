@@ -85,7 +85,7 @@ describe('deepseek provider', () => {
     const { fetch, requests } = respondWith(DEEPSEEK_CACHED_STREAM, {
       contentType: 'text/event-stream',
     });
-    const model = deepseekProvider.createModel(
+    const model = await deepseekProvider.createModel(
       { provider: 'deepseek', apiKey: KEY },
       'deepseek-chat',
       fetch,
@@ -131,7 +131,7 @@ describe('deepseek provider', () => {
       { kind: 'http-error', status: 503 },
       { kind: 'malformed-json', text: TEXT, afterTokens: 0 },
     );
-    const model = deepseekProvider.createModel(account(), 'deepseek-chat');
+    const model = await deepseekProvider.createModel(account(), 'deepseek-chat');
     const overloaded = await rejectionOf(streamAnswer(model));
     expect(describeProviderError(deepseekProvider, overloaded)).toMatchObject({
       kind: 'server',

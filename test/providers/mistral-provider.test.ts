@@ -60,7 +60,7 @@ describe('mistral provider', () => {
 
   it('reads usage from the finishing chunk, as Mistral sends it', async () => {
     const { fetch, requests } = respondWith(MISTRAL_STREAM, { contentType: 'text/event-stream' });
-    const model = mistralProvider.createModel(
+    const model = await mistralProvider.createModel(
       { provider: 'mistral', apiKey: KEY },
       'mistral-small-latest',
       fetch,
@@ -105,7 +105,7 @@ describe('mistral provider', () => {
 
   it('a 429 carries its Retry-After; a reset before the headers is a retryable network failure', async () => {
     server.script({ kind: 'rate-limit', retryAfterSeconds: 2 }, { kind: 'reset-before-headers' });
-    const model = mistralProvider.createModel(account(), 'mistral-small-latest');
+    const model = await mistralProvider.createModel(account(), 'mistral-small-latest');
     const limited = await rejectionOf(streamAnswer(model));
     expect(retryAfterMs(limited)).toBe(2000);
     const reset = await rejectionOf(streamAnswer(model));

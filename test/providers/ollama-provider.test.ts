@@ -73,7 +73,7 @@ describe('ollama provider', () => {
     expect(OLLAMA_ORIGINS_MESSAGE).toContain('OLLAMA_ORIGINS=chrome-extension://*');
     expect(OLLAMA_ORIGINS_MESSAGE).toContain('ollama serve');
 
-    const model = ollamaProvider.createModel(account(), 'llama3.2:latest', fromExtension);
+    const model = await ollamaProvider.createModel(account(), 'llama3.2:latest', fromExtension);
     const refused = await rejectionOf(streamAnswer(model));
     expect(describeProviderError(ollamaProvider, refused)).toEqual({
       kind: 'forbidden',
@@ -101,7 +101,11 @@ describe('ollama provider', () => {
       ok: true,
     });
     allowing.script({ kind: 'answer', text: TEXT });
-    const model = ollamaProvider.createModel(account(allowing), 'llama3.2:latest', fromExtension);
+    const model = await ollamaProvider.createModel(
+      account(allowing),
+      'llama3.2:latest',
+      fromExtension,
+    );
     expect((await streamAnswer(model)).text).toBe(TEXT);
     expect(allowing.requests.map((request) => request.headers.origin)).toEqual([
       EXTENSION_ORIGIN,

@@ -45,7 +45,7 @@ function serving(body: string, size: number): FetchFunction {
 
 async function read(provider: ProviderDefinition, body: string, size: number, lean: boolean) {
   useLeanStreaming(lean);
-  const model = provider.createModel(
+  const model = await provider.createModel(
     { provider: provider.id, apiKey: 'sk-test', baseUrl: 'https://api.test/v1' },
     'm',
     serving(body, size),
@@ -155,7 +155,7 @@ describe('the lean stream path reads what the AI SDK reads', () => {
       choices: [],
       usage: { prompt_tokens: 1, completion_tokens: 1 },
     });
-    const model = openaiProvider.createModel(
+    const model = await openaiProvider.createModel(
       { provider: 'openai', apiKey: 'sk-test', baseUrl: 'https://api.test/v1' },
       'm',
       serving(body, 10),

@@ -82,13 +82,9 @@ describe('openai provider', () => {
       message: expect.stringContaining('Enter your OpenAI API key'),
     });
     expect(server.requests).toHaveLength(0);
-    const error = (() => {
-      try {
-        openaiProvider.createModel({ provider: 'openai' }, 'gpt-4o-mini');
-      } catch (thrown) {
-        return thrown;
-      }
-    })();
+    const error = await rejectionOf(
+      openaiProvider.createModel({ provider: 'openai' }, 'gpt-4o-mini'),
+    );
     expect(describeProviderError(openaiProvider, error)).toMatchObject({
       kind: 'key',
       retryable: false,

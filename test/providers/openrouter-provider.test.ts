@@ -56,7 +56,10 @@ describe('openrouter provider', () => {
 
   it('streams chat completions with usage, cached tokens and its app header', async () => {
     server.script({ kind: 'answer', text: TEXT, cachedInputTokens: 4 });
-    const model = openrouterProvider.createModel(account(), 'meta-llama/llama-3.3-70b-instruct');
+    const model = await openrouterProvider.createModel(
+      account(),
+      'meta-llama/llama-3.3-70b-instruct',
+    );
     const answer = await streamAnswer(model);
     expect(answer.errors).toEqual([]);
     expect(answer.text).toBe(TEXT);
@@ -123,7 +126,7 @@ describe('openrouter provider', () => {
 
   it('an empty balance (402) says where to add credit', async () => {
     const { fetch } = respondWith(NO_CREDIT, { status: 402 });
-    const model = openrouterProvider.createModel(
+    const model = await openrouterProvider.createModel(
       { provider: 'openrouter', apiKey: KEY },
       'openai/gpt-5',
       fetch,

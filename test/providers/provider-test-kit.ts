@@ -31,12 +31,13 @@ export interface StreamedAnswer {
   parts: LanguageModelV3StreamPart[];
 }
 
-/** Streams one short question through a provider model and reads every part. */
+/** Streams one short question through a provider model (or the promise of one, as
+ * `createModel` gives) and reads every part. */
 export async function streamAnswer(
-  model: LanguageModelV3,
+  model: LanguageModelV3 | Promise<LanguageModelV3>,
   abortSignal?: AbortSignal,
 ): Promise<StreamedAnswer> {
-  const { stream } = await model.doStream({
+  const { stream } = await (await model).doStream({
     prompt: [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: [{ type: 'text', text: 'What is the capital of France?' }] },
