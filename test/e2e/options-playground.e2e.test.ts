@@ -103,6 +103,33 @@ describe('the playground', () => {
       });
     }
     await options.emulateMedia({ colorScheme: 'light' });
+
+    // In a small window each candidate is a card: nothing scrolls sideways, every figure labelled,
+    // and the open one still shows its contributions.
+    const size = options.viewportSize()!;
+    await options.setViewportSize({ width: 760, height: 900 });
+    const candidates = options.locator('.cards-when-narrow', {
+      has: options.locator('table.candidates'),
+    });
+    await expect
+      .poll(() => candidates.evaluate((element) => element.scrollWidth - element.clientWidth))
+      .toBe(0);
+    expect(
+      await first
+        .locator('td.cell-latency')
+        .evaluate((cell) => getComputedStyle(cell, '::before').content),
+    ).toBe('"Latency"');
+    expect(await contributions.isVisible()).toBe(true);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await options.emulateMedia({ colorScheme });
+      expect({ colorScheme, violations: await seriousViolations(options) }).toEqual({
+        colorScheme,
+        violations: [],
+      });
+      await broker.screenshot(options, `options-playground-narrow-${colorScheme}`);
+    }
+    await options.emulateMedia({ colorScheme: 'light' });
+    await options.setViewportSize(size);
   });
 
   it('shows a what-if decision beside the saved settings’ one', async () => {

@@ -157,17 +157,17 @@ describe('usage, budgets and priorities', () => {
     // In a small window each request is a card: nothing scrolls sideways, every figure labelled.
     const size = options.viewportSize()!;
     await options.setViewportSize({ width: 760, height: 900 });
-    const log = options.locator('.log-scroll');
+    const log = options.locator('.cards-when-narrow');
     await expect
       .poll(() => log.evaluate((element) => element.scrollWidth - element.clientWidth))
       .toBe(0);
     const first = rows.first();
     expect(
       await first
-        .locator('td.log-cost')
+        .locator('td.cell-cost')
         .evaluate((cell) => getComputedStyle(cell, '::before').content),
     ).toBe('"Cost"');
-    await expect.poll(() => first.locator('td.log-time').isVisible()).toBe(true);
+    await expect.poll(() => first.locator('td.cell-time').isVisible()).toBe(true);
     expect(await options.getByRole('table', { name: 'Requests, newest first' }).count()).toBe(1);
     await expectAccessible(options, 'usage narrow');
     await broker.screenshot(options, 'options-usage-narrow');

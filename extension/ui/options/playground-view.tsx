@@ -545,7 +545,7 @@ function Decision(props: { plan: RoutePlan; heading: string }) {
       </div>
       <div class="card">
         <h3 style={{ marginBottom: '8px' }}>Candidates</h3>
-        <div class="table-scroll">
+        <div class="table-scroll cards-when-narrow">
           <table class="candidates">
             <caption class="visually-hidden">Candidates by final score</caption>
             <thead>
@@ -617,8 +617,8 @@ function CandidateRow(props: { candidate: CandidateScore; inChain: boolean }) {
   return (
     <tbody>
       <tr>
-        <td class="num">{candidate.rank}</td>
-        <td>
+        <td class="num cell-rank">{candidate.rank}</td>
+        <td class="cell-model">
           <button
             type="button"
             class="link disclosure"
@@ -631,13 +631,21 @@ function CandidateRow(props: { candidate: CandidateScore; inChain: boolean }) {
           {props.inChain && <span class="badge ok">chain</span>}
           <div class="muted small">{candidate.model.provider}</div>
         </td>
-        <td class="num">{candidate.baseScore.toFixed(3)}</td>
-        <td class="num">{candidate.priorityMultiplier.toFixed(2)}</td>
-        <td class="num">
+        <td class="num cell-base" data-label="Base">
+          {candidate.baseScore.toFixed(3)}
+        </td>
+        <td class="num cell-priority" data-label="× Priority">
+          {candidate.priorityMultiplier.toFixed(2)}
+        </td>
+        <td class="num cell-final" data-label="Final">
           <strong>{candidate.finalScore.toFixed(3)}</strong>
         </td>
-        <td class="num">{formatUsd(candidate.expectedCostUsd)}</td>
-        <td class="num">{formatMs(candidate.expectedLatencyMs)}</td>
+        <td class="num cell-cost" data-label="Cost">
+          {formatUsd(candidate.expectedCostUsd)}
+        </td>
+        <td class="num cell-latency" data-label="Latency">
+          {formatMs(candidate.expectedLatencyMs)}
+        </td>
       </tr>
       {open && (
         <tr class="log-details">

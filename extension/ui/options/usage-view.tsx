@@ -418,7 +418,7 @@ function RequestLog(props: { overview: Overview }) {
         </EmptyState>
       )}
       {entries.length > 0 && (
-        <div class="table-scroll log-scroll">
+        <div class="table-scroll cards-when-narrow">
           <table class="log">
             <caption class="visually-hidden">Requests, newest first</caption>
             <thead>
@@ -475,7 +475,7 @@ function LogRow(props: { entry: RequestLogEntry }) {
   return (
     <tbody>
       <tr>
-        <td class="small log-when">
+        <td class="small cell-when">
           <button
             type="button"
             class="link disclosure"
@@ -486,8 +486,8 @@ function LogRow(props: { entry: RequestLogEntry }) {
             <span aria-hidden="true">{open ? '▾' : '▸'}</span> {formatWhen(entry.createdAt)}
           </button>
         </td>
-        <td class="mono log-site">{entry.origin}</td>
-        <td class="log-model">
+        <td class="mono cell-site">{entry.origin}</td>
+        <td class="cell-model">
           {entry.model ? (
             <>
               <div>{entry.model.id}</div>
@@ -513,10 +513,10 @@ function LogRow(props: { entry: RequestLogEntry }) {
             </span>
           )}
         </td>
-        <td class="num log-tokens" data-label="Tokens in / out">
+        <td class="num cell-tokens" data-label="Tokens in / out">
           {formatCount(entry.inputTokens)} / {formatCount(entry.outputTokens)}
         </td>
-        <td class="num log-cost" data-label="Cost">
+        <td class="num cell-cost" data-label="Cost">
           {entry.cached ? (
             <span class="badge accent">cached</span>
           ) : (
@@ -531,10 +531,10 @@ function LogRow(props: { entry: RequestLogEntry }) {
             </>
           )}
         </td>
-        <td class="num log-time" data-label="Time">
+        <td class="num cell-time" data-label="Time">
           {formatMs(entry.latencyMs)}
         </td>
-        <td class="log-outcome">
+        <td class="cell-outcome">
           <span class={`badge ${badge}`}>{entry.outcome}</span>
           {entry.errorName && <div class="muted small">{entry.errorName}</div>}
         </td>
