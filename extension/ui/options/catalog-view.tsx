@@ -230,7 +230,7 @@ export function CatalogView(props: { overview: Overview; reload(): Promise<void>
           <EmptyState title="No model matches">Change the search or the filters.</EmptyState>
         )}
         {shown.length > 0 && (
-          <div class="table-scroll">
+          <div class="table-scroll cards-when-narrow">
             <table class="catalog">
               <caption class="visually-hidden">Models</caption>
               <thead>
@@ -357,7 +357,7 @@ function ModelRow(props: { model: CatalogModel; providerName: string }) {
   return (
     <tbody>
       <tr>
-        <td>
+        <td class="cell-model">
           <button
             type="button"
             class="link disclosure"
@@ -369,16 +369,22 @@ function ModelRow(props: { model: CatalogModel; providerName: string }) {
           </button>
           <div class="mono muted">{model.id}</div>
         </td>
-        <td>
+        <td class="cell-provider">
           {props.providerName}
           <div class="muted small">{model.location}</div>
         </td>
-        <td class="num">
+        <td class="num cell-price" data-label="In / out per 1M tokens">
           {perMTok(model.pricing.inputPerMTok)} / {perMTok(model.pricing.outputPerMTok)}
         </td>
-        <td class="num">{formatCount(model.limits.contextTokens)}</td>
-        <td class="small">{abilities.length > 0 ? abilities.join(', ') : 'text'}</td>
-        <td class="num">{Math.round(model.scores.overallQuality * 100)}</td>
+        <td class="num cell-context" data-label="Context">
+          {formatCount(model.limits.contextTokens)}
+        </td>
+        <td class="small cell-abilities" data-label="Can">
+          {abilities.length > 0 ? abilities.join(', ') : 'text'}
+        </td>
+        <td class="num cell-quality" data-label="Quality">
+          {Math.round(model.scores.overallQuality * 100)}
+        </td>
       </tr>
       {open && (
         <tr class="log-details">
