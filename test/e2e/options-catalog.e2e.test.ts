@@ -15,6 +15,7 @@ import {
 } from '../fixtures/model-list-server';
 import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
+import { narrowToCards } from './e2e-setup';
 
 describe('the catalog page', () => {
   let broker: BrokerBrowser;
@@ -59,22 +60,17 @@ describe('the catalog page', () => {
     await broker.screenshot(options, 'options-catalog-model');
 
     // In a small window each model is a card: nothing scrolls sideways, every figure labelled.
-    const size = options.viewportSize()!;
-    await options.setViewportSize({ width: 760, height: 900 });
-    const list = options.locator('.cards-when-narrow', { has: options.locator('table.catalog') });
-    await expect
-      .poll(() => list.evaluate((element) => element.scrollWidth - element.clientWidth))
-      .toBe(0);
-    expect(
-      await first
-        .locator('td.cell-context')
-        .evaluate((cell) => getComputedStyle(cell, '::before').content),
-    ).toBe('"Context"');
+    const restore = await narrowToCards(
+      options,
+      'table.catalog',
+      first.locator('td.cell-context'),
+      'Context',
+    );
     expect(await scores.isVisible()).toBe(true);
     expect(await options.getByRole('table', { name: 'Models' }).count()).toBe(1);
     expect({ violations: await seriousViolations(options) }).toEqual({ violations: [] });
     await broker.screenshot(options, 'options-catalog-narrow');
-    await options.setViewportSize(size);
+    await restore();
     await options.getByRole('searchbox', { name: 'Search' }).fill('');
   });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
-import { allowSite, saveProviderAccount } from './e2e-setup';
+import { allowSite, narrowToCards, saveProviderAccount } from './e2e-setup';
 
 const PASSPHRASE = 'correct horse battery staple';
 
@@ -106,19 +106,12 @@ describe('the playground', () => {
 
     // In a small window each candidate is a card: nothing scrolls sideways, every figure labelled,
     // and the open one still shows its contributions.
-    const size = options.viewportSize()!;
-    await options.setViewportSize({ width: 760, height: 900 });
-    const candidates = options.locator('.cards-when-narrow', {
-      has: options.locator('table.candidates'),
-    });
-    await expect
-      .poll(() => candidates.evaluate((element) => element.scrollWidth - element.clientWidth))
-      .toBe(0);
-    expect(
-      await first
-        .locator('td.cell-latency')
-        .evaluate((cell) => getComputedStyle(cell, '::before').content),
-    ).toBe('"Latency"');
+    const restore = await narrowToCards(
+      options,
+      'table.candidates',
+      first.locator('td.cell-latency'),
+      'Latency',
+    );
     expect(await contributions.isVisible()).toBe(true);
     for (const colorScheme of ['light', 'dark'] as const) {
       await options.emulateMedia({ colorScheme });
@@ -129,7 +122,7 @@ describe('the playground', () => {
       await broker.screenshot(options, `options-playground-narrow-${colorScheme}`);
     }
     await options.emulateMedia({ colorScheme: 'light' });
-    await options.setViewportSize(size);
+    await restore();
   });
 
   it('shows a what-if decision beside the saved settings’ one', async () => {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
-import { allowSite, saveProviderAccount } from './e2e-setup';
+import { allowSite, narrowToCards, saveProviderAccount } from './e2e-setup';
 
 const OPTIONS = 'extension/ui/options/options.html';
 
@@ -155,23 +155,18 @@ describe('usage, budgets and priorities', () => {
     await options.emulateMedia({ colorScheme: 'light' });
 
     // In a small window each request is a card: nothing scrolls sideways, every figure labelled.
-    const size = options.viewportSize()!;
-    await options.setViewportSize({ width: 760, height: 900 });
-    const log = options.locator('.cards-when-narrow');
-    await expect
-      .poll(() => log.evaluate((element) => element.scrollWidth - element.clientWidth))
-      .toBe(0);
     const first = rows.first();
-    expect(
-      await first
-        .locator('td.cell-cost')
-        .evaluate((cell) => getComputedStyle(cell, '::before').content),
-    ).toBe('"Cost"');
+    const restore = await narrowToCards(
+      options,
+      'table.log',
+      first.locator('td.cell-cost'),
+      'Cost',
+    );
     await expect.poll(() => first.locator('td.cell-time').isVisible()).toBe(true);
     expect(await options.getByRole('table', { name: 'Requests, newest first' }).count()).toBe(1);
     await expectAccessible(options, 'usage narrow');
     await broker.screenshot(options, 'options-usage-narrow');
-    await options.setViewportSize(size);
+    await restore();
   });
 
   it('filters by outcome and provider, and opens a request to its attempts and text', async () => {
