@@ -38,7 +38,7 @@ export function firefoxManifest(chrome: typeof chromeManifest) {
  * build with the pages the SDKs would be split into chunks; evaluating them at start cost every
  * cold call ~45 ms (docs/architecture.md §2).
  */
-function backgroundInOneFile(target: string): Plugin {
+function backgroundInOneFile(target: string, define: Record<string, string>): Plugin {
   return {
     name: 'llm-broker:background-in-one-file',
     enforce: 'pre',
@@ -48,6 +48,7 @@ function backgroundInOneFile(target: string): Plugin {
         configFile: false,
         logLevel: 'warn',
         publicDir: false,
+        define,
         build: {
           write: false,
           target,
@@ -75,10 +76,11 @@ function backgroundInOneFile(target: string): Plugin {
 export default defineConfig(({ mode }) => {
   const firefox = mode === 'firefox';
   const bench = mode === 'bench';
+  const define = { __BENCH_MARKS__: JSON.stringify(bench) };
   return {
-    define: { __BENCH_MARKS__: JSON.stringify(bench) },
+    define,
     plugins: [
-      backgroundInOneFile(firefox ? 'firefox140' : 'chrome116'),
+      backgroundInOneFile(firefox ? 'firefox140' : 'chrome116', define),
       preact(),
       crx({
         manifest: (firefox ? firefoxManifest(chromeManifest) : chromeManifest) as Manifest,
