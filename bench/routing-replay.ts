@@ -346,11 +346,11 @@ function sweepKnob(
   catalog: ReplayCatalog,
   stats: RouterStats | undefined,
   reference: ReplayReference,
-): KnobPoint[] {
+): Array<KnobPoint & { choices: Choices }> {
   return COST_AVERSION_SWEEP.map((costAversion) => {
     const state = replayState(catalog, stats, { costAversion });
     const choices = routeRows(rows, catalog, KNOB_PRESET, state);
-    return { costAversion, figures: figuresOf(rows, choices, reference) };
+    return { costAversion, choices, figures: figuresOf(rows, choices, reference) };
   });
 }
 
@@ -378,29 +378,22 @@ function chooseKnob(
     inner.test,
     bestSingleColumn(inner.train, trainDataset.models.length),
   );
-  if (by === 'label') {
-    // New labels are what the setting will meet: it must keep the target on the labels held back
-    // for validation taken as a sample of labels (their bootstrap's 10th percentile), not only on
-    // their rows pooled.
-    const points = COST_AVERSION_SWEEP.map((costAversion) => {
-      const state = replayState(catalog, stats, { costAversion });
-      const choices = routeRows(inner.test, catalog, KNOB_PRESET, state);
-      return {
-        costAversion,
-        figures: figuresOf(inner.test, choices, reference),
-        bound: labelQualityBound(inner.test, choices, reference.bestColumn),
-      };
-    });
-    const keeping = points.filter((point) => point.bound >= MATCH_QUALITY_RATIO);
-    const chosen =
-      keeping.sort((a, b) => a.figures.cost - b.figures.cost)[0] ??
-      [...points].sort((a, b) => b.bound - a.bound)[0]!;
-    return { costAversion: chosen.costAversion, validation: chosen.figures };
-  }
-  const sweep = sweepKnob(inner.test, catalog, stats, reference);
+  // With labels held out, new labels are what the setting will meet: it must keep the target on
+  // the validation labels taken as a sample of labels (their bootstrap's 10th percentile), not
+  // only on their rows pooled.
+  const kept = (point: KnobPoint & { choices: Choices }) =>
+    by === 'label'
+      ? labelQualityBound(inner.test, point.choices, reference.bestColumn)
+      : point.figures.qualityRatio;
+  const sweep = sweepKnob(inner.test, catalog, stats, reference).map((point) => ({
+    ...point,
+    kept: kept(point),
+  }));
   const chosen =
-    cheapestSweepPoint(sweep, MATCH_QUALITY_RATIO) ??
-    [...sweep].sort((a, b) => b.figures.quality - a.figures.quality)[0]!;
+    sweep
+      .filter((point) => point.kept >= MATCH_QUALITY_RATIO)
+      .sort((a, b) => a.figures.cost - b.figures.cost)[0] ??
+    [...sweep].sort((a, b) => b.kept - a.kept)[0]!;
   return { costAversion: chosen.costAversion, validation: chosen.figures };
 }
 

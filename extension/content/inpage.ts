@@ -24,7 +24,7 @@ import {
   type PageToBackground,
   type RelayAck,
 } from '../messaging/page-channel';
-import { installLanguageModel } from './language-model';
+import { detachedFrameError, installLanguageModel } from './language-model';
 
 if (__BENCH_MARKS__) performance.mark('llm-broker:inpage:start');
 
@@ -256,12 +256,8 @@ class LlmBroker extends EventTarget implements LlmBrokerApi {
   ): Promise<PageMethods[M]['result']> {
     if (signal?.aborted) return Promise.reject(abortError());
     // A frame taken out of its document has no relay left to answer: say so rather than hang.
-    // (Its document has no window any more; Firefox still reports `closed` as false there.)
-    if (window.closed || document.defaultView === null) {
-      return Promise.reject(
-        new DOMException('This frame is no longer in a document.', 'InvalidStateError'),
-      );
-    }
+    const detached = detachedFrameError();
+    if (detached) return Promise.reject(detached);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => {

@@ -63,15 +63,21 @@ function invalidState(): DOMException {
 }
 
 /**
- * Refuses a call from a frame taken out of its document, before anything is awaited: nothing
- * would answer it, and Firefox never runs a detached frame's async continuations, so an `await`
- * there would leave the page's promise pending forever.
+ * The error for a call from a frame taken out of its document (its document has no window any
+ * more; Firefox still reports `closed` as false there), or undefined while the frame is in one.
+ * Nothing would answer such a call, so `window.llm` and `LanguageModel` refuse it before anything
+ * is awaited: Firefox never runs a detached frame's async continuations.
  */
-function assertAttached(): void {
+export function detachedFrameError(): DOMException | undefined {
   const scope = globalThis as { closed?: boolean; document?: Document };
-  if (scope.closed === true || scope.document?.defaultView === null) {
-    throw new DOMException('This frame is no longer in a document.', 'InvalidStateError');
-  }
+  return scope.closed === true || scope.document?.defaultView === null
+    ? new DOMException('This frame is no longer in a document.', 'InvalidStateError')
+    : undefined;
+}
+
+function assertAttached(): void {
+  const detached = detachedFrameError();
+  if (detached) throw detached;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 } from '../fixtures/model-list-server';
 import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
-import { narrowToCards } from './e2e-setup';
+import { narrowToCards } from './narrow-window';
 
 describe('the catalog page', () => {
   let broker: BrokerBrowser;

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProviderServer, startProviderServer } from '../fixtures/provider-server';
 import { seriousViolations } from './axe';
 import { type BrokerBrowser, launchBroker } from './e2e-harness';
-import { allowSite, narrowToCards, saveProviderAccount } from './e2e-setup';
+import { allowSite, saveProviderAccount } from './e2e-setup';
+import { narrowToCards } from './narrow-window';
 
 const PASSPHRASE = 'correct horse battery staple';
 
