@@ -1,8 +1,9 @@
 /**
  * Two builds of the extension side by side in one run, each in its own Chromium, against one
  * replay server: warm first token, last token to result and throughput (short and 1,001-chunk
- * answers), and the first ping and first token after the service worker was stopped. Each round
- * runs the builds in a random order, so drifts in the machine's speed fall on both alike.
+ * answers; short ones one after another), and the first ping and first token after the service
+ * worker was stopped. Each round runs the builds in a random order, so drifts in the machine's
+ * speed fall on both alike.
  *
  *   npx tsx bench/bridge-before-after.ts <before-dist> <after-dist>
  *
@@ -17,6 +18,7 @@ import {
   API_KEY,
   benchSite,
   coldCall,
+  inARow,
   ms,
   type StreamSample,
   stats,
@@ -32,6 +34,7 @@ if (!beforeDir || !afterDir) {
 const ROUNDS = Number(process.env.BENCH_PAIRS ?? 150);
 const WARM_UP = 20;
 const COLD_STARTS = 12;
+const IN_A_ROW_BLOCKS = 15;
 
 interface Side {
   name: string;
@@ -115,6 +118,32 @@ try {
       ]),
     );
   }
+
+  // Short answers one after another (writes after an answer meet the next request).
+  const row = await inARow(
+    [
+      { page: sides[1]!.site, viaExtension: false, name: 'direct' },
+      ...sides.map((side) => ({ page: side.site, viaExtension: true, name: side.name })),
+    ],
+    replay.url,
+    IN_A_ROW_BLOCKS,
+    10,
+  );
+  console.log(
+    `\nShort answers one after another: ${IN_A_ROW_BLOCKS} blocks of 10 calls each, alternated`,
+  );
+  printTable(
+    ['', 'first token p50', 'p90', 'p99'],
+    ['direct', 'before', 'after'].map((run) => {
+      const first = stats(row[run]!);
+      return [
+        run === 'direct' ? 'page fetches directly' : `through the extension, ${run}`,
+        ms(first.p50),
+        ms(first.p90),
+        ms(first.p99),
+      ];
+    }),
+  );
 
   // Cold starts, alternating the two builds.
   const cold: Record<string, { ping: number[]; firstToken: number[] }> = {

@@ -66,6 +66,18 @@ window.benchDirect = async (url, key, long) => {
   return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
     chunksPerSecond: chunks / ((last - start) / 1000) };
 };
+// Short answers one after another, each call as soon as the last ended (a chat's pace): the
+// first token of each, through the extension or directly.
+window.benchInARow = async (viaExtension, count, url, key) => {
+  const firsts = [];
+  for (let index = 0; index < count; index++) {
+    const sample = viaExtension
+      ? await window.benchVia(false)
+      : await window.benchDirect(url, key, false);
+    firsts.push(sample.firstTokenMs);
+  }
+  return firsts;
+};
 `;
 
 export function stats(samples: readonly number[]): { p50: number; p90: number; p99: number } {
@@ -74,6 +86,36 @@ export function stats(samples: readonly number[]): { p50: number; p90: number; p
 }
 
 export const ms = (value: number) => value.toFixed(2);
+
+/**
+ * `blocks` blocks of `perBlock` short answers in a row, through the extension and directly,
+ * in alternated order: the first token of every call.
+ */
+export async function inARow(
+  runs: ReadonlyArray<{ page: Page; viaExtension: boolean; name: string }>,
+  url: string,
+  blocks: number,
+  perBlock: number,
+): Promise<Record<string, number[]>> {
+  const samples: Record<string, number[]> = Object.fromEntries(runs.map((run) => [run.name, []]));
+  for (let block = 0; block < blocks + 2; block++) {
+    const order = [...runs].sort(() => Math.random() - 0.5);
+    for (const run of order) {
+      const firsts = await run.page.evaluate(
+        ([viaExtension, count, url, key]) =>
+          (
+            window as unknown as {
+              benchInARow(via: boolean, count: number, url: string, key: string): number[];
+            }
+          ).benchInARow(viaExtension, count, url, key),
+        [run.viaExtension, perBlock, url, API_KEY] as const,
+      );
+      // Two blocks warm up.
+      if (block >= 2) samples[run.name]!.push(...firsts);
+    }
+  }
+  return samples;
+}
 
 /**
  * Stops the service worker (through `cdp`, a session with `ServiceWorker` enabled), then times the

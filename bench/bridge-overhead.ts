@@ -5,7 +5,8 @@
  * 1. warm first token through `window.llm.stream` versus the page fetching the same server
  *    itself, alternated, for a short and a 1,001-chunk answer (p50/p90/p99 of each and of the
  *    difference of each alternated pair); the time from the last token to the result; the
- *    throughput ratio on the long answer;
+ *    throughput ratio on the long answer; and short answers one after another (a chat's pace:
+ *    each call as soon as the last ended), where writes after one answer meet the next request;
  * 2. a trivial `window.llm.ping()` round trip, warm;
  * 3. the content scripts' cost to every page load, from their own marks (start to end of each),
  *    in the same browser;
@@ -24,6 +25,7 @@ import {
   API_KEY,
   benchSite,
   coldCall,
+  inARow,
   ms,
   type StreamSample,
   stats,
@@ -34,6 +36,7 @@ import { startReplayServer } from './replay-server';
 const BENCH_DIST = resolve(import.meta.dirname, '../dist-bench');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 200);
 const WARM_UP = 20;
+const IN_A_ROW_BLOCKS = 15;
 const ROUND_TRIPS = 1_000;
 const PAGE_LOADS = 200;
 const COLD_STARTS = 15;
@@ -178,6 +181,33 @@ try {
   // 1. Streams.
   const short = printStreams('Short answer', await alternate(site, replay.url, false, PAIRS));
   const long = printStreams('Long answer', await alternate(site, replay.url, true, PAIRS));
+  const row = await inARow(
+    [
+      { page: site, viaExtension: true, name: 'extension' },
+      { page: site, viaExtension: false, name: 'direct' },
+    ],
+    replay.url,
+    IN_A_ROW_BLOCKS,
+    10,
+  );
+  const rowDirect = stats(row.direct!);
+  const rowVia = stats(row.extension!);
+  console.log(
+    `\nShort answers one after another: ${IN_A_ROW_BLOCKS} blocks of 10 calls each way, alternated`,
+  );
+  printTable(
+    ['first token', 'p50 ms', 'p90 ms', 'p99 ms'],
+    [
+      ['page fetches directly', ms(rowDirect.p50), ms(rowDirect.p90), ms(rowDirect.p99)],
+      ['through the extension', ms(rowVia.p50), ms(rowVia.p90), ms(rowVia.p99)],
+      [
+        'added (difference of the two)',
+        ms(rowVia.p50 - rowDirect.p50),
+        ms(rowVia.p90 - rowDirect.p90),
+        ms(rowVia.p99 - rowDirect.p99),
+      ],
+    ],
+  );
 
   // 2. Round trips.
   const trips = await site.evaluate(async (count) => {
@@ -281,6 +311,7 @@ try {
       bench: 'bridge-overhead',
       short,
       long,
+      inARow: { firstTokenMs: { direct: rowDirect, extension: rowVia } },
       roundTripMs: trip,
       pageLoadMs: { relay, inpage, both },
       coldStartMs: { ping: coldPing, firstToken: coldFirst, floorPing },

@@ -751,6 +751,7 @@ export class Broker {
           releaseReason: 'internal failure',
           counted: true,
         })
+        .then(() => this.storage.ledger.forgetOpen([requestId]))
         .catch(() => {});
       throw error;
     }

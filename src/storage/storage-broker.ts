@@ -119,11 +119,20 @@ export function createBrokerStorage(
     usage: createUsageRepository(database),
     catalog: createCatalogRepository(database),
     // The repositories' own transactions nest in this one (their tables are a subset of it).
-    recordRequest: (record) => inRecordTransaction(() => writeRecord(record)),
-    recordRequests: (records) =>
-      inRecordTransaction(async () => {
+    // The open reservation goes once the record is in: a transaction of its own, so the next
+    // request's reservation waits for this small delete at most, never for the record.
+    recordRequest: async (record) => {
+      const entry = await inRecordTransaction(() => writeRecord(record));
+      await ledger.forgetOpen([record.requestId]);
+      return entry;
+    },
+    recordRequests: async (records) => {
+      await inRecordTransaction(async () => {
         for (const record of records) await writeRecord(record);
-      }),
+      });
+      // Refusals (not counted) never opened one.
+      await ledger.forgetOpen(records.filter((r) => r.counted).map((r) => r.requestId));
+    },
     keepWithinRetention: async () => {
       const time = now();
       const { requestTextDays } = await settings.get();

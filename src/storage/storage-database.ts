@@ -4,7 +4,7 @@
  */
 import { Dexie, type EntityTable, type Table } from 'dexie';
 import type { CatalogRow } from './storage-catalog';
-import { upgradeToVersion2, upgradeToVersion3 } from './storage-migrations';
+import { upgradeToVersion2, upgradeToVersion3, upgradeToVersion4 } from './storage-migrations';
 import type {
   AccountRow,
   CounterRow,
@@ -64,6 +64,16 @@ export const SCHEMA_V3 = {
   catalogs: 'id',
 } as const;
 
+/**
+ * Version 4: reservations a running request holds (`ledger.open`) get a table of their own, so
+ * writing one never waits for another request's record, which is a longer transaction over the
+ * ledger, the log and the rollups (IndexedDB runs read-write transactions over a shared table one
+ * after another). A request's row moves to `ledgerRequests` when it closes.
+ */
+export const SCHEMA_V4 = {
+  ledgerOpen: 'requestId, createdAt',
+} as const;
+
 export class BrokerDatabase extends Dexie {
   declare settings: EntityTable<SettingsRow, 'id'>;
   declare accounts: EntityTable<AccountRow, 'provider'>;
@@ -72,6 +82,7 @@ export class BrokerDatabase extends Dexie {
   declare ledgerRequests: EntityTable<LedgerEntry, 'requestId'>;
   declare ledgerMonths: Table<LedgerMonthRow, [string, string]>;
   declare ledgerAttempts: Table<LedgerAttempt, [string, number]>;
+  declare ledgerOpen: EntityTable<LedgerEntry, 'requestId'>;
   declare requestLog: EntityTable<RequestLogEntry, 'seq'>;
   declare routerStats: EntityTable<RouterStatsRow, 'id'>;
   declare responseCache: Table<ResponseCacheRow, [string, string]>;
@@ -84,5 +95,6 @@ export class BrokerDatabase extends Dexie {
     this.version(1).stores(SCHEMA_V1);
     this.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
     this.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
+    this.version(4).stores(SCHEMA_V4).upgrade(upgradeToVersion4);
   }
 }

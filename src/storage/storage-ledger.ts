@@ -110,6 +110,7 @@ export interface LedgerRepository {
   release(requestId: string, reason?: string): Promise<LedgerEntry>;
   /** Appends one attempt of a reserved request; returns it with its index. */
   recordAttempt(requestId: string, attempt: AttemptInput): Promise<LedgerAttempt>;
+  /** A request's entry: its closed one, else its open reservation. */
   get(requestId: string): Promise<LedgerEntry | undefined>;
   /** The attempts of one request, first first. */
   attempts(requestId: string): Promise<LedgerAttempt[]>;
@@ -129,18 +130,22 @@ export interface LedgerRepository {
    */
   releaseStale(createdBefore: number): Promise<number>;
   /**
-   * Writes a reservation that was taken in memory, as one row (a single write, alongside the
-   * call): the month totals move when it closes, and count it as held until then. The runtime
-   * checked the budgets; this does not.
+   * Writes a reservation that was taken in memory, as one row in the table of open reservations
+   * (a single write, alongside the call, that no other request's record holds up): the month
+   * totals move when it closes, and count it as held until then. The runtime checked the
+   * budgets; this does not.
    */
   open(input: OpenInput): Promise<LedgerEntry>;
-  /** Notes what the text delivered so far costs on a reserved entry (see `settleStale`). */
+  /** Notes what the text delivered so far costs on an open reservation (see `settleStale`). */
   checkpoint(requestId: string, deliveredUsd: number): Promise<void>;
   /**
-   * Closes a request: settles or releases its reservation if `open` wrote one, else writes the
-   * closed entry at once. Month totals move in the same transaction.
+   * Closes a request: writes its closed entry (settling a reservation `reserve` made, if any),
+   * and moves the month totals in the same transaction. A reservation `open` wrote stops
+   * counting as held at once; `forgetOpen` then deletes its row.
    */
   finish(input: FinishInput): Promise<LedgerEntry>;
+  /** Deletes the open reservations of requests `finish` closed (its own small transaction). */
+  forgetOpen(requestIds: readonly string[]): Promise<void>;
   /**
    * Closes reservations created before `createdBefore` — requests a stopped worker never
    * finished — at what their delivered text cost (`checkpoint`), released when nothing was
@@ -160,7 +165,7 @@ export function createLedgerRepository(
   database: BrokerDatabase,
   now: () => number,
 ): LedgerRepository {
-  const { ledgerRequests, ledgerMonths, ledgerAttempts } = database;
+  const { ledgerRequests, ledgerMonths, ledgerAttempts, ledgerOpen } = database;
 
   /** The aggregates an entry counts in: its month (every site, and its origin) and its day. */
   const totalsRows = async (entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>) => {
@@ -317,7 +322,7 @@ export function createLedgerRepository(
       totalsAtClose: true,
     };
     try {
-      await ledgerRequests.add(entry);
+      await ledgerOpen.add(entry);
     } catch (error) {
       if (error instanceof Error && error.name === 'ConstraintError') {
         throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
@@ -327,14 +332,16 @@ export function createLedgerRepository(
     return entry;
   };
 
-  /** Reservations `open` wrote and nothing closed yet: held, though not in the totals rows. */
-  const heldOpen = async () =>
-    (
-      await ledgerRequests
-        .where('[status+createdAt]')
-        .between(['reserved', Dexie.minKey], ['reserved', Dexie.maxKey])
-        .toArray()
-    ).filter((entry) => entry.totalsAtClose);
+  /**
+   * Reservations `open` wrote whose request has not closed: held, though not in the totals rows.
+   * (A row `finish` closed but `forgetOpen` has not deleted yet is not held any more.)
+   */
+  const heldOpen = async () => {
+    const open = await ledgerOpen.toArray();
+    if (open.length === 0) return open;
+    const closed = await ledgerRequests.bulkGet(open.map((entry) => entry.requestId));
+    return open.filter((_, index) => closed[index] === undefined);
+  };
 
   /** A totals row with the open reservations among `open` added to it as held requests. */
   const withHeld = (row: LedgerMonthRow, open: readonly LedgerEntry[]): LedgerMonthRow => {
@@ -391,17 +398,23 @@ export function createLedgerRepository(
     finish,
     checkpoint: async (requestId, deliveredUsd) => {
       if (!isFiniteAmount(deliveredUsd)) throw new RangeError('deliveredUsd must be ≥ 0');
-      await ledgerRequests
-        .where('requestId')
-        .equals(requestId)
-        .and((entry) => entry.status === 'reserved')
-        .modify({ deliveredUsd });
+      await ledgerOpen.update(requestId, { deliveredUsd });
+    },
+    forgetOpen: async (requestIds) => {
+      if (requestIds.length > 0) await ledgerOpen.bulkDelete([...requestIds]);
     },
     settleStale: async (createdBefore) => {
-      const stale = await ledgerRequests
-        .where('[status+createdAt]')
-        .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
-        .toArray();
+      const [opened, reserved] = await Promise.all([
+        ledgerOpen.where('createdAt').below(createdBefore).toArray(),
+        ledgerRequests
+          .where('[status+createdAt]')
+          .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
+          .toArray(),
+      ]);
+      // An open row whose request did close (the worker stopped before deleting it) is only
+      // deleted; the others, and reservations `reserve` made, close now.
+      const finished = await ledgerRequests.bulkGet(opened.map((entry) => entry.requestId));
+      const stale = [...opened.filter((_, index) => finished[index] === undefined), ...reserved];
       const closed: LedgerEntry[] = [];
       for (const entry of stale) {
         const costUsd = entry.deliveredUsd ?? 0;
@@ -418,9 +431,11 @@ export function createLedgerRepository(
           }),
         );
       }
+      await ledgerOpen.bulkDelete(opened.map((entry) => entry.requestId));
       return closed;
     },
-    get: (requestId) => ledgerRequests.get(requestId),
+    get: async (requestId) =>
+      (await ledgerRequests.get(requestId)) ?? (await ledgerOpen.get(requestId)),
     attempts: (requestId) => attemptsOf(database, requestId).toArray(),
     list: (query = {}) => listEntries(database, query),
     monthTotals: async (month = monthOf(now())) => {

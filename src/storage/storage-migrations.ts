@@ -2,7 +2,7 @@
  * Upgrade functions between schema versions. Each is frozen in time: it uses its own constants,
  * not today's defaults, so upgrading an old database means the same thing forever.
  */
-import type { Transaction } from 'dexie';
+import { Dexie, type Transaction } from 'dexie';
 import type { Attempt } from '../protocol/llm-result';
 import { dayOf, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
 import type {
@@ -120,6 +120,21 @@ export async function upgradeToVersion3(transaction: Transaction): Promise<void>
       }
     });
   await usage.bulkPut([...rows.values()]);
+}
+
+/**
+ * Version 3 → 4: reservations a running request opened (`totalsAtClose`) move to their own
+ * table; those a stopped worker left are settled from there by the next one, as before.
+ */
+export async function upgradeToVersion4(transaction: Transaction): Promise<void> {
+  const requests = transaction.table<LedgerEntry, string>('ledgerRequests');
+  const opened = await requests
+    .where('[status+createdAt]')
+    .between(['reserved', Dexie.minKey], ['reserved', Dexie.maxKey])
+    .filter((entry) => entry.totalsAtClose === true)
+    .toArray();
+  await transaction.table<LedgerEntry, string>('ledgerOpen').bulkPut(opened);
+  await requests.bulkDelete(opened.map((entry) => entry.requestId));
 }
 
 function zero<T extends object>(counts: T): T {

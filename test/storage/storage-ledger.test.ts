@@ -429,4 +429,34 @@ describe('ledger: months and housekeeping', () => {
     expect(totals.global).toMatchObject({ requestCount: 2, reservedUsd: 0 });
     expect(totals.global.spentUsd).toBeCloseTo(0.04, 9);
   });
+
+  it('counts a closed request once when its open row outlived it (a worker stopped between)', async () => {
+    const { storage, clock } = open('2026-11-10T09:00:00Z');
+    const opened = await storage.ledger.open({
+      requestId: 'closed',
+      origin: SITE,
+      reservedUsd: 0.3,
+      createdAt: clock.time,
+    });
+    await storage.ledger.finish({
+      requestId: 'closed',
+      origin: SITE,
+      createdAt: opened.createdAt,
+      reservedUsd: 0.3,
+      costUsd: 0.07,
+      model: MODEL,
+      counted: true,
+    });
+    // `forgetOpen` never ran: the row is still there, yet nothing is held twice.
+    expect(await storage.database.ledgerOpen.count()).toBe(1);
+    const totals = await storage.ledger.monthTotals();
+    expect(totals.global).toMatchObject({ requestCount: 1, reservedUsd: 0 });
+    expect(totals.global.spentUsd).toBeCloseTo(0.07, 9);
+    // The next worker deletes the row and closes nothing again.
+    clock.time += 60_000;
+    expect(await storage.ledger.settleStale(clock.time)).toEqual([]);
+    expect(await storage.database.ledgerOpen.count()).toBe(0);
+    expect((await storage.ledger.get('closed'))?.costUsd).toBe(0.07);
+    expect((await storage.ledger.monthTotals()).global.spentUsd).toBeCloseTo(0.07, 9);
+  });
 });

@@ -2,11 +2,12 @@ import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { generateDeviceKey, seal } from '../../src/storage/storage-crypto';
-import { SCHEMA_V1, SCHEMA_V2 } from '../../src/storage/storage-database';
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3 } from '../../src/storage/storage-database';
 import {
   type LedgerEntryV1,
   type SiteGrantV1,
   upgradeToVersion2,
+  upgradeToVersion3,
   V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
 } from '../../src/storage/storage-migrations';
 import { freshDatabaseName } from './storage-test-helpers';
@@ -103,7 +104,7 @@ describe('schema upgrade from version 1 to 2', () => {
     // Untouched data reads as before: settings, the encrypted key.
     expect((await storage.settings.get()).monthlyBudgetUsd).toBe(3);
     expect(await storage.accounts.getApiKey('openai')).toBe(OPENAI_KEY);
-    expect(storage.database.verno).toBe(3);
+    expect(storage.database.verno).toBe(4);
 
     // Grants gained a rate limit and kept everything else.
     expect(await storage.grants.get(SITE)).toMatchObject({
@@ -161,7 +162,7 @@ describe('schema upgrade from version 1 to 2', () => {
   it('creates a new database directly at the latest version', async () => {
     const storage = openAtLatest(freshDatabaseName('fresh'));
     await storage.settings.get();
-    expect(storage.database.verno).toBe(3);
+    expect(storage.database.verno).toBe(4);
     expect(storage.database.tables.map((table) => table.name).sort()).toEqual([
       'accounts',
       'catalogs',
@@ -170,6 +171,7 @@ describe('schema upgrade from version 1 to 2', () => {
       'keyring',
       'ledgerAttempts',
       'ledgerMonths',
+      'ledgerOpen',
       'ledgerRequests',
       'requestLog',
       'responseCache',
@@ -249,5 +251,48 @@ describe('schema upgrade from version 2 to 3', () => {
     ]);
     const sites = await storage.usage.days('site', '2026-11-20', '2026-11-20');
     expect(sites).toEqual([expect.objectContaining({ key: SITE, requests: 1, refused: 1 })]);
+  });
+});
+
+describe('schema upgrade from version 3 to 4', () => {
+  it('moves reservations a running request opened to their own table, and settles them from there', async () => {
+    const databaseName = freshDatabaseName('migration-v4');
+    await createVersion1Database(databaseName);
+    const v3 = new Dexie(databaseName);
+    v3.version(1).stores(SCHEMA_V1);
+    v3.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+    v3.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
+    await v3.open();
+    // Version 3's `open`: one reserved row in the ledger, its totals moved at close.
+    await v3.table('ledgerRequests').add({
+      requestId: 'streaming',
+      origin: SITE,
+      month: '2026-11',
+      status: 'reserved',
+      reservedUsd: 0.2,
+      costUsd: 0,
+      createdAt: NOW,
+      totalsAtClose: true,
+      deliveredUsd: 0.03,
+    });
+    v3.close();
+
+    const storage = openAtLatest(databaseName);
+    expect(await storage.database.ledgerOpen.toArray()).toMatchObject([
+      { requestId: 'streaming', status: 'reserved', deliveredUsd: 0.03 },
+    ]);
+    // Still held, once; a reservation `reserve` made (nov-open) stays where it was.
+    expect((await storage.ledger.dayTotals('2026-11-20')).reservedUsd).toBeCloseTo(0.25, 9);
+    expect((await storage.ledger.get('nov-open'))?.status).toBe('reserved');
+
+    const closed = await storage.ledger.settleStale(NOW + 1);
+    expect(closed.map((entry) => [entry.requestId, entry.status, entry.costUsd])).toEqual(
+      expect.arrayContaining([
+        ['streaming', 'settled', 0.03],
+        ['nov-open', 'released', 0],
+      ]),
+    );
+    expect(await storage.database.ledgerOpen.count()).toBe(0);
+    expect(await storage.ledger.dayTotals('2026-11-20')).toMatchObject({ reservedUsd: 0 });
   });
 });
