@@ -345,6 +345,12 @@ export class PromptQualityModel {
     };
   }
 
+  /** How many outcomes `modelKey` has on prompts of `group` (0 for a model without any). */
+  groupObservations(modelKey: string, group: number): number {
+    const model = this.indexByKey.get(modelKey);
+    return model === undefined ? 0 : this.groupCounts[model * GROUP_SLOTS + group]!;
+  }
+
   /** Whether `modelKey` has outcomes (otherwise `predict` answers undefined). */
   knows(modelKey: string): boolean {
     return this.indexByKey.has(modelKey);

@@ -33,6 +33,7 @@ export const DEFAULT_TUNING: RouterTuning = {
   reliabilityPriorWeight: 10,
   feedbackPriorWeight: 10,
   promptQualityPriorWeight: 20,
+  familiarGroupObservations: 20,
   costAversion: 1,
   learnedQualityGain: 5,
   learnedEvidenceShare: 0.5,

@@ -225,13 +225,28 @@ function decide(
       continue;
     }
     const isKnown = known !== undefined && known[index] === 1;
-    const estimate = isKnown ? stats?.estimate(compiled.keys[index]!, analysis.task) : undefined;
+    const key = compiled.keys[index]!;
+    let estimate = isKnown ? stats?.estimate(key, analysis.task) : undefined;
+    // What a model's ratings say counts for a request in proportion to how many of them were on
+    // prompts of its shape: none, and the catalog's priors decide (docs/router.md §5).
+    const familiarity =
+      estimate !== undefined && promptModel?.knows(key) && context.features
+        ? Math.min(
+            1,
+            promptModel.groupObservations(key, context.features.group) /
+              context.tuning.familiarGroupObservations,
+          )
+        : 1;
+    if (estimate !== undefined && familiarity < 1) {
+      estimate = { ...estimate, feedbackCount: estimate.feedbackCount * familiarity };
+    }
     // Per-prompt predictions only where the model has feedback that applies to this task: on a
     // task it was never rated on, the prompt model's features mislead more than they tell.
     const prediction =
       promptModel && context.features && estimate !== undefined && estimate.feedbackCount > 0
-        ? promptModel.predict(compiled.keys[index]!, context.features)
+        ? promptModel.predict(key, context.features)
         : undefined;
+    if (prediction && familiarity < 1) prediction.weight *= familiarity;
     const viaGateway = status.viaGateway[compiled.providerIndex[index]!] === 1;
     fillRow(columns, row, index, priority, viaGateway, estimate, prediction, compiled, context);
     const expectedCostUsd = columns.cost[row]!;

@@ -106,6 +106,13 @@ export interface RouterTuning {
   /** Evidence weight at which a per-prompt prediction counts as much as the prior scores. */
   promptQualityPriorWeight: number;
   /**
+   * Rated answers a model needs on prompts of a request's shape (its prompt group: answer
+   * options, a blank, code) before its feedback and per-prompt prediction count in full for that
+   * request; with fewer they count in proportion, with none not at all (the catalog's priors
+   * decide). What was learned on one kind of prompt must not decide another.
+   */
+  familiarGroupObservations: number;
+  /**
    * Multiplies the cost share of the cost / quality / latency split before the split is
    * normalized again: 1 keeps the preset's (or task's) own split, 2 weighs cost twice as much, 0
    * ignores cost. The one continuous knob between cheaper and better answers; the replay

@@ -145,6 +145,40 @@ describe('learned ranking', () => {
     expect(long.model.id).toBe('cheap-1');
   });
 
+  it('keeps to the priors for a kind of prompt no rated answer had (new shape, same task)', () => {
+    // Rated on short open questions only (with the per-prompt model the broker keeps): the cheap
+    // model did as well as the dear one.
+    const stats = new RouterStats();
+    stats.usePromptQuality();
+    for (let answer = 0; answer < 200; answer++) {
+      for (const model of pair) {
+        stats.recordFeedback({
+          model,
+          score: answer % 10 === 0 ? 0 : 1,
+          task: 'qa',
+          text: `Question ${answer % 7}: which is larger?`,
+        });
+      }
+    }
+    const familiar = route({ ...question, task: 'qa' }, pair, stateWith(stats));
+    expect(familiar.explanation.learned).toBeDefined();
+    // A fill-in-the-blank with two options is another shape: nothing learned speaks for it.
+    const blank: LlmRequest = {
+      task: 'qa',
+      prompt:
+        'The trophy does not fit in the suitcase because _ is too big.\nA. the trophy\nB. the suitcase\nAnswer:',
+    };
+    const unfamiliar = route(blank, pair, stateWith(stats));
+    const priors = route(blank, pair, stateWith());
+    expect(unfamiliar.explanation.learned).toBeUndefined();
+    const estimates = (plan: typeof priors) =>
+      plan.explanation.candidates.map((candidate) => [
+        candidate.model.id,
+        candidate.qualityEstimate,
+      ]);
+    expect(estimates(unfamiliar)).toEqual(estimates(priors));
+  });
+
   it('shifts the prior part of every quality by the gap learned evidence showed', () => {
     // A third model of the same line, never rated: it competes on the learned scale.
     const spare = modelFromFacts('spare-1', 'gamma', {
