@@ -24,8 +24,11 @@ const browserSession: SessionMemory = {
     const name = `broker:${key}`;
     return (await sessionStorage().get(name))[name];
   },
-  set: (key, value) => sessionStorage().set({ [`broker:${key}`]: value }),
-  remove: (key) => sessionStorage().remove(`broker:${key}`),
+  set: (values) =>
+    sessionStorage().set(
+      Object.fromEntries(Object.entries(values).map(([key, value]) => [`broker:${key}`, value])),
+    ),
+  remove: (keys) => sessionStorage().remove(keys.map((key) => `broker:${key}`)),
 };
 
 /** Deletes what is kept no longer (storage-broker.ts); a failure waits for the next start. */

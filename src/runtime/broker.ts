@@ -105,6 +105,13 @@ export interface BrokerOptions {
   /** How long learned statistics may wait before they are written (coalesces writes). */
   statsSaveDelayMs?: number;
   /**
+   * How long session memory (cooldowns, rate-limit windows, answers a page may rate) waits before
+   * it is written, so the answers of a busy page share one write (default 1 s: the writes of
+   * every answer crowded the next request's way to its first token; a worker stops only after
+   * tens of seconds idle).
+   */
+  sessionSaveDelayMs?: number;
+  /**
    * Awaited before a stored API key is handed to a provider: the passphrase lock's automatic
    * lock counts it as use, or — idle too long — locks first (and calls `accountsChanged()`).
    */
@@ -146,6 +153,9 @@ function afterWritten(
     held.push(part);
   };
 }
+
+/** How long session memory waits before it is written (see `sessionSaveDelayMs`). */
+export const SESSION_SAVE_DELAY_MS = 1_000;
 
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
@@ -222,6 +232,7 @@ export class Broker {
       options.storage.routerStats,
       options.statsSaveDelayMs,
       options.session,
+      options.sessionSaveDelayMs,
     );
     this.createdAt = this.now();
   }
@@ -276,18 +287,21 @@ export class Broker {
     compileCatalog(this.catalog);
   }
 
-  /** Writes cooldowns and rate-limit windows to session memory soon (a burst shares one write). */
+  /** Writes cooldowns and rate-limit windows to session memory soon (a busy page's answers share
+   * one write). */
   private saveStateSoon(): void {
     const session = this.options.session;
     if (!session) return;
     this.stateSave ??= setTimeout(() => {
       this.stateSave = undefined;
       const now = this.now();
-      void Promise.all([
-        session.set(HEALTH_KEY, this.health.snapshot()),
-        session.set(RATE_KEY, this.rateLimiter.snapshot(now)),
-      ]).catch((error) => console.error('LLM Broker: saving session state failed', error));
-    }, 0);
+      void session
+        .set({
+          [HEALTH_KEY]: this.health.snapshot(),
+          [RATE_KEY]: this.rateLimiter.snapshot(now),
+        })
+        .catch((error) => console.error('LLM Broker: saving session state failed', error));
+    }, this.options.sessionSaveDelayMs ?? SESSION_SAVE_DELAY_MS);
   }
 
   /** The line a request the previous worker never finished gets in the request log. */

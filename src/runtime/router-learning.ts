@@ -40,11 +40,15 @@ export class RouterLearning {
   private readonly answered = new Map<string, AnsweredRequest>();
   /** Request ids in the order they were remembered (this life's and, once read, earlier ones). */
   private order: Promise<string[]> | undefined;
+  /** Answers remembered since session memory was last written (a burst shares one write). */
+  private unsaved = new Map<string, AnsweredRequest>();
+  private sessionSave: Promise<void> | undefined;
 
   constructor(
     private readonly repository: RouterStatsRepository,
     private readonly saveDelayMs = 5_000,
     private readonly session?: SessionMemory,
+    private readonly sessionSaveDelayMs = 1_000,
   ) {}
 
   /** The live statistics (loaded on first use; a damaged snapshot starts over from the priors). */
@@ -80,23 +84,38 @@ export class RouterLearning {
     this.answered.set(requestId, kept);
     if (this.answered.size > FEEDBACK_MEMORY)
       this.answered.delete(this.answered.keys().next().value!);
-    return this.keepInSession(requestId, kept).catch((error) =>
-      console.error('LLM Broker: keeping an answer for feedback failed', error),
-    );
+    if (!this.session) return Promise.resolve();
+    this.unsaved.set(requestId, kept);
+    this.sessionSave ??= new Promise((done) => setTimeout(done, this.sessionSaveDelayMs))
+      .then(() => this.saveToSession())
+      .catch((error) => console.error('LLM Broker: keeping answers for feedback failed', error));
+    return this.sessionSave;
   }
 
-  private async keepInSession(requestId: string, answer: AnsweredRequest): Promise<void> {
-    const session = this.session;
-    if (!session) return;
+  /**
+   * Writes the answers remembered since the last write to session memory: one write for them and
+   * the order, one removal for what they push out (the writes of a burst of answers would
+   * otherwise crowd the next request's way to its first token).
+   */
+  private async saveToSession(): Promise<void> {
+    const session = this.session!;
+    const batch = this.unsaved;
+    this.unsaved = new Map();
+    this.sessionSave = undefined;
+    if (batch.size === 0) return;
     this.order ??= session
       .get(FEEDBACK_ORDER_KEY)
       .then((ids) => (Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []));
     const order = await this.order;
-    order.push(requestId);
+    const values: Record<string, unknown> = {};
+    for (const [requestId, answer] of batch) {
+      order.push(requestId);
+      values[`${FEEDBACK_KEY}${requestId}`] = answer;
+    }
     const evicted = order.splice(0, Math.max(0, order.length - FEEDBACK_MEMORY));
-    await session.set(`${FEEDBACK_KEY}${requestId}`, answer);
-    await session.set(FEEDBACK_ORDER_KEY, order);
-    for (const id of evicted) await session.remove(`${FEEDBACK_KEY}${id}`);
+    values[FEEDBACK_ORDER_KEY] = order;
+    await session.set(values);
+    if (evicted.length > 0) await session.remove(evicted.map((id) => `${FEEDBACK_KEY}${id}`));
   }
 
   private async recall(requestId: string): Promise<AnsweredRequest | undefined> {
@@ -133,7 +152,8 @@ export class RouterLearning {
     });
     // One verdict per answer.
     this.answered.delete(requestId);
-    await this.session?.remove(`${FEEDBACK_KEY}${requestId}`);
+    this.unsaved.delete(requestId);
+    await this.session?.remove([`${FEEDBACK_KEY}${requestId}`]);
     this.changed();
   }
 

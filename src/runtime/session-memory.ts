@@ -7,8 +7,9 @@
  */
 export interface SessionMemory {
   get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-  remove(key: string): Promise<void>;
+  /** Writes every key of `values` at once (one round trip to the browser). */
+  set(values: Readonly<Record<string, unknown>>): Promise<void>;
+  remove(keys: readonly string[]): Promise<void>;
 }
 
 /** A SessionMemory in this process's memory (tests; a worker restart is a new Broker on it). */
@@ -21,11 +22,11 @@ export class InMemorySession implements SessionMemory {
     return value === undefined ? undefined : structuredClone(value);
   }
 
-  async set(key: string, value: unknown): Promise<void> {
-    this.values.set(key, structuredClone(value));
+  async set(values: Readonly<Record<string, unknown>>): Promise<void> {
+    for (const [key, value] of Object.entries(values)) this.values.set(key, structuredClone(value));
   }
 
-  async remove(key: string): Promise<void> {
-    this.values.delete(key);
+  async remove(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.values.delete(key);
   }
 }

@@ -133,6 +133,9 @@ describe('a site using window.llm through the extension', () => {
   });
 
   it('fails an in-flight stream cleanly when the service worker stops, then reconnects', async () => {
+    // Session memory (what a restarted worker still knows) is written within a second of an
+    // answer; Chrome stops a worker only after 30 s without events, so it always has been.
+    await new Promise((done) => setTimeout(done, 1_100));
     openai.script({ kind: 'answer', tokenDelayMs: 200 });
     const streaming = site.evaluate(async () => {
       const parts: string[] = [];

@@ -295,4 +295,29 @@ describe('state that outlives the worker', () => {
       name: 'InvalidStateError',
     });
   });
+
+  it('keeps the answers of a busy page in one session write, and a verdict given before it', async () => {
+    world = await createWorld({ providers: { openai: 100 }, sessionSaveDelayMs: 300 });
+    const writes: string[][] = [];
+    const set = world.session.set.bind(world.session);
+    world.session.set = (values) => {
+      writes.push(Object.keys(values));
+      return set(values);
+    };
+    const answers = [];
+    for (let index = 0; index < 4; index++) {
+      answers.push((await runCollecting(world.broker, { prompt: `Answer ${index}.` })).result);
+    }
+    // Rated before session memory was written: the write must not bring the answer back.
+    await world.broker.feedback(ORIGIN, answers[0]!.requestId, 1);
+    await new Promise((done) => setTimeout(done, 350));
+    const answerWrites = writes.filter((keys) => keys.some((key) => key.startsWith('feedback:')));
+    expect(answerWrites).toHaveLength(1);
+    expect(answerWrites[0]).toHaveLength(4); // three answers and their order
+    const restarted = world.restart();
+    await expect(restarted.feedback(ORIGIN, answers[0]!.requestId, 1)).rejects.toMatchObject({
+      name: 'InvalidStateError',
+    });
+    await expect(restarted.feedback(ORIGIN, answers[3]!.requestId, 0)).resolves.toBeUndefined();
+  });
 });

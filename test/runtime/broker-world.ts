@@ -30,6 +30,8 @@ const WIRE: Record<string, { kind: ProviderKind; path: string }> = {
 };
 
 export interface WorldOptions {
+  /** How long session memory waits before it is written (10 ms unless given). */
+  sessionSaveDelayMs?: number;
   /** Provider id → priority 0–100. */
   providers: Record<string, number>;
   monthlyBudgetUsd?: number;
@@ -86,6 +88,7 @@ function createBroker(
     ...(browserModels && { browserModels }),
     limits: { firstTokenTimeoutMs: 500, idleTimeoutMs: 500 },
     statsSaveDelayMs: 10,
+    sessionSaveDelayMs: options.sessionSaveDelayMs ?? 10,
   });
 }
 
