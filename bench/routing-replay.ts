@@ -88,6 +88,9 @@ export interface ReplayOptions {
   /** How folds (and the knob's inner split) divide the rows: by prompt hash, or whole task
    * labels held out (`--by-label`). */
   foldBy?: 'prompt' | 'label';
+  /** With `foldBy: 'label'`: this many rows of each held-out label are learned after the
+   * training labels (`--adapt N`), the rest reported: how fast outcomes on a new label help. */
+  adapt?: number;
 }
 
 export interface SweepPoint {
@@ -154,6 +157,8 @@ export interface ReplayReport {
   mixing: MixingPoint[];
   /** How the folds divided the rows (with `--folds`). */
   foldBy?: 'prompt' | 'label';
+  /** Rows of each held-out label learned before the report (`--adapt`). */
+  adapt?: number;
   /** With training rows: every per-task assignment (`perTaskAssignments`) on the reported rows,
    * to compare curves with the quality model's at equal quality. */
   perTaskCurve?: UtilityPoint[];
@@ -182,7 +187,7 @@ function trainingSplit(options: ReplayOptions, dataset: ReplayDataset): Training
     const split = !fold
       ? splitRows(dataset.rows, LEARN_TRAIN_SHARE)
       : options.foldBy === 'label'
-        ? labelFoldRows(dataset.rows, fold.index, fold.count)
+        ? labelFoldRows(dataset.rows, fold.index, fold.count, options.adapt)
         : foldRows(dataset.rows, fold.index, fold.count);
     return { ...split, trainDataset: dataset };
   }
@@ -252,6 +257,7 @@ export function runReplay(options: ReplayOptions): ReplayReport {
     knobSweep: sweepKnob(testRows, catalog, stats, reference),
     mixing: mixingFrontier(testRows, modelCount),
     ...(options.foldBy && { foldBy: options.foldBy }),
+    ...(options.adapt && { adapt: options.adapt }),
   };
   if (trainDataset && stats) {
     const knob = chooseKnob(trainRows, trainDataset, options.foldBy ?? 'prompt');
@@ -803,7 +809,7 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
   const first = reports[0]!;
   const folds = reports.map(foldFigures);
   const lines = [
-    `Routing replay of ${first.file}, ${reports.length}-fold cross-validation ${first.foldBy === 'label' ? 'with whole task labels held out (each label reported once, never trained on)' : 'by prompt hash (each row reported once)'}`,
+    `Routing replay of ${first.file}, ${reports.length}-fold cross-validation ${first.foldBy === 'label' ? (first.adapt ? `with whole task labels held out, ${first.adapt} rows of each learned last (the rest reported once)` : 'with whole task labels held out (each label reported once, never trained on)') : 'by prompt hash (each row reported once)'}`,
     'q/best @ c/best per policy; the cheapest cost on each curve at ≥ 97% and ≥ 95% quality',
     '',
     [
@@ -967,11 +973,15 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   let trainFile: string | undefined;
   let folds: number | undefined;
   let byLabel = false;
+  let adapt: number | undefined;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
     if (argument === '--learn') mode = mode === 'train' ? mode : 'learn';
     else if (argument === '--by-label') byLabel = true;
-    else if (argument === '--folds') {
+    else if (argument === '--adapt') {
+      adapt = Number(argv[++index]);
+      if (!Number.isInteger(adapt) || adapt < 0) throw new Error('--adapt needs a row count');
+    } else if (argument === '--folds') {
       folds = Number(argv[++index]);
       if (!Number.isInteger(folds) || folds < 2)
         throw new Error('--folds needs a count of 2 or more');
@@ -986,12 +996,20 @@ export function parseArguments(argv: readonly string[]): ReplayOptions {
   const file = positional[0];
   if (!file || positional.length > 1) {
     throw new Error(
-      'usage: npm run replay -- FILE.csv.gz [--learn | --folds K [--by-label] | --train OTHER.csv.gz]',
+      'usage: npm run replay -- FILE.csv.gz [--learn | --folds K [--by-label [--adapt N]] | --train OTHER.csv.gz]',
     );
   }
   if (trainFile && folds) throw new Error('--folds and --train do not go together');
   if (byLabel && !folds) throw new Error('--by-label goes with --folds K');
-  if (folds) return { file, mode, folds, foldBy: byLabel ? 'label' : 'prompt' };
+  if (adapt !== undefined && !byLabel) throw new Error('--adapt goes with --by-label');
+  if (folds)
+    return {
+      file,
+      mode,
+      folds,
+      foldBy: byLabel ? 'label' : 'prompt',
+      ...(adapt !== undefined && { adapt }),
+    };
   return trainFile ? { file, mode, trainFile } : { file, mode };
 }
 

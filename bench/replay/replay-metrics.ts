@@ -287,14 +287,26 @@ export function labelFoldRows(
   rows: readonly ReplayRow[],
   index: number,
   count: number,
+  adapt = 0,
 ): { train: ReplayRow[]; test: ReplayRow[] } {
   const labels = [...new Set(rows.map((row) => row.taskLabel))].sort(
     (a, b) => stableHash(a) - stableHash(b) || (a < b ? -1 : 1),
   );
   const foldOf = new Map(labels.map((label, position) => [label, position % count]));
   const train: ReplayRow[] = [];
+  const held = new Map<string, ReplayRow[]>();
+  for (const row of rows) {
+    if (foldOf.get(row.taskLabel) !== index) train.push(row);
+    else held.set(row.taskLabel, [...(held.get(row.taskLabel) ?? []), row]);
+  }
+  // `adapt` rows of each held-out label (the first by prompt hash) are learned last, as a
+  // person's first rated requests of a new kind would be; the rest is reported.
   const test: ReplayRow[] = [];
-  for (const row of rows) (foldOf.get(row.taskLabel) === index ? test : train).push(row);
+  for (const labelRows of held.values()) {
+    const ordered = [...labelRows].sort((a, b) => stableHash(a.prompt) - stableHash(b.prompt));
+    train.push(...ordered.slice(0, adapt));
+    test.push(...ordered.slice(adapt));
+  }
   return { train, test };
 }
 

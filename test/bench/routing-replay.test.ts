@@ -206,6 +206,20 @@ describe('replay metrics', () => {
     expect(folds[0]!.test.length + folds[1]!.test.length).toBe(many.length);
   });
 
+  it('learns the first rows of each held-out label last with --adapt, and reports the rest', () => {
+    const many = parseReplayDataset(perfCostCsv(200)).rows;
+    const plain = labelFoldRows(many, 0, 2);
+    const adapted = labelFoldRows(many, 0, 2, 5);
+    const heldLabels = new Set(plain.test.map((row) => row.taskLabel));
+    const learnedLast = adapted.train.slice(plain.train.length);
+    expect(adapted.train.slice(0, plain.train.length)).toEqual(plain.train);
+    expect(learnedLast).toHaveLength(5 * heldLabels.size);
+    expect(learnedLast.every((row) => heldLabels.has(row.taskLabel))).toBe(true);
+    const reported = new Set(adapted.test.map((row) => row.id));
+    expect(learnedLast.some((row) => reported.has(row.id))).toBe(false);
+    expect(adapted.test.length + learnedLast.length).toBe(plain.test.length);
+  });
+
   it('draws the random-mixing frontier of the single models, and reads it both ways', () => {
     // Three models: cheap and weak, dear and strong, and one that mixing the two beats.
     const rows = [0, 1, 2, 3].map((index) => ({
