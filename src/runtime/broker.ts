@@ -697,10 +697,19 @@ export class Broker {
     // and done long before its first byte as a rule, so a worker that stops early still leaves
     // its record; the cost of the text delivered so far follows with the first token and at
     // most once a second after, so the next worker charges for what was delivered.
+    // What the providers asked so far cost once they had the prompt: the least the reservation
+    // is settled at if this worker stops (a prompt a provider received is billed).
+    let sentUsd = 0;
     let opened: Promise<unknown> | undefined;
     const open = () =>
       (opened ??= this.storage.ledger
-        .open({ requestId, origin, reservedUsd: reservation, createdAt })
+        .open({
+          requestId,
+          origin,
+          reservedUsd: reservation,
+          createdAt,
+          ...(sentUsd > 0 && { deliveredUsd: sentUsd }),
+        })
         .catch((error) => console.error('LLM Broker: writing a reservation failed', error)));
     const send = this.options.fetch ?? ((input, init) => fetch(input, init));
     const sendThenOpen: FetchFunction = (input, init) => {
@@ -747,6 +756,9 @@ export class Broker {
         inputTokens: plan.analysis.inputTokens,
         reservedUsd: reservation,
         onProgress,
+        onCall: (usd) => {
+          sentUsd = Math.min(usd, reservation);
+        },
       };
       outcome = cascade
         ? await runCascade(cascade, plan, request, dependencies, chainContext)

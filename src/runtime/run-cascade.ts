@@ -110,6 +110,7 @@ export async function runCascade(
         ...(context.onProgress && {
           onProgress: (delivered: number) => context.onProgress!(before + delivered),
         }),
+        ...(context.onCall && { onCall: (sent: number) => context.onCall!(before + sent) }),
       });
       attempts.push(...second.attempts);
       const secondCost = spent(second);
@@ -162,6 +163,7 @@ export async function runCascade(
     ...(context.onProgress && {
       onProgress: (delivered: number) => context.onProgress!(alreadySpent + delivered),
     }),
+    ...(context.onCall && { onCall: (sent: number) => context.onCall!(alreadySpent + sent) }),
   });
   attempts.push(...escalated.attempts);
   if (escalated.answer) {

@@ -61,6 +61,12 @@ export interface ChainContext {
    * attempts included): the runtime notes it so a worker that stops mid-answer is still paid.
    */
   onProgress?(deliveredUsd: number): void;
+  /**
+   * Called as a model is asked, before any text, with what the request has cost once that model
+   * has its prompt (earlier attempts included): a stopped worker's request is charged at least
+   * this (providers bill a prompt they received).
+   */
+  onCall?(sentUsd: number): void;
 }
 
 export interface ChainAnswer extends AttemptOutput {
@@ -239,6 +245,7 @@ async function attemptModel(
   let deliveredChars = 0;
   const inputCostUsd = (context.inputTokens * model.pricing.inputPerMTok) / 1e6;
   try {
+    context.onCall?.(spentUsd + inputCostUsd);
     const client = await provider.createModel(account, model.providerModelId, dependencies.fetch);
     const options = toCallOptions(request, context.signal);
     const output = await runAttempt(

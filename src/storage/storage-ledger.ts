@@ -61,6 +61,8 @@ export interface OpenInput {
   origin: string;
   reservedUsd: number;
   createdAt: number;
+  /** What the request costs already (the prompt a provider was sent): the least it settles at. */
+  deliveredUsd?: number;
 }
 
 /** How a request ended, for `finish`. */
@@ -311,6 +313,9 @@ export function createLedgerRepository(
     if (!isFiniteAmount(input.reservedUsd)) {
       throw new RangeError('reservedUsd must be a finite number ≥ 0');
     }
+    if (input.deliveredUsd !== undefined && !isFiniteAmount(input.deliveredUsd)) {
+      throw new RangeError('deliveredUsd must be a finite number ≥ 0');
+    }
     const entry: LedgerEntry = {
       requestId: input.requestId,
       origin: input.origin,
@@ -320,6 +325,9 @@ export function createLedgerRepository(
       costUsd: 0,
       createdAt: input.createdAt,
       totalsAtClose: true,
+      ...(input.deliveredUsd !== undefined && {
+        deliveredUsd: Math.min(input.deliveredUsd, input.reservedUsd),
+      }),
     };
     try {
       await ledgerOpen.add(entry);

@@ -244,6 +244,38 @@ describe('a worker that stops mid-answer', () => {
   });
 });
 
+describe('a worker that stops before the first token', () => {
+  it('leaves a reservation the next one settles at the prompt the provider was sent', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    world.servers.openai!.script({ kind: 'stall-before-headers' });
+    const controller = new AbortController();
+    const abandoned = world.broker
+      .run(
+        ORIGIN,
+        { prompt: 'A question the provider never answers.' },
+        { signal: controller.signal },
+      )
+      .catch(() => undefined);
+    // The provider has the prompt; no text has come.
+    await expect
+      .poll(async () => (await world.storage.database.ledgerOpen.toArray()).length, {
+        timeout: 2_000,
+      })
+      .toBe(1);
+    const [open] = await world.storage.database.ledgerOpen.toArray();
+    expect(open!.deliveredUsd).toBeGreaterThan(0);
+    expect(open!.deliveredUsd).toBeLessThan(open!.reservedUsd);
+
+    const restarted = world.restart();
+    await restarted.run(ORIGIN, { prompt: 'Next.' }, { signal: new AbortController().signal });
+    const settled = await world.storage.ledger.get(open!.requestId);
+    expect(settled).toMatchObject({ status: 'settled', estimated: true });
+    expect(settled!.costUsd).toBeCloseTo(open!.deliveredUsd!, 12);
+    controller.abort();
+    await abandoned;
+  });
+});
+
 describe('state that outlives the worker', () => {
   it('keeps a provider that asked to wait in cooldown after a restart', async () => {
     world = await createWorld({ providers: { openai: 100, anthropic: 10 } });
