@@ -109,6 +109,8 @@ export class RouterLearning {
     const order = await this.order;
     const values: Record<string, unknown> = {};
     for (const [requestId, answer] of batch) {
+      // Rated meanwhile (one verdict per answer): not kept again.
+      if (!this.answered.has(requestId)) continue;
       order.push(requestId);
       values[`${FEEDBACK_KEY}${requestId}`] = answer;
     }
