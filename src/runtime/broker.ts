@@ -60,7 +60,7 @@ import {
   modelRef,
   runChain,
 } from './run-chain';
-import type { SessionMemory } from './session-memory';
+import { SESSION_SAVE_DELAY_MS, type SessionMemory } from './session-memory';
 
 /** The playground's "what if": settings to decide with instead of the person's saved ones. */
 export interface WhatIf {
@@ -104,12 +104,8 @@ export interface BrokerOptions {
   health?: ProviderHealth;
   /** How long learned statistics may wait before they are written (coalesces writes). */
   statsSaveDelayMs?: number;
-  /**
-   * How long session memory (cooldowns, rate-limit windows, answers a page may rate) waits before
-   * it is written, so the answers of a busy page share one write (default 1 s: the writes of
-   * every answer crowded the next request's way to its first token; a worker stops only after
-   * tens of seconds idle).
-   */
+  /** How long session memory (cooldowns, rate-limit windows, answers a page may rate) waits
+   * before it is written (default `SESSION_SAVE_DELAY_MS`). */
   sessionSaveDelayMs?: number;
   /**
    * Awaited before a stored API key is handed to a provider: the passphrase lock's automatic
@@ -153,9 +149,6 @@ function afterWritten(
     held.push(part);
   };
 }
-
-/** How long session memory waits before it is written (see `sessionSaveDelayMs`). */
-export const SESSION_SAVE_DELAY_MS = 1_000;
 
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
@@ -692,14 +685,14 @@ export class Broker {
     }
     const period = held;
 
+    // What the providers asked so far cost once they had the prompt: the least the reservation
+    // is settled at if this worker stops (a prompt a provider received is billed).
+    let sentUsd = 0;
     // The reservation is written alongside the call, not before it (nothing on the database
     // delays the request): one row, started as soon as the provider's request is on its way
     // and done long before its first byte as a rule, so a worker that stops early still leaves
     // its record; the cost of the text delivered so far follows with the first token and at
     // most once a second after, so the next worker charges for what was delivered.
-    // What the providers asked so far cost once they had the prompt: the least the reservation
-    // is settled at if this worker stops (a prompt a provider received is billed).
-    let sentUsd = 0;
     let opened: Promise<unknown> | undefined;
     const open = () =>
       (opened ??= this.storage.ledger
@@ -757,7 +750,7 @@ export class Broker {
         reservedUsd: reservation,
         onProgress,
         onCall: (usd) => {
-          sentUsd = Math.min(usd, reservation);
+          sentUsd = usd;
         },
       };
       outcome = cascade

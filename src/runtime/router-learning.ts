@@ -9,7 +9,7 @@ import type { LlmRequest, TaskType } from '../protocol/llm-request';
 import type { ModelRef } from '../protocol/llm-result';
 import { RouterStats, requestText } from '../router';
 import type { RouterStatsRepository } from '../storage/storage-router-stats';
-import type { SessionMemory } from './session-memory';
+import { SESSION_SAVE_DELAY_MS, type SessionMemory } from './session-memory';
 
 /** Answers remembered for `feedback(requestId, score)`. */
 const FEEDBACK_MEMORY = 500;
@@ -48,7 +48,7 @@ export class RouterLearning {
     private readonly repository: RouterStatsRepository,
     private readonly saveDelayMs = 5_000,
     private readonly session?: SessionMemory,
-    private readonly sessionSaveDelayMs = 1_000,
+    private readonly sessionSaveDelayMs = SESSION_SAVE_DELAY_MS,
   ) {}
 
   /** The live statistics (loaded on first use; a damaged snapshot starts over from the priors). */

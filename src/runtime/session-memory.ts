@@ -5,6 +5,13 @@
  * rate — would be lost with it. The extension backs this with `storage.session` (memory only,
  * unreadable by content scripts); tests with a Map. Writes are never awaited on a request's path.
  */
+/**
+ * How long the broker lets session memory wait before writing it, by default: a busy page's
+ * answers then share one write (one per answer crowded the next call's way to its first token),
+ * and a worker stops only after tens of seconds without events.
+ */
+export const SESSION_SAVE_DELAY_MS = 1_000;
+
 export interface SessionMemory {
   get(key: string): Promise<unknown>;
   /** Writes every key of `values` at once (one round trip to the browser). */

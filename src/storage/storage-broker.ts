@@ -131,7 +131,8 @@ export function createBrokerStorage(
         for (const record of records) await writeRecord(record);
       });
       // Refusals (not counted) never opened one.
-      await ledger.forgetOpen(records.filter((r) => r.counted).map((r) => r.requestId));
+      const opened = records.filter((record) => record.counted);
+      await ledger.forgetOpen(opened.map((record) => record.requestId));
     },
     keepWithinRetention: async () => {
       const time = now();

@@ -344,8 +344,10 @@ export function createLedgerRepository(
    * Reservations `open` wrote whose request has not closed: held, though not in the totals rows.
    * (A row `finish` closed but `forgetOpen` has not deleted yet is not held any more.)
    */
-  const heldOpen = async () => {
-    const open = await ledgerOpen.toArray();
+  const heldOpen = async () => notClosed(await ledgerOpen.toArray());
+
+  /** The open rows among `open` whose request has no closed entry yet. */
+  const notClosed = async (open: LedgerEntry[]) => {
     if (open.length === 0) return open;
     const closed = await ledgerRequests.bulkGet(open.map((entry) => entry.requestId));
     return open.filter((_, index) => closed[index] === undefined);
@@ -421,8 +423,7 @@ export function createLedgerRepository(
       ]);
       // An open row whose request did close (the worker stopped before deleting it) is only
       // deleted; the others, and reservations `reserve` made, close now.
-      const finished = await ledgerRequests.bulkGet(opened.map((entry) => entry.requestId));
-      const stale = [...opened.filter((_, index) => finished[index] === undefined), ...reserved];
+      const stale = [...(await notClosed(opened)), ...reserved];
       const closed: LedgerEntry[] = [];
       for (const entry of stale) {
         const costUsd = entry.deliveredUsd ?? 0;
