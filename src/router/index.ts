@@ -29,7 +29,13 @@ export {
   requestText,
 } from './router-analyze';
 export { compileCatalog } from './router-compiled-catalog';
-export { describeCandidate, describeRuledOut, explain, topContributions } from './router-explain';
+export {
+  describeCandidate,
+  describeLearning,
+  describeRuledOut,
+  explain,
+  topContributions,
+} from './router-explain';
 export {
   DEFAULT_ROUTER_STATS_OPTIONS,
   type ObservedFeedback,

@@ -70,6 +70,13 @@ export function describeCandidate(
     reasons.push(`priority ×${round(candidate.priorityMultiplier, 2)}`);
   }
   if (candidate.liveAdjusted) reasons.push('adjusted by observed speed/reliability/feedback');
+  if (candidate.ratingsCounted < 1) {
+    reasons.push(
+      candidate.ratingsCounted === 0
+        ? 'its ratings were all on prompts of another shape: the catalog decides'
+        : `its ratings count ×${round(candidate.ratingsCounted, 2)} (few on prompts of this shape)`,
+    );
+  }
   if (candidate.promptQuality) {
     reasons.push(
       `per-prompt quality ${round(candidate.promptQuality.mean, 2)} (evidence ${round(candidate.promptQuality.weight, 1)})`,
@@ -77,6 +84,34 @@ export function describeCandidate(
   }
   if (candidate.viaGateway) reasons.push('via the gateway (closes the chain)');
   return reasons;
+}
+
+/**
+ * One sentence on what the person's ratings did to this decision, or `undefined` when no model
+ * has any: ranked with learned quality, and whether some models' ratings counted less because
+ * they were given on prompts of another shape (options to choose from, a blank, code, free text).
+ */
+export function describeLearning(
+  explanation: Pick<RouteExplanation, 'candidates'> & Partial<Pick<RouteExplanation, 'learned'>>,
+): string | undefined {
+  const discounted = explanation.candidates.filter(({ ratingsCounted }) => ratingsCounted < 1);
+  const models = (count: number) => (count === 1 ? '1 model' : `${count} models`);
+  const shape =
+    discounted.length === 0
+      ? ''
+      : `${models(discounted.length)} (${discounted
+          .slice(0, 3)
+          .map(({ model }) => model.id)
+          .join(
+            ', ',
+          )}${discounted.length > 3 ? ', …' : ''}) had few or none of their ratings on prompts shaped like this one (options to choose from, a blank to fill, code, free text), so the catalog's figures counted more for them.`;
+  if (explanation.learned) {
+    const rated = explanation.learned.candidatesWithEvidence;
+    const lead = `Ranked by what ratings taught: ${models(rated)} rated enough for this kind of prompt, quality weighed against the cost at stake.`;
+    return shape ? `${lead} ${shape}` : lead;
+  }
+  if (shape) return `Ratings counted less here: ${shape}`;
+  return undefined;
 }
 
 /** One line for a ruled-out model. */

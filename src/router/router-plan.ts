@@ -41,6 +41,8 @@ export interface LiveRows {
   rows: number[];
   estimates: Array<LiveEstimate | undefined>;
   predictions: Array<PromptPrediction | undefined>;
+  /** How much of each model's ratings counted (see `CandidateScore.ratingsCounted`). */
+  ratingsCounted: number[];
 }
 
 /** What the routing state said about each provider of the catalog, as the decision read it:
@@ -103,6 +105,7 @@ function rescore(decision: RouteDecision): ScoreColumns {
       hasLive ? live.predictions[nextLive] : undefined,
       compiled,
       context,
+      hasLive ? live.ratingsCounted[nextLive] : 1,
     );
     if (hasLive) nextLive++;
   }
@@ -158,6 +161,7 @@ export function candidateOf(
     liveAdjusted: columns.live[row] === 1,
     promptQuality:
       promptWeight > 0 ? { mean: columns.promptMean[row]!, weight: promptWeight } : undefined,
+    ratingsCounted: columns.ratingsCounted[row]!,
     viaGateway: columns.gateway[row] === 1,
   };
 }

@@ -172,7 +172,7 @@ function decide(
   const hasCooldowns = Object.keys(state.cooldowns).length > 0;
   const known = stats ? modelsKnownTo(stats, compiled) : undefined;
   // Only rows with live evidence keep it (most of a catalog has none).
-  const live: LiveRows = { rows: [], estimates: [], predictions: [] };
+  const live: LiveRows = { rows: [], estimates: [], predictions: [], ratingsCounted: [] };
   const ruledOut: RuledOutList = { index: [], constraint: [], reason: [] };
   const ruleOut = (index: number, constraint: RuleOutConstraint, reason: string) => {
     ruledOut.index.push(index);
@@ -248,7 +248,18 @@ function decide(
         : undefined;
     if (prediction && familiarity < 1) prediction.weight *= familiarity;
     const viaGateway = status.viaGateway[compiled.providerIndex[index]!] === 1;
-    fillRow(columns, row, index, priority, viaGateway, estimate, prediction, compiled, context);
+    fillRow(
+      columns,
+      row,
+      index,
+      priority,
+      viaGateway,
+      estimate,
+      prediction,
+      compiled,
+      context,
+      familiarity,
+    );
     const expectedCostUsd = columns.cost[row]!;
     if (maxCost !== undefined && expectedCostUsd > maxCost) {
       ruleOut(
@@ -280,6 +291,7 @@ function decide(
       live.rows.push(row);
       live.estimates.push(estimate);
       live.predictions.push(prediction);
+      live.ratingsCounted.push(familiarity);
     }
     row++;
   }

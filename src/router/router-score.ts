@@ -208,6 +208,8 @@ export interface ScoreColumns {
   readonly promptShare: Float64Array;
   readonly promptMean: Float64Array;
   readonly promptWeight: Float64Array;
+  /** How much of the model's ratings counted for this request's prompt shape, in [0, 1]. */
+  readonly ratingsCounted: Float64Array;
   /** How much of the row's quality rests on learned evidence: 1 − (1 − feedback share) × (1 −
    * per-prompt share), in [0, 1]. */
   readonly evidence: Float64Array;
@@ -239,6 +241,7 @@ export function createColumns(capacity: number): ScoreColumns {
     promptShare: new Float64Array(capacity),
     promptMean: new Float64Array(capacity),
     promptWeight: new Float64Array(capacity),
+    ratingsCounted: new Float64Array(capacity),
     evidence: new Float64Array(capacity),
     base: new Float64Array(capacity),
     final: new Float64Array(capacity),
@@ -268,6 +271,7 @@ export function copyRows(from: ScoreColumns, rows: readonly number[], to: ScoreC
     to.promptShare[position] = from.promptShare[row]!;
     to.promptMean[position] = from.promptMean[row]!;
     to.promptWeight[position] = from.promptWeight[row]!;
+    to.ratingsCounted[position] = from.ratingsCounted[row]!;
     to.evidence[position] = from.evidence[row]!;
   }
 }
@@ -288,6 +292,7 @@ export function fillRow(
   prediction: PromptPrediction | undefined,
   compiled: CompiledCatalog,
   context: RouteContext,
+  ratingsCounted = 1,
 ): void {
   const { analysis, tuning } = context;
   const reasoningTokens = compiled.reasoningTokens[index]! * (0.5 + analysis.difficulty);
@@ -310,6 +315,7 @@ export function fillRow(
   columns.model[row] = index;
   columns.priority[row] = priority;
   columns.gateway[row] = viaGateway ? 1 : 0;
+  columns.ratingsCounted[row] = ratingsCounted;
   columns.cost[row] =
     analysis.inputTokens * compiled.inputPrice[index]! +
     (analysis.expectedOutputTokens + reasoningTokens) * compiled.outputPrice[index]!;

@@ -180,6 +180,10 @@ export interface CandidateScore {
   liveAdjusted: boolean;
   /** The per-prompt quality prediction blended in, when there was one. */
   promptQuality: { mean: number; weight: number } | undefined;
+  /** How much the model's ratings counted for this request, in [0, 1]: below 1 when few of them
+   * were on prompts of this request's shape (`RouterTuning.familiarGroupObservations`), 1 when
+   * all of what it has counted or it has none. */
+  ratingsCounted: number;
   /** Served through the configured gateway (such candidates close the chain). */
   viaGateway: boolean;
 }

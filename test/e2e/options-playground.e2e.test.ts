@@ -61,8 +61,12 @@ describe('the playground', () => {
     await options.getByText('Budgets and privacy saved.').waitFor();
     const site = await broker.openTestPage();
     await allowSite(broker, site);
+    // Both answers rated: the router learns from them (on prompts of one shape, free text).
     for (const prompt of ['Translate "good morning" into Italian', 'Write a haiku about rain']) {
-      await site.evaluate((text) => window.llm.generate({ prompt: text }), prompt);
+      await site.evaluate(async (text) => {
+        const { requestId } = await window.llm.generate({ prompt: text });
+        await window.llm.feedback(requestId, 1);
+      }, prompt);
     }
     await site.close();
     await options.goto(options.url().replace(/#.*$/, '#playground'));
@@ -124,6 +128,37 @@ describe('the playground', () => {
     }
     await options.emulateMedia({ colorScheme: 'light' });
     await restore();
+  });
+
+  it('says when ratings counted less because they were given on prompts of another shape', async () => {
+    await options
+      .getByLabel('Prompt')
+      .fill('Which planet is the largest?\nA. Mars\nB. Jupiter\nC. Venus\nD. Earth\nAnswer:');
+    const note = options.locator('.learning-note');
+    await expect
+      .poll(() => note.textContent())
+      .toMatch(
+        /^Ratings counted less here: (1 model|2 models) \(.+\) had few or none of their ratings on prompts shaped like this one/,
+      );
+    // The rated models' rows say the same in their reasons.
+    const rated = /\((.+?)\) had few/.exec((await note.textContent()) ?? '')![1]!.split(', ');
+    for (const id of rated) {
+      const row = options.locator('table.candidates > tbody', {
+        has: options.getByRole('button', { name: id, exact: true }),
+      });
+      const disclosure = row.locator('button.disclosure');
+      if ((await disclosure.getAttribute('aria-expanded')) !== 'true') await disclosure.click();
+      await expect
+        .poll(() => row.locator('.candidate-why').textContent())
+        .toMatch(
+          /^Why: .+ · its ratings were all on prompts of another shape: the catalog decides/,
+        );
+    }
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await options.emulateMedia({ colorScheme });
+      await broker.screenshot(options, `options-playground-ratings-${colorScheme}`);
+    }
+    await options.emulateMedia({ colorScheme: 'light' });
   });
 
   it('shows a what-if decision beside the saved settings’ one', async () => {

@@ -3,7 +3,7 @@ import { costEfficiencyFromPrice, latencyScore } from '../../src/catalog/catalog
 import type { CatalogModel } from '../../src/catalog/catalog-types';
 import type { LlmRequest, Preset } from '../../src/protocol/llm-request';
 import { DEFAULT_TUNING } from '../../src/router/router-analyze';
-import { describeCandidate } from '../../src/router/router-explain';
+import { describeCandidate, describeLearning } from '../../src/router/router-explain';
 import { RouterStats } from '../../src/router/router-live-stats';
 import { route } from '../../src/router/router-route';
 import { applyNeed } from '../../src/router/router-score';
@@ -177,6 +177,23 @@ describe('learned ranking', () => {
         candidate.qualityEstimate,
       ]);
     expect(estimates(unfamiliar)).toEqual(estimates(priors));
+    // The explanation says why: every model's ratings were on another shape.
+    for (const candidate of unfamiliar.explanation.candidates) {
+      expect(candidate.ratingsCounted).toBe(0);
+      expect(describeCandidate(candidate, unfamiliar.explanation)).toContain(
+        'its ratings were all on prompts of another shape: the catalog decides',
+      );
+    }
+    expect(describeLearning(unfamiliar.explanation)).toMatch(
+      /^Ratings counted less here: 2 models \(cheap-1, dear-1\) had few or none of their ratings on prompts shaped like this one/,
+    );
+    expect(familiar.explanation.candidates.map((candidate) => candidate.ratingsCounted)).toEqual([
+      1, 1,
+    ]);
+    expect(describeLearning(familiar.explanation)).toBe(
+      'Ranked by what ratings taught: 2 models rated enough for this kind of prompt, quality weighed against the cost at stake.',
+    );
+    expect(describeLearning(priors.explanation)).toBeUndefined();
   });
 
   it('shifts the prior part of every quality by the gap learned evidence showed', () => {

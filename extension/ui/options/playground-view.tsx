@@ -20,6 +20,7 @@ import {
   type TaskType,
 } from '../../../src/protocol/llm-request';
 import type { Attempt, LlmResult } from '../../../src/protocol/llm-result';
+import { describeCandidate, describeLearning } from '../../../src/router/router-explain';
 import type { CandidateScore, RoutePlan } from '../../../src/router/router-types';
 import { DEFAULT_PROVIDER_PRIORITY } from '../../../src/storage/storage-settings';
 import {
@@ -503,7 +504,9 @@ function Summary(props: { title: string; plan: RoutePlan; against?: RoutePlan })
 }
 
 function Decision(props: { plan: RoutePlan; heading: string }) {
-  const { analysis, candidates, ruledOut, expectedCostUsd, split } = props.plan.explanation;
+  const { explanation } = props.plan;
+  const { analysis, candidates, ruledOut, expectedCostUsd, split } = explanation;
+  const learning = describeLearning(explanation);
   const chainKeys = new Set(chainOf(props.plan));
   const chosen = props.plan.chain[0]!;
   return (
@@ -533,6 +536,7 @@ function Decision(props: { plan: RoutePlan; heading: string }) {
         {analysis.signals.length > 0 && (
           <div class="small muted">Noticed: {analysis.signals.join(' · ')}</div>
         )}
+        {learning && <p class="small learning-note">{learning}</p>}
         <div class="small">
           <strong>Fallback chain:</strong>{' '}
           {props.plan.chain.map(({ model }, index) => (
@@ -575,6 +579,7 @@ function Decision(props: { plan: RoutePlan; heading: string }) {
               <CandidateRow
                 key={`${candidate.model.provider}/${candidate.model.id}`}
                 candidate={candidate}
+                explanation={explanation}
                 inChain={chainKeys.has(`${candidate.model.provider}/${candidate.model.id}`)}
               />
             ))}
@@ -606,7 +611,11 @@ function Decision(props: { plan: RoutePlan; heading: string }) {
   );
 }
 
-function CandidateRow(props: { candidate: CandidateScore; inChain: boolean }) {
+function CandidateRow(props: {
+  candidate: CandidateScore;
+  explanation: RoutePlan['explanation'];
+  inChain: boolean;
+}) {
   const { candidate } = props;
   const [open, setOpen] = useState(false);
   const id = `candidate-${candidate.model.provider}-${candidate.model.id}`.replace(/[^\w-]/g, '-');
@@ -650,6 +659,9 @@ function CandidateRow(props: { candidate: CandidateScore; inChain: boolean }) {
       {open && (
         <tr class="log-details">
           <td colSpan={7} id={id}>
+            <p class="small candidate-why">
+              <strong>Why:</strong> {describeCandidate(candidate, props.explanation).join(' · ')}
+            </p>
             <table class="contributions small">
               <caption class="visually-hidden">
                 What each criterion added to {candidate.model.id}'s base score
