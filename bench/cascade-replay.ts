@@ -16,5 +16,6 @@ console.log(
     routerQuality: report.routerQuality,
     cascade: report.cascade,
     chosen: report.chosen,
+    learned: report.learned,
   }),
 );

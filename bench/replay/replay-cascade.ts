@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { TaskType } from '../../src/protocol/llm-request';
 import { analyzeRequest } from '../../src/router/router-analyze';
+import type { RoutePlan } from '../../src/router/router-types';
 import { checkAnswer, SHORT_ANSWER_TASKS } from '../../src/runtime/cascade-acceptance';
-import { buildReplayCatalog } from './replay-catalog';
+import { escalationOrder } from '../../src/runtime/run-cascade';
+import { COST_AVERSION_SWEEP, KNOB_PRESET } from '../routing-replay';
+import { buildReplayCatalog, type ReplayCatalog } from './replay-catalog';
 import { parseCsv } from './replay-csv';
 import {
   parsePythonStringList,
@@ -22,7 +25,7 @@ import {
   type ReplayRow,
 } from './replay-data';
 import { foldRows } from './replay-metrics';
-import { replayState, routeRows } from './replay-routing';
+import { learnFromRows, planRows, replayState } from './replay-routing';
 
 export interface AnsweredRow extends ReplayRow {
   /** Each model's answer text, in the order of the models. */
@@ -97,52 +100,84 @@ export interface CascadeFigures {
   escalated: number;
 }
 
+/** A first pass's verdict on one row: accepted, or rejected — and whether for a disagreement. */
+export interface RowVerdict {
+  accept: boolean;
+  disagreed: boolean;
+}
+
 /** The acceptance verdict of `first` (with `second`'s opinion) on each row, computed once. */
 function verdicts(
   rows: readonly AnsweredRow[],
   first: number,
   second: number | undefined,
-): boolean[] {
+): RowVerdict[] {
   return rows.map((row) => {
     const secondText =
       second !== undefined && SHORT_ANSWER_TASKS.has(row.task) ? row.answers[second] : undefined;
-    return checkAnswer(
+    const verdict = checkAnswer(
       { text: row.answers[first] ?? '' },
       { task: row.task, ...(secondText !== undefined && { second: { text: secondText } }) },
-    ).accept;
+    );
+    return {
+      accept: verdict.accept,
+      disagreed: !verdict.accept && verdict.reason === 'disagreement',
+    };
   });
 }
 
-/** What a cascade does on rows, given the router's pick per row and the verdicts. */
+/** What the router decided for a row: the column it picks, and the chain's columns in the order
+ * the broker escalates to after two cheap models disagreed (`escalationOrder`: strongest first). */
+export interface RowRoute {
+  pick: number;
+  strongest: readonly number[];
+}
+
+/** Each plan as a `RowRoute` (the first few of the strongest: enough past any two passes). */
+export function rowRoutes(plans: readonly RoutePlan[], catalog: ReplayCatalog): RowRoute[] {
+  const columnOf = (model: { provider: string; id: string }) =>
+    catalog.columnOf.get(`${model.provider}/${model.id}`)!;
+  return plans.map((plan) => ({
+    pick: columnOf(plan.chain[0]!.model),
+    strongest: escalationOrder(plan, new Set(), true)
+      .slice(0, 3)
+      .map(({ model }) => columnOf(model)),
+  }));
+}
+
+/** What a cascade does on rows, given the router's decision per row and the verdicts. */
 export function cascadeFigures(
   rows: readonly AnsweredRow[],
-  routed: readonly number[],
+  routes: readonly RowRoute[],
   config: CascadeConfig,
-  accepted: readonly boolean[],
+  verdictOf: readonly RowVerdict[],
 ): CascadeFigures {
   let quality = 0;
   let cost = 0;
   let cascaded = 0;
   let escalated = 0;
   rows.forEach((row, index) => {
-    const pick = routed[index]!;
+    const { pick, strongest } = routes[index]!;
     if (!config.tasks.has(row.task) || pick === config.first) {
       quality += row.scores[pick]!;
       cost += row.costs[pick]!;
       return;
     }
     cascaded++;
+    const asked = SHORT_ANSWER_TASKS.has(row.task) ? config.second : undefined;
     cost += row.costs[config.first]!;
-    if (config.second !== undefined && SHORT_ANSWER_TASKS.has(row.task)) {
-      cost += row.costs[config.second]!;
-    }
-    if (accepted[index]) {
+    if (asked !== undefined) cost += row.costs[asked]!;
+    const verdict = verdictOf[index]!;
+    if (verdict.accept) {
       quality += row.scores[config.first]!;
-    } else {
-      escalated++;
-      quality += row.scores[pick]!;
-      cost += row.costs[pick]!;
+      return;
     }
+    escalated++;
+    const target = verdict.disagreed
+      ? (strongest.find((column) => column !== config.first && column !== asked) ?? pick)
+      : pick;
+    quality += row.scores[target]!;
+    cost += row.costs[target]!;
   });
   return { quality: quality / Math.max(1, rows.length), cost, cascaded, escalated };
 }
@@ -160,7 +195,7 @@ export const QUALITY_KEPT = 0.95;
  */
 export function chooseCascade(
   rows: readonly AnsweredRow[],
-  routed: readonly number[],
+  routed: readonly RowRoute[],
   modelCount: number,
 ): CascadeConfig {
   const meanCost = Array.from({ length: modelCount }, (_, column) =>
@@ -171,20 +206,20 @@ export function chooseCascade(
     .slice(0, FIRST_PASS_CANDIDATES);
   const tasks = [...new Set(rows.map((row) => row.task))].sort();
   const routerQuality =
-    rows.reduce((sum, row, index) => sum + row.scores[routed[index]!]!, 0) /
+    rows.reduce((sum, row, index) => sum + row.scores[routed[index]!.pick]!, 0) /
     Math.max(1, rows.length);
   let best: { config: CascadeConfig; figures: CascadeFigures } | undefined;
   let strongest: { config: CascadeConfig; figures: CascadeFigures } | undefined;
   for (const first of cheap) {
     for (const second of [undefined, ...cheap.filter((column) => column !== first)]) {
-      const accepted = verdicts(rows, first, second);
+      const verdictOf = verdicts(rows, first, second);
       for (let mask = 1; mask < 2 ** tasks.length; mask++) {
         const config = {
           first,
           ...(second !== undefined && { second }),
           tasks: new Set(tasks.filter((_, bit) => mask & (1 << bit))),
         };
-        const figures = cascadeFigures(rows, routed, config, accepted);
+        const figures = cascadeFigures(rows, routed, config, verdictOf);
         if (!strongest || figures.quality > strongest.figures.quality) {
           strongest = { config, figures };
         }
@@ -200,6 +235,91 @@ export function chooseCascade(
   return (best ?? strongest)!.config;
 }
 
+/** The learned router is traced as the routing replay traces its knob: preset `KNOB_PRESET` over
+ * `COST_AVERSION_SWEEP`. */
+export const LEARNED_KNOBS: readonly number[] = COST_AVERSION_SWEEP;
+
+/** One point of a cross-validated curve: a setting, and what it gave over every fold's rows. */
+export interface CurvePoint {
+  costAversion: number;
+  figures: CascadeFigures;
+}
+
+/**
+ * The router learning from the other folds' outcomes, traced over `LEARNED_KNOBS` on each fold's
+ * rows: alone, and behind the first pass each fold chose on its training rows (`configs`). Every
+ * point is cross-validated; which point to read (the cheapest at 97%) is the curve's, as in the
+ * routing replay's knob curve.
+ */
+function learnedCurves(
+  dataset: AnsweredDataset,
+  catalog: ReplayCatalog,
+  folds: number,
+  configs: readonly CascadeConfig[],
+): { alone: CurvePoint[]; combined: CurvePoint[] } {
+  const empty = () =>
+    LEARNED_KNOBS.map((costAversion) => ({
+      costAversion,
+      figures: { quality: 0, cost: 0, cascaded: 0, escalated: 0 },
+    }));
+  const alone = empty();
+  const combined = empty();
+  const none: CascadeConfig = { first: 0, tasks: new Set() };
+  for (let fold = 0; fold < folds; fold++) {
+    const { train, test } = foldRows(dataset.rows, fold, folds);
+    const testRows = test as AnsweredRow[];
+    const config = configs[fold]!;
+    const verdictOf = verdicts(testRows, config.first, config.second);
+    const stats = learnFromRows(train, dataset.models, catalog);
+    LEARNED_KNOBS.forEach((costAversion, point) => {
+      const state = replayState(catalog, stats, { costAversion });
+      const routed = rowRoutes(planRows(testRows, catalog, KNOB_PRESET, state), catalog);
+      addFigures(
+        alone[point]!.figures,
+        cascadeFigures(testRows, routed, none, verdictOf),
+        testRows.length,
+      );
+      addFigures(
+        combined[point]!.figures,
+        cascadeFigures(testRows, routed, config, verdictOf),
+        testRows.length,
+      );
+    });
+  }
+  for (const point of [...alone, ...combined]) point.figures.quality /= dataset.rows.length;
+  return { alone, combined };
+}
+
+/** The cheapest point of a curve with at least `quality` (undefined: none reaches it). */
+export function cheapestAt(curve: readonly CurvePoint[], quality: number): CurvePoint | undefined {
+  return curve
+    .filter((point) => point.figures.quality >= quality)
+    .sort((a, b) => a.figures.cost - b.figures.cost)[0];
+}
+
+/** A configuration by model names (for the report). */
+export interface ChosenConfig {
+  first: string;
+  second?: string;
+  tasks: TaskType[];
+}
+
+function namedConfig(models: readonly string[], config: CascadeConfig): ChosenConfig {
+  return {
+    first: models[config.first]!,
+    ...(config.second !== undefined && { second: models[config.second]! }),
+    tasks: [...config.tasks],
+  };
+}
+
+/** Adds one fold's figures (quality as a mean over `rows` rows) to a running total. */
+function addFigures(total: CascadeFigures, figures: CascadeFigures, rows: number): void {
+  total.quality += figures.quality * rows;
+  total.cost += figures.cost;
+  total.cascaded += figures.cascaded;
+  total.escalated += figures.escalated;
+}
+
 export interface CascadeReplay {
   rows: number;
   skippedRows: number;
@@ -211,7 +331,10 @@ export interface CascadeReplay {
   routerQuality: { quality: number; cost: number };
   cascade: CascadeFigures;
   /** The configuration each fold chose on its training rows. */
-  chosen: Array<{ first: string; second?: string; tasks: TaskType[] }>;
+  chosen: ChosenConfig[];
+  /** The router learning from the other folds' outcomes, over its cost-aversion setting: alone,
+   * and behind each fold's chosen first pass. */
+  learned: { alone: CurvePoint[]; combined: CurvePoint[] };
 }
 
 /** Cross-validated: each fold's rows are reported with the configuration the other folds chose. */
@@ -223,12 +346,19 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
     skippedRows: dataset.skippedRows,
   };
   const catalog = buildReplayCatalog(replayDataset);
-  const balanced = routeRows(dataset.rows, catalog, 'balanced', replayState(catalog));
+  const balanced = rowRoutes(
+    planRows(dataset.rows, catalog, 'balanced', replayState(catalog)),
+    catalog,
+  );
   // The chain a first pass escalates to: the router asked for quality.
-  const routedAll = routeRows(dataset.rows, catalog, 'quality', replayState(catalog));
+  const routedAll = rowRoutes(
+    planRows(dataset.rows, catalog, 'quality', replayState(catalog)),
+    catalog,
+  );
   const routedOf = new Map(dataset.rows.map((row, index) => [row, routedAll[index]!]));
   const total: CascadeFigures = { quality: 0, cost: 0, cascaded: 0, escalated: 0 };
   const chosen: CascadeReplay['chosen'] = [];
+  const configs: CascadeConfig[] = [];
   for (let fold = 0; fold < folds; fold++) {
     const { train, test } = foldRows(dataset.rows, fold, folds);
     const config = chooseCascade(
@@ -236,23 +366,17 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
       train.map((row) => routedOf.get(row as AnsweredRow)!),
       dataset.models.length,
     );
-    chosen.push({
-      first: dataset.models[config.first]!,
-      ...(config.second !== undefined && { second: dataset.models[config.second]! }),
-      tasks: [...config.tasks],
-    });
+    // Behind the learned router the first pass runs where two cheap answers can be compared
+    // (short-answer tasks): their agreement is the evidence (see learnedCurves).
+    configs.push({ ...config, tasks: new Set(SHORT_ANSWER_TASKS) });
+    chosen.push(namedConfig(dataset.models, config));
     const testRows = test as AnsweredRow[];
     const routed = testRows.map((row) => routedOf.get(row)!);
-    const figures = cascadeFigures(
-      testRows,
-      routed,
-      config,
-      verdicts(testRows, config.first, config.second),
+    addFigures(
+      total,
+      cascadeFigures(testRows, routed, config, verdicts(testRows, config.first, config.second)),
+      testRows.length,
     );
-    total.quality += figures.quality * testRows.length;
-    total.cost += figures.cost;
-    total.cascaded += figures.cascaded;
-    total.escalated += figures.escalated;
   }
   total.quality /= dataset.rows.length;
   const mean = (column: number) =>
@@ -269,22 +393,35 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
     routerQuality: policyOf(dataset.rows, routedAll),
     cascade: total,
     chosen,
+    learned: learnedCurves(dataset, catalog, folds, configs),
   };
 }
 
-function policyOf(rows: readonly AnsweredRow[], picks: readonly number[]) {
+function policyOf(rows: readonly AnsweredRow[], routes: readonly RowRoute[]) {
   return {
-    quality: rows.reduce((sum, row, index) => sum + row.scores[picks[index]!]!, 0) / rows.length,
-    cost: rows.reduce((sum, row, index) => sum + row.costs[picks[index]!]!, 0),
+    quality:
+      rows.reduce((sum, row, index) => sum + row.scores[routes[index]!.pick]!, 0) / rows.length,
+    cost: rows.reduce((sum, row, index) => sum + row.costs[routes[index]!.pick]!, 0),
   };
+}
+
+function describeConfig(config: ChosenConfig): string {
+  return config.tasks.length === 0
+    ? 'no first pass'
+    : `${config.first} / ${config.second ?? 'none'} / ${config.tasks.join(', ')}`;
 }
 
 function percent(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
+/** The quality ratios the learned curves are read at. */
+const CURVE_TARGETS = [0.97, 0.96, 0.95];
+
 export function formatCascadeReplay(report: CascadeReplay): string[] {
   const { bestSingle } = report;
+  const ratio = (figures: CascadeFigures) =>
+    `${percent(figures.quality / bestSingle.quality)} @ ${percent(figures.cost / bestSingle.cost)}`;
   const line = (label: string, quality: number, cost: number, extra = '') =>
     `  ${label.padEnd(34)} quality ${quality.toFixed(3)} (${percent(quality / bestSingle.quality)} of best)   cost $${cost.toFixed(2)} (${percent(cost / bestSingle.cost)} of best)${extra}`;
   const escalatedShare = report.cascade.escalated / Math.max(1, report.rows);
@@ -300,9 +437,26 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
       `   first pass on ${percent(report.cascade.cascaded / report.rows)} of requests, escalated ${percent(escalatedShare)} of all (${percent(report.cascade.escalated / Math.max(1, report.cascade.cascaded))} of first passes)`,
     ),
     `  chosen on the other folds, the cheapest keeping ${percent(QUALITY_KEPT)} of the router's quality (first pass / second opinion / tasks):`,
-    ...report.chosen.map(
-      (config, fold) =>
-        `    fold ${fold + 1}: ${config.first} / ${config.second ?? 'none'} / ${config.tasks.join(', ')}`,
-    ),
+    ...report.chosen.map((config, fold) => `    fold ${fold + 1}: ${describeConfig(config)}`),
+    '',
+    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}), alone and behind each fold's first pass above; every point cross-validated (quality and cost of the best single model's):`,
+    `  ${'costAversion'.padEnd(14)}${'learned router alone'.padEnd(24)}first pass, then the learned router`,
+    ...report.learned.alone.flatMap((alone, point) => {
+      const combined = report.learned.combined[point]!;
+      const power = Math.log2(alone.costAversion) * 2;
+      if (alone.costAversion !== 0 && Math.abs(power - Math.round(power)) > 1e-9) return [];
+      return [
+        `  ${`×${Number(alone.costAversion.toPrecision(3))}`.padEnd(14)}${ratio(alone.figures).padEnd(24)}${ratio(combined.figures)}   escalated ${percent(combined.figures.escalated / Math.max(1, combined.figures.cascaded))} of ${percent(combined.figures.cascaded / report.rows)} first passes`,
+      ];
+    }),
+    ...CURVE_TARGETS.map((target) => {
+      const at = (curve: readonly CurvePoint[]) => {
+        const point = cheapestAt(curve, target * bestSingle.quality);
+        return point
+          ? `${ratio(point.figures)} (×${Number(point.costAversion.toPrecision(3))})`
+          : 'not reached';
+      };
+      return `  cheapest at ≥ ${percent(target)} of the best's quality: alone ${at(report.learned.alone)}, with the first pass ${at(report.learned.combined)}`;
+    }),
   ];
 }

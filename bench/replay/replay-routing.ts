@@ -8,7 +8,7 @@ import { type PromptQualityModel, promptFeatures } from '../../src/router/prompt
 import { analyzeRequest, requestText } from '../../src/router/router-analyze';
 import { RouterStats } from '../../src/router/router-live-stats';
 import { route } from '../../src/router/router-route';
-import type { RouterTuning, RoutingState } from '../../src/router/router-types';
+import type { RoutePlan, RouterTuning, RoutingState } from '../../src/router/router-types';
 import type { ReplayCatalog } from './replay-catalog';
 import type { ReplayRow } from './replay-data';
 
@@ -41,14 +41,25 @@ export function routeRows(
   hints: Preset | RequestHints,
   state: RoutingState,
 ): number[] {
-  const requestHints = typeof hints === 'string' ? { preset: hints } : hints;
-  return rows.map((row) => {
-    const plan = route({ prompt: row.prompt, hints: requestHints }, catalog.models, state);
+  return planRows(rows, catalog, hints, state).map((plan) => {
     const chosen = plan.chain[0]?.model;
     const column = chosen ? catalog.columnOf.get(`${chosen.provider}/${chosen.id}`) : undefined;
     if (column === undefined) throw new Error(`route() chose a model outside the replay catalog`);
     return column;
   });
+}
+
+/** `route()`'s plan for each row's prompt with `hints`. */
+export function planRows(
+  rows: readonly ReplayRow[],
+  catalog: ReplayCatalog,
+  hints: Preset | RequestHints,
+  state: RoutingState,
+): RoutePlan[] {
+  const requestHints = typeof hints === 'string' ? { preset: hints } : hints;
+  return rows.map((row) =>
+    route({ prompt: row.prompt, hints: requestHints }, catalog.models, state),
+  );
 }
 
 /**

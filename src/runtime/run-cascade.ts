@@ -66,6 +66,29 @@ export function planCascade(
   return { first, ...(second && { second }) };
 }
 
+/**
+ * Where a rejected first pass goes on: down the request's chain, past the models that already
+ * answered — except after two cheap models disagreed, which says the prompt is hard: then the
+ * chain's strongest models come first (quality estimate × the person's priority for them), and the
+ * gateway and the candidates past the chain follow in order. The chain's models are the ones the
+ * reservation covers, so the strongest of them is always affordable.
+ */
+export function escalationOrder(
+  plan: RoutePlan,
+  passed: ReadonlySet<string>,
+  disagreed: boolean,
+): CandidateScore[] {
+  const rest = [...candidatesInOrder(plan)].filter((candidate) => !passed.has(key(candidate)));
+  if (!disagreed) return rest;
+  const chain = new Set(plan.chain.filter(({ viaGateway }) => !viaGateway).map(key));
+  const strength = (candidate: CandidateScore) =>
+    candidate.qualityEstimate * candidate.priorityMultiplier;
+  const strongestFirst = rest
+    .filter((candidate) => chain.has(key(candidate)))
+    .sort((a, b) => strength(b) - strength(a) || a.rank - b.rank);
+  return [...strongestFirst, ...rest.filter((candidate) => !chain.has(key(candidate)))];
+}
+
 function spent(outcome: ChainOutcome): number {
   return outcome.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
 }
@@ -97,6 +120,7 @@ export async function runCascade(
   passes.push({ model: firstRef, costUsd: spentUsd, accepted: false });
 
   let reason: string;
+  let disagreed = false;
   if (!first.answer) {
     reason = `the first pass failed: ${first.attempts.at(-1)?.error ?? 'no answer'}`;
   } else {
@@ -147,10 +171,11 @@ export async function runCascade(
       };
     }
     reason = verdict.detail;
+    disagreed = verdict.reason === 'disagreement';
   }
 
   const passed = new Set([key(cascade.first), ...(cascade.second ? [key(cascade.second)] : [])]);
-  const rest = [...candidatesInOrder(plan)].filter((candidate) => !passed.has(key(candidate)));
+  const rest = escalationOrder(plan, passed, disagreed);
   // What the page saw is taken back before the chain's answer starts (also after a failed pass).
   if (shown && rest[0]) {
     const to: ModelRef = modelRef(rest[0].model);

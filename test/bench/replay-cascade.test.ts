@@ -1,8 +1,14 @@
 /** The cascade replay's arithmetic, on rows made up so every figure can be checked by hand. */
 import { describe, expect, it } from 'vitest';
-import { type AnsweredRow, cascadeFigures, chooseCascade } from '../../bench/replay/replay-cascade';
+import {
+  type AnsweredRow,
+  cascadeFigures,
+  chooseCascade,
+  type RowRoute,
+  type RowVerdict,
+} from '../../bench/replay/replay-cascade';
 
-// Columns: 0 strong and dear, 1 cheap, 2 cheap.
+// Columns: 0 strong and dear, 1 cheap, 2 cheap, 3 middling (the router's own pick in one test).
 function row(
   id: string,
   answers: [string, string, string],
@@ -17,12 +23,13 @@ const rows: AnsweredRow[] = [
   row('disagree', ['A', 'D', 'B'], [1, 0, 0]),
   row('refuses', ['A', "I'm sorry, but I can't answer that.", 'A'], [1, 0, 1]),
 ];
-const strong = rows.map(() => 0);
+const strong: RowRoute[] = rows.map(() => ({ pick: 0, strongest: [0] }));
+const verdict = (accept: boolean, disagreed = false): RowVerdict => ({ accept, disagreed });
 
 describe('the cascade replay', () => {
   it('charges every pass and escalates what the check rejects', () => {
     const config = { first: 1, second: 2, tasks: new Set(['qa'] as const) };
-    const accepted = [true, true, false, false];
+    const accepted = [true, true, false, false].map((accept) => verdict(accept));
     const figures = cascadeFigures(rows, strong, config, accepted);
     // Two accepted first passes, two escalations to the strong model.
     expect(figures).toMatchObject({ cascaded: 4, escalated: 2 });
@@ -31,13 +38,30 @@ describe('the cascade replay', () => {
   });
 
   it('leaves tasks without a cascade to the router', () => {
-    const figures = cascadeFigures(rows, strong, { first: 1, tasks: new Set() }, [
-      true,
-      true,
-      true,
-      true,
-    ]);
+    const figures = cascadeFigures(
+      rows,
+      strong,
+      { first: 1, tasks: new Set() },
+      rows.map(() => verdict(true)),
+    );
     expect(figures).toMatchObject({ cascaded: 0, escalated: 0, quality: 1, cost: 4 });
+  });
+
+  it('escalates a disagreement to the strongest model of the chain that did not answer, anything else to the pick', () => {
+    // The router picks a middling model (cost 0.5); its chain's strongest is column 0.
+    const middling = rows.map((row) => ({
+      ...row,
+      scores: [...row.scores, 0] as number[],
+      costs: [...row.costs, 0.5] as number[],
+    }));
+    const routes: RowRoute[] = middling.map(() => ({ pick: 3, strongest: [1, 0, 3] }));
+    const config = { first: 1, second: 2, tasks: new Set(['qa'] as const) };
+    const verdicts = [verdict(true), verdict(true), verdict(false, true), verdict(false)];
+    const figures = cascadeFigures(middling, routes, config, verdicts);
+    // Row 3 (disagreement) goes to column 0 (column 1 answered already), row 4 (refusal) to 3.
+    expect(figures).toMatchObject({ cascaded: 4, escalated: 2 });
+    expect(figures.quality).toBe(0.75);
+    expect(figures.cost).toBeCloseTo(4 * 0.03 + 1 + 0.5);
   });
 
   it('chooses the cheapest configuration that keeps 95% of the quality, judged by the real check', () => {

@@ -7,8 +7,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModelHost } from '../../src/local/local-model-host';
 import { createWebLlmProvider } from '../../src/local/webllm-provider';
+import type { LlmRequest } from '../../src/protocol/llm-request';
+import { route } from '../../src/router/router-route';
+import type { CandidateScore, RoutePlan } from '../../src/router/router-types';
+import { escalationOrder } from '../../src/runtime/run-cascade';
 import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
-import { type BrokerWorld, createWorld, runCollecting } from './broker-world';
+import { type BrokerWorld, createWorld, ORIGIN, runCollecting } from './broker-world';
 
 const LOCAL = 'Llama-3.2-3B-Instruct-q4f32_1-MLC';
 const CLOUD_ANSWER = 'An answer from the cloud.';
@@ -50,8 +54,19 @@ afterEach(async () => {
   world = undefined;
 });
 
+/** The plan the broker makes for `request` from the test site, as the router sees it. */
+async function planOf(world: BrokerWorld, request: LlmRequest) {
+  return route(
+    request,
+    await world.broker.currentCatalog(),
+    await world.broker.routingState(ORIGIN),
+  );
+}
+
+const idOf = ({ model }: CandidateScore) => `${model.provider}/${model.id}`;
+
 const REVIEW = {
-  task: 'classification',
+  task: 'classification' as const,
   prompt:
     'Is this review positive or negative? "The battery died after two days." Answer in one word.',
 };
@@ -92,6 +107,10 @@ describe('a local first pass', () => {
       reason: 'the model declined to answer',
     });
     expect(result.cascade?.passes.map((pass) => pass.model.provider)).toEqual(['webllm', 'openai']);
+    // A refusal says nothing about how hard the prompt is: the chain goes on in its own order.
+    const plan = await planOf(world, { ...REVIEW, hints: { cascade: true } });
+    const firstCloud = plan.chain.find(({ model }) => model.provider === 'openai')!;
+    expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(firstCloud));
     const shown = parts
       .filter((part) => part.type === 'text-delta')
       .map((part) => (part.type === 'text-delta' ? part.delta : ''))
@@ -159,6 +178,13 @@ describe('a local first pass', () => {
     const passes = result.cascade?.passes.map((pass) => pass.model.provider) ?? [];
     expect([...passes.slice(0, 2)].sort()).toEqual(['ollama', 'webllm']);
     expect(passes[2]).toBe('openai');
+    // Two cheap models disagreeing says the prompt is hard: the escalation goes to the chain's
+    // strongest model, not to its first (here a cheaper, weaker one).
+    const plan = await planOf(world, { ...REVIEW, hints: { cascade: true } });
+    const cloud = plan.chain.filter(({ model }) => model.provider === 'openai');
+    const strongest = [...cloud].sort((a, b) => b.qualityEstimate - a.qualityEstimate)[0]!;
+    expect(idOf(cloud[0]!)).not.toBe(idOf(strongest));
+    expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(strongest));
   });
 
   it('accepts when the two agree', async () => {
@@ -193,5 +219,53 @@ describe('a local first pass', () => {
     const off = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: false } });
     expect(off.result.cascade).toBeUndefined();
     expect(off.result.model.provider).toBe('openai');
+  });
+});
+
+describe('where a rejected first pass goes on', () => {
+  const candidate = (
+    id: string,
+    rank: number,
+    qualityEstimate: number,
+    extra: Partial<CandidateScore> = {},
+  ) =>
+    ({
+      model: { provider: 'p', id },
+      rank,
+      qualityEstimate,
+      priorityMultiplier: 1,
+      viaGateway: false,
+      ...extra,
+    }) as CandidateScore;
+  const cheap = candidate('cheap', 1, 0.6);
+  const middle = candidate('middle', 2, 0.7);
+  const strong = candidate('strong', 3, 0.9);
+  const disliked = candidate('disliked', 4, 0.95, { priorityMultiplier: 0.5 });
+  const gateway = candidate('gateway', 5, 0.99, { viaGateway: true });
+  const beyond = candidate('beyond', 6, 0.99);
+  const plan = {
+    chain: [cheap, middle, strong, disliked, gateway],
+    explanation: { candidates: [cheap, middle, strong, disliked, gateway, beyond] },
+  } as unknown as RoutePlan;
+  const ids = (candidates: CandidateScore[]) => candidates.map(({ model }) => model.id);
+
+  it('goes down the chain in its order after anything but a disagreement', () => {
+    expect(ids(escalationOrder(plan, new Set(['p/cheap']), false))).toEqual([
+      'middle',
+      'strong',
+      'disliked',
+      'gateway',
+      'beyond',
+    ]);
+  });
+
+  it('after a disagreement, puts the chain’s strongest first (weighed by the person’s priority), then the gateway and the rest', () => {
+    expect(ids(escalationOrder(plan, new Set(['p/cheap']), true))).toEqual([
+      'strong',
+      'middle',
+      'disliked',
+      'gateway',
+      'beyond',
+    ]);
   });
 });
