@@ -1,7 +1,8 @@
 /**
  * Explaining a decision: `explain` returns the full explanation even when no model qualifies
- * (where `route` throws), and `describeCandidate` / `describeRuledOut` put one line of reasons in
- * words for tables, the options page and the `window.llm.route()` answer.
+ * (where `route` throws); `describeCandidate`, `describeLearning` and `describeRuledOut` put its
+ * reasons in words for `npm run route` and the playground. (A page's `window.llm.route()` gets
+ * models, scores and ruled-out reasons only: nothing about the person's ratings.)
  */
 import { type CatalogModel, CRITERIA, type Criterion } from '../catalog/catalog-types';
 import type { LlmRequest } from '../protocol/llm-request';
