@@ -105,7 +105,7 @@ export function describeLearning(
           .map(({ model }) => model.id)
           .join(
             ', ',
-          )}${discounted.length > 3 ? ', …' : ''}) had few or none of their ratings on prompts shaped like this one (options to choose from, a blank to fill, code, free text), so the catalog's figures counted more for them.`;
+          )}${discounted.length > 3 ? ', …' : ''}) had few or none of ${discounted.length === 1 ? 'its' : 'their'} ratings on prompts shaped like this one (options to choose from, a blank to fill, code, free text), so the catalog's figures counted more for them.`;
   if (explanation.learned) {
     const rated = explanation.learned.candidatesWithEvidence;
     const lead = `Ranked by what ratings taught: ${models(rated)} rated enough for this kind of prompt, quality weighed against the cost at stake.`;

@@ -138,7 +138,7 @@ describe('the playground', () => {
     await expect
       .poll(() => note.textContent())
       .toMatch(
-        /^Ratings counted less here: (1 model|2 models) \(.+\) had few or none of their ratings on prompts shaped like this one/,
+        /^Ratings counted less here: (1 model \(.+\) had few or none of its|2 models \(.+\) had few or none of their) ratings on prompts shaped like this one/,
       );
     // The rated models' rows say the same in their reasons.
     const rated = /\((.+?)\) had few/.exec((await note.textContent()) ?? '')![1]!.split(', ');

@@ -194,6 +194,10 @@ describe('learned ranking', () => {
       'Ranked by what ratings taught: 2 models rated enough for this kind of prompt, quality weighed against the cost at stake.',
     );
     expect(describeLearning(priors.explanation)).toBeUndefined();
+    const one = { candidates: unfamiliar.explanation.candidates.slice(0, 1) };
+    expect(describeLearning(one)).toMatch(
+      /^Ratings counted less here: 1 model \(cheap-1\) had few or none of its ratings/,
+    );
   });
 
   it('shifts the prior part of every quality by the gap learned evidence showed', () => {
