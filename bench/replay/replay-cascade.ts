@@ -131,18 +131,67 @@ function verdicts(
 export interface RowRoute {
   pick: number;
   strongest: readonly number[];
+  /** The pick is expected to cost at most `VERIFY_COST_SHARE` of the chain's strongest model. */
+  cheap: boolean;
 }
+
+/** What makes a pick cheap enough to be checked by a second opinion (the verified curve). */
+export const VERIFY_COST_SHARE = 0.15;
 
 /** Each plan as a `RowRoute` (the first few of the strongest: enough past any two passes). */
 export function rowRoutes(plans: readonly RoutePlan[], catalog: ReplayCatalog): RowRoute[] {
   const columnOf = (model: { provider: string; id: string }) =>
     catalog.columnOf.get(`${model.provider}/${model.id}`)!;
-  return plans.map((plan) => ({
-    pick: columnOf(plan.chain[0]!.model),
-    strongest: escalationOrder(plan, new Set(), true)
-      .slice(0, 3)
-      .map(({ model }) => columnOf(model)),
-  }));
+  return plans.map((plan) => {
+    const order = escalationOrder(plan, new Set(), true);
+    return {
+      pick: columnOf(plan.chain[0]!.model),
+      strongest: order.slice(0, 3).map(({ model }) => columnOf(model)),
+      cheap: plan.chain[0]!.expectedCostUsd <= VERIFY_COST_SHARE * order[0]!.expectedCostUsd,
+    };
+  });
+}
+
+/**
+ * The router's own pick, checked where it is cheap: on short-answer tasks a pick expected to cost
+ * at most `VERIFY_COST_SHARE` of the chain's strongest model is compared with a second cheap
+ * opinion (`pair`'s member that is not the pick); an agreement stands, anything else goes to the
+ * strongest model. Dearer picks, and other tasks, are answered as routed. (Not the broker's
+ * behaviour today: a policy measured beside it, docs/routing-replay.md.)
+ */
+export function verifiedFigures(
+  rows: readonly AnsweredRow[],
+  routes: readonly RowRoute[],
+  pair: readonly [number, number],
+): CascadeFigures {
+  let quality = 0;
+  let cost = 0;
+  let cascaded = 0;
+  let escalated = 0;
+  rows.forEach((row, index) => {
+    const { pick, strongest, cheap } = routes[index]!;
+    if (!cheap || !SHORT_ANSWER_TASKS.has(row.task)) {
+      quality += row.scores[pick]!;
+      cost += row.costs[pick]!;
+      return;
+    }
+    cascaded++;
+    const second = pair[0] === pick ? pair[1] : pair[0];
+    cost += row.costs[pick]! + row.costs[second]!;
+    const verdict = checkAnswer(
+      { text: row.answers[pick] ?? '' },
+      { task: row.task, second: { text: row.answers[second] ?? '' } },
+    );
+    if (verdict.accept) {
+      quality += row.scores[pick]!;
+      return;
+    }
+    escalated++;
+    const target = strongest.find((column) => column !== pick && column !== second) ?? pick;
+    quality += row.scores[target]!;
+    cost += row.costs[target]!;
+  });
+  return { quality: quality / Math.max(1, rows.length), cost, cascaded, escalated };
 }
 
 /** What a cascade does on rows, given the router's decision per row and the verdicts. */
@@ -256,7 +305,7 @@ function learnedCurves(
   catalog: ReplayCatalog,
   folds: number,
   configs: readonly CascadeConfig[],
-): { alone: CurvePoint[]; combined: CurvePoint[] } {
+): { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] } {
   const empty = () =>
     LEARNED_KNOBS.map((costAversion) => ({
       costAversion,
@@ -264,6 +313,7 @@ function learnedCurves(
     }));
   const alone = empty();
   const combined = empty();
+  const verified = empty();
   const none: CascadeConfig = { first: 0, tasks: new Set() };
   for (let fold = 0; fold < folds; fold++) {
     const { train, test } = foldRows(dataset.rows, fold, folds);
@@ -284,10 +334,17 @@ function learnedCurves(
         cascadeFigures(testRows, routed, config, verdictOf),
         testRows.length,
       );
+      addFigures(
+        verified[point]!.figures,
+        verifiedFigures(testRows, routed, [config.first, config.second ?? config.first]),
+        testRows.length,
+      );
     });
   }
-  for (const point of [...alone, ...combined]) point.figures.quality /= dataset.rows.length;
-  return { alone, combined };
+  for (const point of [...alone, ...combined, ...verified]) {
+    point.figures.quality /= dataset.rows.length;
+  }
+  return { alone, combined, verified };
 }
 
 /** The cheapest point of a curve with at least `quality` (undefined: none reaches it). */
@@ -334,7 +391,7 @@ export interface CascadeReplay {
   chosen: ChosenConfig[];
   /** The router learning from the other folds' outcomes, over its cost-aversion setting: alone,
    * and behind each fold's chosen first pass. */
-  learned: { alone: CurvePoint[]; combined: CurvePoint[] };
+  learned: { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] };
 }
 
 /** Cross-validated: each fold's rows are reported with the configuration the other folds chose. */
@@ -439,14 +496,15 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
     `  chosen on the other folds, the cheapest keeping ${percent(QUALITY_KEPT)} of the router's quality (first pass / second opinion / tasks):`,
     ...report.chosen.map((config, fold) => `    fold ${fold + 1}: ${describeConfig(config)}`),
     '',
-    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}), alone and behind each fold's first pass above; every point cross-validated (quality and cost of the best single model's):`,
-    `  ${'costAversion'.padEnd(14)}${'learned router alone'.padEnd(24)}first pass, then the learned router`,
+    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}); every point cross-validated (quality and cost of the best single model's). Alone; behind each fold's first pass above (on short-answer tasks); and its own pick verified where cheap (≤ ${percent(VERIFY_COST_SHARE)} of the chain's strongest, short-answer tasks, the fold's pair for the second opinion; not the broker's behaviour today):`,
+    `  ${'costAversion'.padEnd(14)}${'alone'.padEnd(18)}${'first pass'.padEnd(18)}pick verified`,
     ...report.learned.alone.flatMap((alone, point) => {
-      const combined = report.learned.combined[point]!;
       const power = Math.log2(alone.costAversion) * 2;
       if (alone.costAversion !== 0 && Math.abs(power - Math.round(power)) > 1e-9) return [];
+      const combined = report.learned.combined[point]!;
+      const verified = report.learned.verified[point]!;
       return [
-        `  ${`×${Number(alone.costAversion.toPrecision(3))}`.padEnd(14)}${ratio(alone.figures).padEnd(24)}${ratio(combined.figures)}   escalated ${percent(combined.figures.escalated / Math.max(1, combined.figures.cascaded))} of ${percent(combined.figures.cascaded / report.rows)} first passes`,
+        `  ${`×${Number(alone.costAversion.toPrecision(3))}`.padEnd(14)}${ratio(alone.figures).padEnd(18)}${ratio(combined.figures).padEnd(18)}${ratio(verified.figures)}`,
       ];
     }),
     ...CURVE_TARGETS.map((target) => {
@@ -456,7 +514,7 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
           ? `${ratio(point.figures)} (×${Number(point.costAversion.toPrecision(3))})`
           : 'not reached';
       };
-      return `  cheapest at ≥ ${percent(target)} of the best's quality: alone ${at(report.learned.alone)}, with the first pass ${at(report.learned.combined)}`;
+      return `  cheapest at ≥ ${percent(target)} of the best's quality: alone ${at(report.learned.alone)}; first pass ${at(report.learned.combined)}; pick verified ${at(report.learned.verified)}`;
     }),
   ];
 }

@@ -6,6 +6,7 @@ import {
   chooseCascade,
   type RowRoute,
   type RowVerdict,
+  verifiedFigures,
 } from '../../bench/replay/replay-cascade';
 
 // Columns: 0 strong and dear, 1 cheap, 2 cheap, 3 middling (the router's own pick in one test).
@@ -23,7 +24,7 @@ const rows: AnsweredRow[] = [
   row('disagree', ['A', 'D', 'B'], [1, 0, 0]),
   row('refuses', ['A', "I'm sorry, but I can't answer that.", 'A'], [1, 0, 1]),
 ];
-const strong: RowRoute[] = rows.map(() => ({ pick: 0, strongest: [0] }));
+const strong: RowRoute[] = rows.map(() => ({ pick: 0, strongest: [0], cheap: false }));
 const verdict = (accept: boolean, disagreed = false): RowVerdict => ({ accept, disagreed });
 
 describe('the cascade replay', () => {
@@ -54,7 +55,11 @@ describe('the cascade replay', () => {
       scores: [...row.scores, 0] as number[],
       costs: [...row.costs, 0.5] as number[],
     }));
-    const routes: RowRoute[] = middling.map(() => ({ pick: 3, strongest: [1, 0, 3] }));
+    const routes: RowRoute[] = middling.map(() => ({
+      pick: 3,
+      strongest: [1, 0, 3],
+      cheap: false,
+    }));
     const config = { first: 1, second: 2, tasks: new Set(['qa'] as const) };
     const verdicts = [verdict(true), verdict(true), verdict(false, true), verdict(false)];
     const figures = cascadeFigures(middling, routes, config, verdicts);
@@ -62,6 +67,19 @@ describe('the cascade replay', () => {
     expect(figures).toMatchObject({ cascaded: 4, escalated: 2 });
     expect(figures.quality).toBe(0.75);
     expect(figures.cost).toBeCloseTo(4 * 0.03 + 1 + 0.5);
+  });
+
+  it('verifies a cheap pick with the other cheap model, and escalates what they do not agree on', () => {
+    // The router picks cheap column 1 on every row but the last, where it picks the strong model.
+    const routes: RowRoute[] = rows.map((_, index) =>
+      index < 3
+        ? { pick: 1, strongest: [0, 1], cheap: true }
+        : { pick: 0, strongest: [0], cheap: false },
+    );
+    const figures = verifiedFigures(rows, routes, [1, 2]);
+    // Rows 1–2: 1 and 2 agree (kept, right); row 3: D vs B, escalated to 0 (right); row 4 as routed.
+    expect(figures).toMatchObject({ cascaded: 3, escalated: 1, quality: 1 });
+    expect(figures.cost).toBeCloseTo(3 * 0.03 + 1 + 1);
   });
 
   it('chooses the cheapest configuration that keeps 95% of the quality, judged by the real check', () => {
