@@ -14,7 +14,11 @@ import type { TaskType } from '../../src/protocol/llm-request';
 import { analyzeRequest } from '../../src/router/router-analyze';
 import type { RoutePlan } from '../../src/router/router-types';
 import { checkAnswer, SHORT_ANSWER_TASKS } from '../../src/runtime/cascade-acceptance';
-import { escalationOrder } from '../../src/runtime/run-cascade';
+import {
+  escalationOrder,
+  planVerification,
+  VERIFY_COST_SHARE,
+} from '../../src/runtime/run-cascade';
 import { COST_AVERSION_SWEEP, KNOB_PRESET } from '../routing-replay';
 import { buildReplayCatalog, type ReplayCatalog } from './replay-catalog';
 import { parseCsv } from './replay-csv';
@@ -131,63 +135,59 @@ function verdicts(
 export interface RowRoute {
   pick: number;
   strongest: readonly number[];
-  /** The pick is expected to cost at most `VERIFY_COST_SHARE` of the chain's strongest model. */
-  cheap: boolean;
+  /** The second opinion the broker asks when the person checks cheap short answers
+   * (`planVerification`), or undefined where that does not apply to this plan. */
+  verifier: number | undefined;
 }
-
-/** What makes a pick cheap enough to be checked by a second opinion (the verified curve). */
-export const VERIFY_COST_SHARE = 0.15;
 
 /** Each plan as a `RowRoute` (the first few of the strongest: enough past any two passes). */
 export function rowRoutes(plans: readonly RoutePlan[], catalog: ReplayCatalog): RowRoute[] {
   const columnOf = (model: { provider: string; id: string }) =>
     catalog.columnOf.get(`${model.provider}/${model.id}`)!;
   return plans.map((plan) => {
-    const order = escalationOrder(plan, new Set(), true);
+    const second = planVerification(plan)?.second;
     return {
       pick: columnOf(plan.chain[0]!.model),
-      strongest: order.slice(0, 3).map(({ model }) => columnOf(model)),
-      cheap: plan.chain[0]!.expectedCostUsd <= VERIFY_COST_SHARE * order[0]!.expectedCostUsd,
+      strongest: escalationOrder(plan, new Set(), true)
+        .slice(0, 3)
+        .map(({ model }) => columnOf(model)),
+      verifier: second && columnOf(second.model),
     };
   });
 }
 
 /**
- * The router's own pick, checked where it is cheap: on short-answer tasks a pick expected to cost
- * at most `VERIFY_COST_SHARE` of the chain's strongest model is compared with a second cheap
- * opinion (`pair`'s member that is not the pick); an agreement stands, anything else goes to the
- * strongest model. Dearer picks, and other tasks, are answered as routed. (Not the broker's
- * behaviour today: a policy measured beside it, docs/routing-replay.md.)
+ * The broker with "check cheap short answers with a second opinion" on (`planVerification`): where
+ * it applies, the router's pick and the second opinion both answer; an agreement stands and
+ * anything else goes to the chain's strongest model. Elsewhere the pick answers as routed.
  */
 export function verifiedFigures(
   rows: readonly AnsweredRow[],
   routes: readonly RowRoute[],
-  pair: readonly [number, number],
 ): CascadeFigures {
   let quality = 0;
   let cost = 0;
   let cascaded = 0;
   let escalated = 0;
   rows.forEach((row, index) => {
-    const { pick, strongest, cheap } = routes[index]!;
-    if (!cheap || !SHORT_ANSWER_TASKS.has(row.task)) {
+    const { pick, strongest, verifier } = routes[index]!;
+    if (verifier === undefined) {
       quality += row.scores[pick]!;
       cost += row.costs[pick]!;
       return;
     }
     cascaded++;
-    const second = pair[0] === pick ? pair[1] : pair[0];
-    cost += row.costs[pick]! + row.costs[second]!;
+    cost += row.costs[pick]! + row.costs[verifier]!;
     const verdict = checkAnswer(
       { text: row.answers[pick] ?? '' },
-      { task: row.task, second: { text: row.answers[second] ?? '' } },
+      { task: row.task, second: { text: row.answers[verifier] ?? '' } },
     );
     if (verdict.accept) {
       quality += row.scores[pick]!;
       return;
     }
     escalated++;
-    const target = strongest.find((column) => column !== pick && column !== second) ?? pick;
+    const target = strongest.find((column) => column !== pick && column !== verifier) ?? pick;
     quality += row.scores[target]!;
     cost += row.costs[target]!;
   });
@@ -334,11 +334,7 @@ function learnedCurves(
         cascadeFigures(testRows, routed, config, verdictOf),
         testRows.length,
       );
-      addFigures(
-        verified[point]!.figures,
-        verifiedFigures(testRows, routed, [config.first, config.second ?? config.first]),
-        testRows.length,
-      );
+      addFigures(verified[point]!.figures, verifiedFigures(testRows, routed), testRows.length);
     });
   }
   for (const point of [...alone, ...combined, ...verified]) {
@@ -496,7 +492,7 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
     `  chosen on the other folds, the cheapest keeping ${percent(QUALITY_KEPT)} of the router's quality (first pass / second opinion / tasks):`,
     ...report.chosen.map((config, fold) => `    fold ${fold + 1}: ${describeConfig(config)}`),
     '',
-    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}); every point cross-validated (quality and cost of the best single model's). Alone; behind each fold's first pass above (on short-answer tasks); and its own pick verified where cheap (≤ ${percent(VERIFY_COST_SHARE)} of the chain's strongest, short-answer tasks, the fold's pair for the second opinion; not the broker's behaviour today):`,
+    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}); every point cross-validated (quality and cost of the best single model's). Alone; behind each fold's first pass above (on short-answer tasks); and with "check cheap short answers with a second opinion" on (a pick at most ${percent(VERIFY_COST_SHARE)} of the chain's strongest model's cost, on short-answer tasks):`,
     `  ${'costAversion'.padEnd(14)}${'alone'.padEnd(18)}${'first pass'.padEnd(18)}pick verified`,
     ...report.learned.alone.flatMap((alone, point) => {
       const power = Math.log2(alone.costAversion) * 2;

@@ -71,6 +71,9 @@ export interface CascadeReport {
   /** What the chain's first model would have cost for the same tokens, less what was paid
    * (with an accepted first pass), USD. */
   savedUsd?: number;
+  /** True when the first pass was the router's own cheap pick, checked by a second opinion (the
+   * person's "check cheap short answers" setting) rather than a cheaper model tried first. */
+  verified?: boolean;
 }
 
 /** The parts of a streamed answer, in order: start, text-delta…, (fallback…), finish | error. */

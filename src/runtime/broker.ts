@@ -656,7 +656,7 @@ export class Broker {
     // routing: route once more with what is left (a free local model may still fit).
     const settings = await this.settings();
     const limits = this.limitsOf(grant, settings, await this.policy());
-    let cascade = planCascade(request, plan, settings.cascadeTasks);
+    let cascade = planCascade(request, plan, settings);
     let reservation = this.reservationOf(request, plan, cascade);
     let held = book.reserve(origin, reservation, limits, this.now());
     if (!held.ok) {
@@ -665,7 +665,7 @@ export class Broker {
       } catch (error) {
         return refused(error, request.task);
       }
-      cascade = planCascade(request, plan, settings.cascadeTasks);
+      cascade = planCascade(request, plan, settings);
       reservation = this.reservationOf(request, plan, cascade);
       held = book.reserve(origin, reservation, limits, this.now());
     }
@@ -1119,6 +1119,7 @@ export class Broker {
           escalated: result.cascade.escalated,
           ...(result.cascade.reason && { reason: result.cascade.reason }),
           ...(result.cascade.savedUsd !== undefined && { savedUsd: result.cascade.savedUsd }),
+          ...(result.cascade.verified && { verified: true }),
         },
       }),
       ...(keepText && { request: keptRequest(request), answerText: result.text }),

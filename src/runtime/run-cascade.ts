@@ -5,10 +5,15 @@
  * decides whether that answer is returned or the request goes on down the chain. The page sees
  * nothing of a first pass until it is accepted, unless it allows restarts (`allowRestart`): then
  * the first pass streams live and a rejected one is followed by a `fallback` part.
+ *
+ * Verification is the same passes with the router's own cheap pick first: when the person asks
+ * for it and the chosen model is cheap beside the chain's strongest, a short answer is checked
+ * against a second cheap model's before it is returned.
  */
 import type { LlmRequest } from '../protocol/llm-request';
 import type { CascadeReport, ModelRef } from '../protocol/llm-result';
 import type { CandidateScore, RoutePlan } from '../router/router-types';
+import type { BrokerSettings } from '../storage/storage-types';
 import { checkAnswer, SHORT_ANSWER_TASKS } from './cascade-acceptance';
 import { costOfUsage } from './cost';
 import {
@@ -24,6 +29,8 @@ import {
 export interface CascadePlan {
   first: CandidateScore;
   second?: CandidateScore;
+  /** The first is the router's own pick, checked by the second (`planVerification`). */
+  verify?: boolean;
 }
 
 export interface CascadeOutcome extends ChainOutcome {
@@ -35,15 +42,19 @@ const key = ({ model }: CandidateScore) => `${model.provider}/${model.id}`;
 /**
  * The first pass for a request that asks for one (`hints.cascade`, else the person's setting for
  * its task), or undefined: when nothing is cheaper than the chain's own first model, the chain
- * already is the cheap path.
+ * already is the cheap path — and then, if the person asked for it, the chain's own first model
+ * may be verified (`planVerification`). A request's `cascade: false` turns both off.
  */
 export function planCascade(
   request: LlmRequest,
   plan: RoutePlan,
-  cascadeTasks: readonly string[],
+  settings: Pick<BrokerSettings, 'cascadeTasks' | 'verifyCheapAnswers'>,
 ): CascadePlan | undefined {
   const task = plan.analysis.task;
-  if (!(request.hints?.cascade ?? cascadeTasks.includes(task))) return undefined;
+  const asked = request.hints?.cascade;
+  if (asked === false) return undefined;
+  const verify = () => (settings.verifyCheapAnswers ? planVerification(plan) : undefined);
+  if (!(asked ?? settings.cascadeTasks.includes(task))) return verify();
   const top = plan.chain[0];
   if (!top) return undefined;
   // Cheapest first; among equals (free local models), the better ranked.
@@ -52,7 +63,7 @@ export function planCascade(
   );
   const first = byCost[0];
   if (!first || key(first) === key(top) || first.expectedCostUsd >= top.expectedCostUsd) {
-    return undefined;
+    return verify();
   }
   const second = SHORT_ANSWER_TASKS.has(task)
     ? byCost.find(
@@ -64,6 +75,36 @@ export function planCascade(
       )
     : undefined;
   return { first, ...(second && { second }) };
+}
+
+/** The router's pick counts as cheap, for verification, when it is expected to cost at most this
+ * share of the chain's strongest model (docs/routing-replay.md: 97% of GPT-4's quality for 36.8%
+ * of its cost on RouterBench, where the learned router alone needs 61.3%). */
+export const VERIFY_COST_SHARE = 0.15;
+
+/**
+ * Verification of the router's own pick, or undefined where it does not apply: on a short-answer
+ * task, a pick expected to cost at most `VERIFY_COST_SHARE` of a stronger model in the chain
+ * answers first, and the best-ranked candidate of another family that is as cheap gives the
+ * second opinion. Agreement returns the pick's answer; a disagreement goes to the chain's
+ * strongest model (`escalationOrder`). A dear pick is trusted as routed: the router chose it
+ * because cheaper ones tend to fail there.
+ */
+export function planVerification(plan: RoutePlan): CascadePlan | undefined {
+  const top = plan.chain[0];
+  if (!top || !SHORT_ANSWER_TASKS.has(plan.analysis.task)) return undefined;
+  const strongest = escalationOrder(plan, new Set([key(top)]), true)[0];
+  if (!strongest || strongest.qualityEstimate <= top.qualityEstimate) return undefined;
+  const cheap = VERIFY_COST_SHARE * strongest.expectedCostUsd;
+  if (top.expectedCostUsd > cheap) return undefined;
+  const second = plan.explanation.candidates.find(
+    (candidate) =>
+      key(candidate) !== key(top) &&
+      !candidate.viaGateway &&
+      candidate.model.family !== top.model.family &&
+      candidate.expectedCostUsd <= cheap,
+  );
+  return second && { first: top, second, verify: true };
 }
 
 /**
@@ -167,6 +208,7 @@ export async function runCascade(
           escalated: false,
           passes,
           savedUsd: Math.max(0, wouldHaveCost - spentUsd),
+          ...(cascade.verify && { verified: true }),
         },
       };
     }
@@ -202,6 +244,6 @@ export async function runCascade(
     ...(escalated.answer && { answer: escalated.answer }),
     attempts,
     keysLocked: first.keysLocked || escalated.keysLocked,
-    cascade: { escalated: true, reason, passes },
+    cascade: { escalated: true, reason, passes, ...(cascade.verify && { verified: true }) },
   };
 }

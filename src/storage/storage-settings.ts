@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: Readonly<BrokerSettings> = Object.freeze({
   providerOrder: [],
   taskPresets: {},
   cascadeTasks: [],
+  verifyCheapAnswers: false,
   defaultQuality: null,
   defaultSpeed: null,
   defaultPrivacy: 'no-training',
@@ -136,6 +137,9 @@ export function validateSettings(settings: BrokerSettings): void {
     settings.cascadeTasks.every((task) => (TASK_TYPES as readonly string[]).includes(task))
       ? null
       : `cascadeTasks must be a list of tasks (${TASK_TYPES.join(', ')})`,
+    typeof settings.verifyCheapAnswers === 'boolean'
+      ? null
+      : 'verifyCheapAnswers must be true or false',
     settings.defaultQuality === null || QUALITY_HINTS.includes(settings.defaultQuality)
       ? null
       : `defaultQuality must be null or one of ${QUALITY_HINTS.join(', ')}`,

@@ -35,6 +35,9 @@ export interface BrokerSettings {
   /** Tasks whose requests get a local first pass that escalates only when it must
    * (docs/router.md §10); a request's own `hints.cascade` wins. */
   cascadeTasks: TaskType[];
+  /** Short answers from a cheap model the router chose are checked against a second cheap
+   * model's; a disagreement goes to the chain's strongest model (docs/router.md §10). */
+  verifyCheapAnswers: boolean;
   /** The quality hint for requests that give none, or null to leave it to the task. */
   defaultQuality: QualityHint | null;
   /** The speed hint for requests that give none, or null to leave it to the task. */
@@ -312,9 +315,9 @@ export interface RequestLogInput {
   latencyMs: number;
   /** True when the local response cache answered. */
   cached?: boolean;
-  /** A first pass (docs/router.md §10): whether it escalated, why, and what an accepted one
-   * saved against the chain's first model. */
-  cascade?: { escalated: boolean; reason?: string; savedUsd?: number };
+  /** A first pass (docs/router.md §10): whether it escalated, why, what an accepted one saved
+   * against the chain's first model, and whether it was a verification of the router's pick. */
+  cascade?: { escalated: boolean; reason?: string; savedUsd?: number; verified?: boolean };
   /**
    * What the site asked, when the person lets the log keep request text (`keepRequestText`):
    * the request as routed, long text shortened and images left out (kept-text.ts).

@@ -24,7 +24,7 @@ const rows: AnsweredRow[] = [
   row('disagree', ['A', 'D', 'B'], [1, 0, 0]),
   row('refuses', ['A', "I'm sorry, but I can't answer that.", 'A'], [1, 0, 1]),
 ];
-const strong: RowRoute[] = rows.map(() => ({ pick: 0, strongest: [0], cheap: false }));
+const strong: RowRoute[] = rows.map(() => ({ pick: 0, strongest: [0], verifier: undefined }));
 const verdict = (accept: boolean, disagreed = false): RowVerdict => ({ accept, disagreed });
 
 describe('the cascade replay', () => {
@@ -58,7 +58,7 @@ describe('the cascade replay', () => {
     const routes: RowRoute[] = middling.map(() => ({
       pick: 3,
       strongest: [1, 0, 3],
-      cheap: false,
+      verifier: undefined,
     }));
     const config = { first: 1, second: 2, tasks: new Set(['qa'] as const) };
     const verdicts = [verdict(true), verdict(true), verdict(false, true), verdict(false)];
@@ -69,14 +69,14 @@ describe('the cascade replay', () => {
     expect(figures.cost).toBeCloseTo(4 * 0.03 + 1 + 0.5);
   });
 
-  it('verifies a cheap pick with the other cheap model, and escalates what they do not agree on', () => {
+  it('checks a pick with its second opinion where the broker would, and escalates what they do not agree on', () => {
     // The router picks cheap column 1 on every row but the last, where it picks the strong model.
     const routes: RowRoute[] = rows.map((_, index) =>
       index < 3
-        ? { pick: 1, strongest: [0, 1], cheap: true }
-        : { pick: 0, strongest: [0], cheap: false },
+        ? { pick: 1, strongest: [0, 1], verifier: 2 }
+        : { pick: 0, strongest: [0], verifier: undefined },
     );
-    const figures = verifiedFigures(rows, routes, [1, 2]);
+    const figures = verifiedFigures(rows, routes);
     // Rows 1–2: 1 and 2 agree (kept, right); row 3: D vs B, escalated to 0 (right); row 4 as routed.
     expect(figures).toMatchObject({ cascaded: 3, escalated: 1, quality: 1 });
     expect(figures.cost).toBeCloseTo(3 * 0.03 + 1 + 1);

@@ -2,7 +2,8 @@
  * A local first pass as a person sets it up and a site meets it: Settings → Priorities turns on
  * "cheapest model first" for classification; a site's classification request is answered by the
  * free local server when its answer passes the check, and goes on to the cloud model when the
- * local server refuses; the Usage page counts both and the log says which escalated and why.
+ * local server refuses; the Usage page counts both and the log says which escalated and why. With
+ * "check cheap short answers" on, a question's cheap answer is compared with a second opinion.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,9 +85,45 @@ describe('cheapest model first', () => {
     const options = await broker.openExtensionPage('extension/ui/options/options.html#usage');
     await expect
       .poll(() => options.locator('#usage-cascades').textContent(), { timeout: 10_000 })
-      .toMatch(/2 with a local first pass: 1 answered by it .*1 escalated/);
+      .toMatch(/2 with a first pass or a second opinion: 1 answered by it .*1 escalated/);
     await options.getByText('escalated after a first pass: the model declined to answer').waitFor();
     await options.getByText(/local first pass accepted/).waitFor();
     await broker.screenshot(options, 'options-usage-cascade');
+  });
+
+  it('checks a cheap short answer with a second opinion once the person turns it on', async () => {
+    const options = await broker.openExtensionPage('extension/ui/options/options.html#priorities');
+    const check = options.getByRole('switch', {
+      name: 'Check cheap short answers with a second opinion',
+    });
+    expect(await check.isChecked()).toBe(false);
+    await check.check();
+    await options.getByRole('button', { name: 'Save priorities' }).click();
+    await options.getByText('Priorities saved.').waitFor();
+    await options.reload();
+    expect(await check.isChecked()).toBe(true);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await options.emulateMedia({ colorScheme });
+      await check.scrollIntoViewIfNeeded();
+      await broker.screenshot(options, `options-priorities-verify-${colorScheme}`);
+    }
+
+    // A question (not a task with a first pass of its own): the chosen cheap model answers, a
+    // second one of another family answers too, and the two are compared.
+    const checked = await site.evaluate((request) => window.llm.generate(request), {
+      task: 'qa',
+      prompt: 'What is the capital of France? One word.',
+    } as const);
+    expect(checked.cascade?.verified).toBe(true);
+    expect(checked.cascade?.passes.length).toBeGreaterThanOrEqual(2);
+    const paid = checked.cascade!.passes.reduce((sum, pass) => sum + pass.costUsd, 0);
+    expect(checked.costUsd).toBeCloseTo(paid, 12);
+
+    await options.goto(options.url().replace(/#.*$/, '#usage'));
+    await options
+      .getByText(/checked by a second opinion/)
+      .first()
+      .waitFor();
+    await options.close();
   });
 });

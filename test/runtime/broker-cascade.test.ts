@@ -10,7 +10,7 @@ import { createWebLlmProvider } from '../../src/local/webllm-provider';
 import type { LlmRequest } from '../../src/protocol/llm-request';
 import { route } from '../../src/router/router-route';
 import type { CandidateScore, RoutePlan } from '../../src/router/router-types';
-import { escalationOrder } from '../../src/runtime/run-cascade';
+import { escalationOrder, planVerification } from '../../src/runtime/run-cascade';
 import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
 import { type BrokerWorld, createWorld, ORIGIN, runCollecting } from './broker-world';
 
@@ -267,5 +267,120 @@ describe('where a rejected first pass goes on', () => {
       'gateway',
       'beyond',
     ]);
+  });
+});
+
+describe('verifying a cheap pick', () => {
+  const modelsAsked = (world: BrokerWorld) =>
+    world.servers
+      .openai!.requests.filter((request) => request.path.endsWith('/chat/completions'))
+      .map((request) => (request.body as { model: string }).model);
+
+  async function verifyingWorld(verifyCheapAnswers = true) {
+    const made = await createWorld({ providers: { openai: 100 }, answers: { openai: 'Negative' } });
+    await made.storage.settings.update({ verifyCheapAnswers });
+    made.broker.settingsChanged();
+    return made;
+  }
+
+  it('checks the chosen cheap model’s short answer against a second cheap model, and keeps it when they agree', async () => {
+    world = await verifyingWorld();
+    const plan = await planOf(world, REVIEW);
+    const verification = planVerification(plan)!;
+    expect(idOf(verification.first)).toBe(idOf(plan.chain[0]!));
+    expect(verification.second!.model.family).not.toBe(plan.chain[0]!.model.family);
+    const { result } = await runCollecting(world.broker, REVIEW);
+    expect(result.text).toBe('Negative');
+    expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(plan.chain[0]!));
+    expect(modelsAsked(world)).toEqual([
+      verification.first.model.id,
+      verification.second!.model.id,
+    ]);
+    expect(result.cascade).toMatchObject({ escalated: false, savedUsd: 0 });
+    expect(result.cascade?.passes.map((pass) => pass.accepted)).toEqual([true, false]);
+    // Both calls are paid for.
+    const paid = result.cascade!.passes.reduce((sum, pass) => sum + pass.costUsd, 0);
+    expect(paid).toBeGreaterThan(result.cascade!.passes[0]!.costUsd);
+    expect(result.costUsd).toBeCloseTo(paid, 12);
+  });
+
+  it('sends a disputed answer to the chain’s strongest model', async () => {
+    world = await verifyingWorld();
+    world.servers.openai!.script(
+      { kind: 'answer', text: 'Negative' },
+      { kind: 'answer', text: 'Positive' },
+      { kind: 'answer', text: 'Negative, clearly.' },
+    );
+    const plan = await planOf(world, REVIEW);
+    const verification = planVerification(plan)!;
+    const strongest = plan.chain
+      .filter((candidate) => idOf(candidate) !== idOf(verification.first))
+      .sort((a, b) => b.qualityEstimate - a.qualityEstimate)[0]!;
+    const { result } = await runCollecting(world.broker, REVIEW);
+    expect(result.text).toBe('Negative, clearly.');
+    expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(strongest));
+    expect(result.cascade).toMatchObject({ escalated: true });
+    expect(result.cascade?.reason).toMatch(/two cheap models disagree/);
+    expect(modelsAsked(world)).toEqual([
+      verification.first.model.id,
+      verification.second!.model.id,
+      strongest.model.id,
+    ]);
+  });
+
+  it('is off unless the person turns it on, off for a request that says cascade: false, and off for long answers', async () => {
+    world = await verifyingWorld(false);
+    expect((await runCollecting(world.broker, REVIEW)).result.cascade).toBeUndefined();
+    expect(modelsAsked(world)).toHaveLength(1);
+    await world.close();
+    world = await verifyingWorld();
+    const off = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: false } });
+    expect(off.result.cascade).toBeUndefined();
+    const story = await runCollecting(world.broker, {
+      task: 'creative',
+      prompt: 'Write a short story about a lighthouse keeper.',
+    });
+    expect(story.result.cascade).toBeUndefined();
+    expect(modelsAsked(world)).toHaveLength(2);
+  });
+});
+
+describe('when a pick counts as cheap enough to verify', () => {
+  const candidate = (id: string, rank: number, quality: number, cost: number) =>
+    ({
+      model: { provider: 'p', id, family: id },
+      rank,
+      qualityEstimate: quality,
+      expectedCostUsd: cost,
+      priorityMultiplier: 1,
+      viaGateway: false,
+    }) as unknown as CandidateScore;
+  const planWith = (chain: CandidateScore[], task = 'qa') =>
+    ({ chain, analysis: { task }, explanation: { candidates: chain } }) as unknown as RoutePlan;
+
+  it('verifies a pick at most 15% of a stronger model’s cost, with the best-ranked cheap model of another family', () => {
+    const plan = planWith([
+      candidate('pick', 1, 0.7, 1),
+      candidate('dear-second', 2, 0.75, 5),
+      candidate('cheap-second', 3, 0.65, 1.2),
+      candidate('strong', 4, 0.9, 10),
+    ]);
+    const verification = planVerification(plan)!;
+    expect(verification.first.model.id).toBe('pick');
+    expect(verification.second!.model.id).toBe('cheap-second');
+  });
+
+  it('trusts a dear pick, a pick nothing in the chain beats, and a task with long answers', () => {
+    const dear = [candidate('pick', 1, 0.7, 2), candidate('strong', 2, 0.9, 10)];
+    expect(planVerification(planWith(dear))).toBeUndefined();
+    const best = [candidate('pick', 1, 0.95, 1), candidate('other', 2, 0.9, 10)];
+    expect(planVerification(planWith(best))).toBeUndefined();
+    const cheap = [
+      candidate('pick', 1, 0.7, 1),
+      candidate('second', 2, 0.6, 1),
+      candidate('strong', 3, 0.9, 10),
+    ];
+    expect(planVerification(planWith(cheap))).toBeDefined();
+    expect(planVerification(planWith(cheap, 'summarization'))).toBeUndefined();
   });
 });

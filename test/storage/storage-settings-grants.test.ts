@@ -64,7 +64,11 @@ describe('settings', () => {
     ).rejects.toThrow(/providerPriorities/);
     await expect(storage.settings.update({ requestLogLimit: 0 })).rejects.toThrow(RangeError);
     await expect(storage.settings.update({ gateway: '' })).rejects.toThrow(RangeError);
+    await expect(
+      storage.settings.update({ verifyCheapAnswers: 'yes' as unknown as boolean }),
+    ).rejects.toThrow(/verifyCheapAnswers must be true or false/);
     expect(await storage.settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS.verifyCheapAnswers).toBe(false);
   });
 
   it('sets provider priorities one at a time, even concurrently', async () => {

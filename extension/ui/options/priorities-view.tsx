@@ -69,6 +69,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
   );
   const [presets, setPresets] = useState(settings.taskPresets);
   const [cascade, setCascade] = useState(new Set(settings.cascadeTasks));
+  const [verify, setVerify] = useState(settings.verifyCheapAnswers);
   const [quality, setQuality] = useState<QualityHint | null>(settings.defaultQuality);
   const [speed, setSpeed] = useState<SpeedHint | null>(settings.defaultSpeed);
   const [saving, setSaving] = useState(false);
@@ -112,6 +113,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
         providerOrder: list.map((entry) => entry.id),
         taskPresets: presets,
         cascadeTasks: TASK_TYPES.filter((task) => cascade.has(task)),
+        verifyCheapAnswers: verify,
         defaultQuality: quality,
         defaultSpeed: speed,
       });
@@ -331,6 +333,23 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
             ))}
           </tbody>
         </table>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            aria-checked={verify}
+            aria-describedby="verify-help"
+            checked={verify}
+            onChange={(event) => setVerify(event.currentTarget.checked)}
+          />
+          Check cheap short answers with a second opinion
+        </label>
+        <p id="verify-help" class="muted small">
+          When LLM Broker chooses a cheap model for a short answer (a classification, an extraction,
+          a question, a reasoning step), a second cheap model of another family answers too. If the
+          two agree, you get the first answer; if not, the strongest model of the chain answers
+          instead. Each checked answer costs one more cheap call and takes a little longer.
+        </p>
       </div>
 
       <div class="row">

@@ -156,7 +156,7 @@ export function UsageView(props: { overview: Overview }) {
               : ''}
             {totals && totals.cascaded > 0 && (
               <span class="block" id="usage-cascades">
-                {formatCount(totals.cascaded)} with a local first pass:{' '}
+                {formatCount(totals.cascaded)} with a first pass or a second opinion:{' '}
                 {formatCount(totals.cascaded - totals.escalated)} answered by it (saving{' '}
                 {formatUsd(totals.cascadeSavedUsd)}), {formatCount(totals.escalated)} escalated
               </span>
@@ -499,9 +499,13 @@ function LogRow(props: { entry: RequestLogEntry }) {
               </div>
               {entry.cascade && (
                 <div class="muted small">
-                  {entry.cascade.escalated
-                    ? `escalated after a first pass: ${entry.cascade.reason ?? 'not accepted'}`
-                    : `local first pass accepted${entry.cascade.savedUsd ? `, saved ${formatUsd(entry.cascade.savedUsd)}` : ''}`}
+                  {entry.cascade.verified
+                    ? entry.cascade.escalated
+                      ? `checked by a second opinion, escalated: ${entry.cascade.reason ?? 'not accepted'}`
+                      : 'checked by a second opinion: kept'
+                    : entry.cascade.escalated
+                      ? `escalated after a first pass: ${entry.cascade.reason ?? 'not accepted'}`
+                      : `local first pass accepted${entry.cascade.savedUsd ? `, saved ${formatUsd(entry.cascade.savedUsd)}` : ''}`}
                 </div>
               )}
             </>
