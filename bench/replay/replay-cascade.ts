@@ -110,24 +110,28 @@ export interface RowVerdict {
   disagreed: boolean;
 }
 
+/** The acceptance verdict of `first`'s answer to `row`, with `second`'s opinion where the task
+ * takes one. */
+function rowVerdict(row: AnsweredRow, first: number, second: number | undefined): RowVerdict {
+  const secondText =
+    second !== undefined && SHORT_ANSWER_TASKS.has(row.task) ? row.answers[second] : undefined;
+  const verdict = checkAnswer(
+    { text: row.answers[first] ?? '' },
+    { task: row.task, ...(secondText !== undefined && { second: { text: secondText } }) },
+  );
+  return {
+    accept: verdict.accept,
+    disagreed: !verdict.accept && verdict.reason === 'disagreement',
+  };
+}
+
 /** The acceptance verdict of `first` (with `second`'s opinion) on each row, computed once. */
 function verdicts(
   rows: readonly AnsweredRow[],
   first: number,
   second: number | undefined,
 ): RowVerdict[] {
-  return rows.map((row) => {
-    const secondText =
-      second !== undefined && SHORT_ANSWER_TASKS.has(row.task) ? row.answers[second] : undefined;
-    const verdict = checkAnswer(
-      { text: row.answers[first] ?? '' },
-      { task: row.task, ...(secondText !== undefined && { second: { text: secondText } }) },
-    );
-    return {
-      accept: verdict.accept,
-      disagreed: !verdict.accept && verdict.reason === 'disagreement',
-    };
-  });
+  return rows.map((row) => rowVerdict(row, first, second));
 }
 
 /** What the router decided for a row: the column it picks, and the chain's columns in the order
@@ -156,42 +160,70 @@ export function rowRoutes(plans: readonly RoutePlan[], catalog: ReplayCatalog): 
   });
 }
 
+/** The passes a row got before (or instead of) the router's pick, and their verdict. */
+interface RowPasses {
+  first: number;
+  second: number | undefined;
+  verdict: RowVerdict;
+}
+
 /**
- * The broker with "check cheap short answers with a second opinion" on (`planVerification`): where
- * it applies, the router's pick and the second opinion both answer; an agreement stands and
- * anything else goes to the chain's strongest model. Elsewhere the pick answers as routed.
+ * Quality and cost over `rows` when `passesOf` says which rows got passes: each pass is paid; an
+ * accepted first answer stands; a disagreement goes to the chain's strongest model that did not
+ * answer yet, any other rejection to the router's pick (or, when the pick was the one rejected,
+ * to that strongest model too). Rows without passes get the pick.
  */
-export function verifiedFigures(
+function figuresWithPasses(
   rows: readonly AnsweredRow[],
   routes: readonly RowRoute[],
+  passesOf: (row: AnsweredRow, index: number) => RowPasses | undefined,
 ): CascadeFigures {
   let quality = 0;
   let cost = 0;
   let cascaded = 0;
   let escalated = 0;
   rows.forEach((row, index) => {
-    const { pick, strongest, verifier } = routes[index]!;
-    if (verifier === undefined) {
+    const { pick, strongest } = routes[index]!;
+    const passes = passesOf(row, index);
+    if (!passes) {
       quality += row.scores[pick]!;
       cost += row.costs[pick]!;
       return;
     }
+    const { first, second, verdict } = passes;
     cascaded++;
-    cost += row.costs[pick]! + row.costs[verifier]!;
-    const verdict = checkAnswer(
-      { text: row.answers[pick] ?? '' },
-      { task: row.task, second: { text: row.answers[verifier] ?? '' } },
-    );
+    cost += row.costs[first]!;
+    if (second !== undefined) cost += row.costs[second]!;
     if (verdict.accept) {
-      quality += row.scores[pick]!;
+      quality += row.scores[first]!;
       return;
     }
     escalated++;
-    const target = strongest.find((column) => column !== pick && column !== verifier) ?? pick;
+    const target =
+      verdict.disagreed || pick === first
+        ? (strongest.find((column) => column !== first && column !== second) ?? pick)
+        : pick;
     quality += row.scores[target]!;
     cost += row.costs[target]!;
   });
   return { quality: quality / Math.max(1, rows.length), cost, cascaded, escalated };
+}
+
+/**
+ * The broker with "check cheap short answers with a second opinion" on (`planVerification`): where
+ * it applies, the router's pick and the second opinion both answer; an agreement stands and a
+ * disagreement goes to the chain's strongest model. Elsewhere the pick answers as routed.
+ */
+export function verifiedFigures(
+  rows: readonly AnsweredRow[],
+  routes: readonly RowRoute[],
+): CascadeFigures {
+  return figuresWithPasses(rows, routes, (row, index) => {
+    const { pick, verifier } = routes[index]!;
+    return verifier === undefined
+      ? undefined
+      : { first: pick, second: verifier, verdict: rowVerdict(row, pick, verifier) };
+  });
 }
 
 /** What a cascade does on rows, given the router's decision per row and the verdicts. */
@@ -201,34 +233,15 @@ export function cascadeFigures(
   config: CascadeConfig,
   verdictOf: readonly RowVerdict[],
 ): CascadeFigures {
-  let quality = 0;
-  let cost = 0;
-  let cascaded = 0;
-  let escalated = 0;
-  rows.forEach((row, index) => {
-    const { pick, strongest } = routes[index]!;
-    if (!config.tasks.has(row.task) || pick === config.first) {
-      quality += row.scores[pick]!;
-      cost += row.costs[pick]!;
-      return;
-    }
-    cascaded++;
-    const asked = SHORT_ANSWER_TASKS.has(row.task) ? config.second : undefined;
-    cost += row.costs[config.first]!;
-    if (asked !== undefined) cost += row.costs[asked]!;
-    const verdict = verdictOf[index]!;
-    if (verdict.accept) {
-      quality += row.scores[config.first]!;
-      return;
-    }
-    escalated++;
-    const target = verdict.disagreed
-      ? (strongest.find((column) => column !== config.first && column !== asked) ?? pick)
-      : pick;
-    quality += row.scores[target]!;
-    cost += row.costs[target]!;
-  });
-  return { quality: quality / Math.max(1, rows.length), cost, cascaded, escalated };
+  return figuresWithPasses(rows, routes, (row, index) =>
+    !config.tasks.has(row.task) || routes[index]!.pick === config.first
+      ? undefined
+      : {
+          first: config.first,
+          second: SHORT_ANSWER_TASKS.has(row.task) ? config.second : undefined,
+          verdict: verdictOf[index]!,
+        },
+  );
 }
 
 /** The cheapest models on average: the candidates for a first pass. */
