@@ -24,7 +24,8 @@ export interface KeyTotals {
   costUsd: number;
   inputTokens: number;
   outputTokens: number;
-  /** Requests with a local first pass, those that escalated, and what the accepted ones saved. */
+  /** Requests with a first pass or a second opinion, those that escalated, and what the accepted
+   * first passes saved. */
   cascaded: number;
   escalated: number;
   cascadeSavedUsd: number;

@@ -455,6 +455,19 @@ function RequestLog(props: { overview: Overview }) {
   );
 }
 
+/** What a first pass or a second opinion did to a request, in a few words. */
+function cascadeNote(cascade: NonNullable<RequestLogEntry['cascade']>): string {
+  const why = cascade.reason ?? 'not accepted';
+  if (cascade.verified) {
+    return cascade.escalated
+      ? `checked by a second opinion, escalated: ${why}`
+      : 'checked by a second opinion: kept';
+  }
+  if (cascade.escalated) return `escalated after a first pass: ${why}`;
+  const saved = cascade.savedUsd ? `, saved ${formatUsd(cascade.savedUsd)}` : '';
+  return `local first pass accepted${saved}`;
+}
+
 function keptText(entry: RequestLogEntry): string | undefined {
   return entry.request ? keptRequestText(entry.request) : undefined;
 }
@@ -497,17 +510,7 @@ function LogRow(props: { entry: RequestLogEntry }) {
                   !entry.cascade &&
                   ` · after ${entry.attemptCount - 1} fallback${entry.attemptCount === 2 ? '' : 's'}`}
               </div>
-              {entry.cascade && (
-                <div class="muted small">
-                  {entry.cascade.verified
-                    ? entry.cascade.escalated
-                      ? `checked by a second opinion, escalated: ${entry.cascade.reason ?? 'not accepted'}`
-                      : 'checked by a second opinion: kept'
-                    : entry.cascade.escalated
-                      ? `escalated after a first pass: ${entry.cascade.reason ?? 'not accepted'}`
-                      : `local first pass accepted${entry.cascade.savedUsd ? `, saved ${formatUsd(entry.cascade.savedUsd)}` : ''}`}
-                </div>
-              )}
+              {entry.cascade && <div class="muted small">{cascadeNote(entry.cascade)}</div>}
             </>
           ) : (
             <span class="muted small">
