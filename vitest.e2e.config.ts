@@ -9,5 +9,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // What a page shows after a click can take more than poll's default second while a browser
+    // and its extension share two cores with the test runner; a poll only waits longer when the
+    // page is late, and still fails when it never gets there.
+    expect: { poll: { timeout: 5_000 } },
   },
 });
