@@ -176,6 +176,10 @@ const HEALTH_KEY = 'provider-health';
 const RATE_KEY = 'rate-limits';
 /** How often, at most, a running answer's delivered cost is written to its ledger entry. */
 const CHECKPOINT_INTERVAL_MS = 1_000;
+/** Records are written once no request has run for this long (see `scheduleWrite`)… */
+const RECORD_QUIET_MS = 20;
+/** …or at the latest this long after the first of them was queued. */
+const RECORD_MAX_WAIT_MS = 1_000;
 
 export class Broker {
   readonly health: ProviderHealth;
@@ -206,10 +210,15 @@ export class Broker {
   private started: Promise<BudgetBook> | undefined;
   private readonly createdAt: number;
   private stateSave: ReturnType<typeof setTimeout> | undefined;
-  /** Refusals waiting to be written together (a page can send many at once). */
-  private refusals: RequestRecord[] = [];
-  private refusalsWritten: Promise<void> | undefined;
-  /** Records being written after their answers went out (see `recordLater`). */
+  /** Records waiting to be written together, and their batch (see `queueRecord`). */
+  private queued: RequestRecord[] = [];
+  private batch: { writeNow(): void; written: Promise<void>; queuedAt: number } | undefined;
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `flushRecords` calls under way: while there are any, batches are written at once. */
+  private flushes = 0;
+  /** Requests being answered (records wait for a quiet moment: `scheduleWrite`). */
+  private running = 0;
+  /** Writes after answers (records on their way to the queue, cached answers): `flushRecords`. */
   private readonly writing = new Set<Promise<void>>();
   private prepared = false;
 
@@ -727,6 +736,10 @@ export class Broker {
         .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
     };
 
+    // Records wait while requests are answered (`scheduleWrite`).
+    this.running++;
+    this.scheduleWrite();
+
     let outcome: ChainOutcome & { cascade?: CascadeReport };
     try {
       const stats = await this.learning.current();
@@ -773,6 +786,9 @@ export class Broker {
         .then(() => this.storage.ledger.forgetOpen([requestId]))
         .catch(() => {});
       throw error;
+    } finally {
+      this.running--;
+      this.scheduleWrite();
     }
     this.learning.changed();
     this.saveStateSoon();
@@ -1126,20 +1142,68 @@ export class Broker {
     };
   }
 
-  /**
-   * Queues a refusal's record: refusals cost nothing and a page can send thousands at once, so
-   * they are written together, a burst in one transaction, without holding up the answer.
-   */
+  /** A refusal's record: refusals cost nothing, and a page can send thousands at once. */
   private recordRefusal(record: RequestRecord): void {
-    this.refusals.push(record);
-    this.refusalsWritten ??= new Promise<void>((resolve) => setTimeout(resolve, 0))
-      .then(async () => {
-        const batch = this.refusals;
-        this.refusals = [];
-        this.refusalsWritten = undefined;
-        await this.storage.recordRequests(batch);
-      })
-      .catch((error) => console.error('LLM Broker: writing refusals failed', error));
+    void this.queueRecord(record);
+  }
+
+  /** Queues a record for the next batch (`scheduleWrite` says when it goes out). */
+  private queueRecord(record: RequestRecord): Promise<void> {
+    this.queued.push(record);
+    if (!this.batch) {
+      let writeNow!: () => void;
+      const due = new Promise<void>((resolve) => {
+        writeNow = resolve;
+      });
+      this.batch = {
+        writeNow,
+        written: due.then(() => this.writeQueued()),
+        queuedAt: this.monotonic(),
+      };
+    }
+    this.scheduleWrite();
+    return this.batch.written;
+  }
+
+  /**
+   * When the queued records are written, together in one transaction: at once while a settings
+   * page waits for them (`flushRecords`); else once no request has run for RECORD_QUIET_MS, or at
+   * the latest RECORD_MAX_WAIT_MS after the first was queued. Written right after each answer,
+   * a record met the next call of a page calling one after another on its way to its first token;
+   * a burst of answers or refusals now costs one write. A worker stopping in that moment leaves
+   * the answers' reservations, which the next one settles (docs/architecture.md §2).
+   */
+  private scheduleWrite(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    clearTimeout(this.writeTimer);
+    if (this.flushes > 0) {
+      batch.writeNow();
+      return;
+    }
+    const latest = RECORD_MAX_WAIT_MS - (this.monotonic() - batch.queuedAt);
+    const wait = this.running === 0 ? Math.min(RECORD_QUIET_MS, latest) : latest;
+    this.writeTimer = setTimeout(batch.writeNow, Math.max(0, wait));
+  }
+
+  /**
+   * Writes the queued records; when the batch fails, each on its own, so that one record that
+   * cannot be written costs no other its own. A failure is reported, not thrown at the page: the
+   * money side already moved in memory, and the answer must not be lost to a full disk.
+   */
+  private async writeQueued(): Promise<void> {
+    const records = this.queued;
+    this.queued = [];
+    this.batch = undefined;
+    clearTimeout(this.writeTimer);
+    const failed = (error: unknown) =>
+      console.error('LLM Broker: writing a request record failed', error);
+    try {
+      await this.storage.recordRequests(records);
+    } catch (error) {
+      if (records.length === 1) failed(error);
+      else for (const record of records) await this.storage.recordRequests([record]).catch(failed);
+    }
   }
 
   /**
@@ -1147,8 +1211,14 @@ export class Broker {
    * read the log or the totals (and tests before they look).
    */
   async flushRecords(): Promise<void> {
-    await this.refusalsWritten;
-    await Promise.all(this.writing);
+    this.flushes++;
+    try {
+      this.scheduleWrite();
+      await Promise.all(this.writing);
+      await this.batch?.written;
+    } finally {
+      this.flushes--;
+    }
   }
 
   /** Keeps `write` until it is done, for `flushRecords`; a failure is reported, not thrown. */
@@ -1161,23 +1231,16 @@ export class Broker {
     void done.finally(() => this.writing.delete(done));
   }
 
-  /** Writes a request's record once the writes before it (reservation, checkpoints) are done. */
+  /** Queues a request's record once the writes before it (reservation, checkpoints) are done. */
   private recordLater(after: Promise<unknown>, record: RequestRecord): void {
-    this.track(after.then(() => this.record(record)));
-  }
-
-  /**
-   * Writes a request's record. A failure to write is reported, not thrown at the page: the money
-   * side already moved in memory, and the page's answer must not be lost to a full disk.
-   */
-  private async record(record: RequestRecord): Promise<void> {
-    const attempts = record.attempts.map((attempt) => ({
-      ...attempt,
-      startedAt: record.createdAt,
-    }));
-    await this.storage
-      .recordRequest({ ...record, attempts })
-      .catch((error) => console.error('LLM Broker: writing a request record failed', error));
+    this.track(
+      after.then(() =>
+        this.queueRecord({
+          ...record,
+          attempts: record.attempts.map((attempt) => ({ ...attempt, startedAt: record.createdAt })),
+        }),
+      ),
+    );
   }
 }
 

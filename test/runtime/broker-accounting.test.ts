@@ -5,7 +5,7 @@
  * is the `max_tokens` sent upstream; and a worker that stops mid-answer is settled by the next
  * one at what its answer had delivered.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseLlmRequest } from '../../src/protocol/llm-request-schema';
 import { analyzeRequest, loadBundledCatalog, RouterStats } from '../../src/router';
 import { DEFAULT_OUTPUT_ALLOWANCE, inputAllowance, worstCaseCost } from '../../src/runtime/cost';
@@ -198,6 +198,95 @@ describe('the record after the answer', () => {
     const totals = await world.storage.ledger.monthTotals();
     expect(totals.global.spentUsd).toBeCloseTo(result.costUsd, 12);
     expect(totals.global.reservedUsd).toBe(0);
+  });
+});
+
+describe('the records of answers close together', () => {
+  it('are written in one transaction, soon after, without anyone asking', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { database } = world.storage;
+    const call = (prompt: string) =>
+      world.broker.run(ORIGIN, { prompt }, { signal: new AbortController().signal });
+    await call('Warm up.');
+    await world.broker.flushRecords();
+    const transactions = vi.spyOn(database.core, 'transaction');
+
+    const results = await Promise.all(['One.', 'Two.', 'Three.'].map(call));
+    // Handed back before their records: nothing waits for the log.
+    expect(await database.requestLog.count()).toBe(1);
+    // No settings page asks: the batch goes out by itself, one write for the three.
+    await expect.poll(() => database.requestLog.count(), { timeout: 2_000 }).toBe(4);
+    const recordWrites = transactions.mock.calls.filter(
+      ([stores, mode]) => mode === 'readwrite' && [stores].flat().includes('requestLog'),
+    );
+    expect(recordWrites).toHaveLength(1);
+    for (const result of results) {
+      expect(await database.ledgerRequests.get(result.requestId)).toMatchObject({
+        status: 'settled',
+        costUsd: result.costUsd,
+      });
+    }
+    // Their reservations are let go once the entries are closed.
+    await expect.poll(() => database.ledgerOpen.count(), { timeout: 2_000 }).toBe(0);
+  });
+
+  it('are each written when one of them cannot be', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { database } = world.storage;
+    const call = (prompt: string) =>
+      world.broker.run(ORIGIN, { prompt }, { signal: new AbortController().signal });
+    await call('Warm up.');
+    await world.broker.flushRecords();
+    const failures = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const [one, two] = await Promise.all([call('One.'), call('Two.')]);
+    // Something closed the first request's entry before its record (nothing does, but a full
+    // disk or a bug could make any one record fail): the batch fails, the second still counts.
+    await database.ledgerRequests.add({
+      requestId: one.requestId,
+      origin: ORIGIN,
+      month: new Date().toISOString().slice(0, 7),
+      status: 'settled',
+      reservedUsd: 0,
+      costUsd: 0,
+      createdAt: Date.now(),
+    });
+    // No settings page asks: the batch goes out by itself, the two together.
+    await expect
+      .poll(() => database.ledgerRequests.get(two.requestId), { timeout: 2_000 })
+      .toMatchObject({ status: 'settled', costUsd: two.costUsd });
+    const lines = await database.requestLog.toArray();
+    expect(lines.map((line) => line.requestId)).not.toContain(one.requestId);
+    expect(lines.map((line) => line.requestId)).toContain(two.requestId);
+    expect(String(failures.mock.calls.at(-1)?.[1])).toMatch(/already settled/);
+    failures.mockRestore();
+  });
+
+  it('wait while another request is being answered, a second at most', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { database } = world.storage;
+    const call = (prompt: string, signal = new AbortController().signal) =>
+      world.broker.run(ORIGIN, { prompt }, { signal });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    await call('One.');
+    world.servers.openai!.script({ kind: 'answer', headersDelayMs: 600 });
+    const slow = call('Two.');
+    await sleep(400);
+    // Written now, the record would meet the second request on its way to its first token.
+    expect(await database.requestLog.count()).toBe(0);
+    await slow;
+    await expect.poll(() => database.requestLog.count(), { timeout: 2_000 }).toBe(2);
+
+    // A long answer holds the records back a second, no more.
+    await call('Three.');
+    world.servers.openai!.script({ kind: 'answer', text: LONG_ANSWER, tokenDelayMs: 5 });
+    const controller = new AbortController();
+    const stalled = call('Four.', controller.signal).catch(() => undefined);
+    await sleep(500);
+    expect(await database.requestLog.count()).toBe(2);
+    await expect.poll(() => database.requestLog.count(), { timeout: 2_000 }).toBe(3);
+    controller.abort();
+    await stalled;
   });
 });
 
