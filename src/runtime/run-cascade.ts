@@ -1,8 +1,9 @@
 /**
  * A local first pass that escalates only when it must (docs/router.md §10). The cheapest capable
  * model answers first (a model in this browser or on a local server costs nothing); a second
- * cheap model answers too on short-answer tasks, so the two can be compared; the acceptance check
- * decides whether that answer is returned or the request goes on down the chain. The page sees
+ * cheap model answers alongside it on short-answer tasks, so the two can be compared; the
+ * acceptance check decides whether that answer is returned or the request goes on down the
+ * chain. The page sees
  * nothing of a first pass until it is accepted, unless it allows restarts (`allowRestart`): then
  * the first pass streams live and a rejected one is followed by a `fallback` part.
  *
@@ -15,7 +16,7 @@ import type { CascadeReport, ModelRef } from '../protocol/llm-result';
 import type { CandidateScore, RoutePlan } from '../router/router-types';
 import type { BrokerSettings } from '../storage/storage-types';
 import { checkAnswer, SHORT_ANSWER_TASKS } from './cascade-acceptance';
-import { costOfUsage } from './cost';
+import { costOfUsage, reservationFor } from './cost';
 import {
   type ChainContext,
   type ChainDependencies,
@@ -134,6 +135,62 @@ function spent(outcome: ChainOutcome): number {
   return outcome.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
 }
 
+/**
+ * The first pass and its second opinion, side by side — a checked answer takes as long as the
+ * slower of the two, not both — unless both run on this machine (models in this browser or on a
+ * local server share its memory and processor): then one after the other, the second only when
+ * the first answered. A first pass that fails stops its second opinion, whose answer would not
+ * be used. The second may spend what the reservation holds for it, the first the rest.
+ */
+async function runPasses(
+  cascade: CascadePlan,
+  request: LlmRequest,
+  dependencies: ChainDependencies,
+  context: ChainContext,
+  contexts: { first: ChainContext; second: ChainContext },
+): Promise<{ first: ChainOutcome; second?: ChainOutcome }> {
+  const second = cascade.second;
+  if (!second) {
+    return { first: await runChain([cascade.first], request, dependencies, contexts.first) };
+  }
+  const secondShare = reservationFor(context.inputTokens, request, [second.model]);
+  // What each pass has delivered and been sent so far: the request's figures are their sum.
+  const delivered = [0, 0];
+  const sent = [0, 0];
+  const pass = (index: 0 | 1, base: ChainContext, reservedUsd: number): ChainContext => ({
+    ...base,
+    reservedUsd,
+    ...(context.onProgress && {
+      onProgress: (usd: number) => {
+        delivered[index] = usd;
+        context.onProgress!(delivered[0]! + delivered[1]!);
+      },
+    }),
+    ...(context.onCall && {
+      onCall: (usd: number) => {
+        sent[index] = usd;
+        context.onCall!(sent[0]! + sent[1]!);
+      },
+    }),
+  });
+  const firstContext = pass(0, contexts.first, context.reservedUsd - secondShare);
+
+  if (cascade.first.model.location === 'local' && second.model.location === 'local') {
+    const first = await runChain([cascade.first], request, dependencies, firstContext);
+    if (!first.answer || context.signal.aborted) return { first };
+    const secondContext = pass(1, contexts.second, context.reservedUsd - spent(first));
+    return { first, second: await runChain([second], request, dependencies, secondContext) };
+  }
+  const stopSecond = new AbortController();
+  const secondRun = runChain([second], request, dependencies, {
+    ...pass(1, contexts.second, secondShare),
+    signal: AbortSignal.any([context.signal, stopSecond.signal]),
+  });
+  const first = await runChain([cascade.first], request, dependencies, firstContext);
+  if (!first.answer) stopSecond.abort();
+  return { first, second: await secondRun };
+}
+
 export async function runCascade(
   cascade: CascadePlan,
   plan: RoutePlan,
@@ -153,35 +210,25 @@ export async function runCascade(
       context.emit?.(part);
     },
   };
-  const first = await runChain([cascade.first], request, dependencies, visible ? live : quiet);
-  const attempts = [...first.attempts];
-  let spentUsd = spent(first);
-  const passes: CascadeReport['passes'] = [];
+  const { first, second } = await runPasses(cascade, request, dependencies, context, {
+    first: visible ? live : quiet,
+    second: quiet,
+  });
+  const attempts = [...first.attempts, ...(second?.attempts ?? [])];
+  const spentUsd = spent(first) + (second ? spent(second) : 0);
   const firstRef = modelRef(cascade.first.model);
-  passes.push({ model: firstRef, costUsd: spentUsd, accepted: false });
+  const passes: CascadeReport['passes'] = [
+    { model: firstRef, costUsd: spent(first), accepted: false },
+  ];
+  if (second && cascade.second) {
+    passes.push({ model: modelRef(cascade.second.model), costUsd: spent(second), accepted: false });
+  }
 
   let reason: string;
   let disagreed = false;
   if (!first.answer) {
     reason = `the first pass failed: ${first.attempts.at(-1)?.error ?? 'no answer'}`;
   } else {
-    let second: ChainOutcome | undefined;
-    if (cascade.second && !context.signal.aborted) {
-      const before = spentUsd;
-      second = await runChain([cascade.second], request, dependencies, {
-        ...quiet,
-        reservedUsd: context.reservedUsd - before,
-        // What was delivered counts on top of the first pass's cost (a stopped worker charges it).
-        ...(context.onProgress && {
-          onProgress: (delivered: number) => context.onProgress!(before + delivered),
-        }),
-        ...(context.onCall && { onCall: (sent: number) => context.onCall!(before + sent) }),
-      });
-      attempts.push(...second.attempts);
-      const secondCost = spent(second);
-      spentUsd += secondCost;
-      passes.push({ model: modelRef(cascade.second.model), costUsd: secondCost, accepted: false });
-    }
     const verdict = checkAnswer(
       { text: first.answer.text, finishReason: first.answer.finishReason },
       {

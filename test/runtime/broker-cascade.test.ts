@@ -283,19 +283,28 @@ describe('verifying a cheap pick', () => {
     return made;
   }
 
-  it('checks the chosen cheap model’s short answer against a second cheap model, and keeps it when they agree', async () => {
+  it('checks the chosen cheap model’s short answer against a second cheap model, asked at the same time, and keeps it when they agree', async () => {
     world = await verifyingWorld();
     const plan = await planOf(world, REVIEW);
     const verification = planVerification(plan)!;
     expect(idOf(verification.first)).toBe(idOf(plan.chain[0]!));
     expect(verification.second!.model.family).not.toBe(plan.chain[0]!.model.family);
+    // Each takes a while to start answering: side by side, neither waits for the other.
+    for (const { model } of [verification.first, verification.second!]) {
+      world.servers.openai!.scriptFor(model.providerModelId, {
+        kind: 'answer',
+        text: 'Negative',
+        headersDelayMs: 300,
+      });
+    }
     const { result } = await runCollecting(world.broker, REVIEW);
     expect(result.text).toBe('Negative');
     expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(plan.chain[0]!));
-    expect(modelsAsked(world)).toEqual([
-      verification.first.model.id,
-      verification.second!.model.id,
-    ]);
+    expect(modelsAsked(world).sort()).toEqual(
+      [verification.first.model.id, verification.second!.model.id].sort(),
+    );
+    const [one, two] = world.servers.openai!.requests;
+    expect(two!.receivedAt).toBeLessThan(one!.endedAt!);
     expect(result.cascade).toMatchObject({ escalated: false, savedUsd: 0 });
     expect(result.cascade?.passes.map((pass) => pass.accepted)).toEqual([true, false]);
     // Both calls are paid for.
@@ -306,26 +315,66 @@ describe('verifying a cheap pick', () => {
 
   it('sends a disputed answer to the chain’s strongest model', async () => {
     world = await verifyingWorld();
-    world.servers.openai!.script(
-      { kind: 'answer', text: 'Negative' },
-      { kind: 'answer', text: 'Positive' },
-      { kind: 'answer', text: 'Negative, clearly.' },
-    );
     const plan = await planOf(world, REVIEW);
     const verification = planVerification(plan)!;
     const strongest = plan.chain
       .filter((candidate) => idOf(candidate) !== idOf(verification.first))
       .sort((a, b) => b.qualityEstimate - a.qualityEstimate)[0]!;
+    const server = world.servers.openai!;
+    server.scriptFor(verification.first.model.providerModelId, {
+      kind: 'answer',
+      text: 'Negative',
+    });
+    server.scriptFor(verification.second!.model.providerModelId, {
+      kind: 'answer',
+      text: 'Positive',
+    });
+    server.scriptFor(strongest.model.providerModelId, {
+      kind: 'answer',
+      text: 'Negative, clearly.',
+    });
     const { result } = await runCollecting(world.broker, REVIEW);
     expect(result.text).toBe('Negative, clearly.');
     expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(strongest));
     expect(result.cascade).toMatchObject({ escalated: true });
     expect(result.cascade?.reason).toMatch(/two cheap models disagree/);
-    expect(modelsAsked(world)).toEqual([
-      verification.first.model.id,
-      verification.second!.model.id,
-      strongest.model.id,
-    ]);
+    const asked = modelsAsked(world);
+    expect(asked.slice(0, 2).sort()).toEqual(
+      [verification.first.model.id, verification.second!.model.id].sort(),
+    );
+    expect(asked[2]).toBe(strongest.model.id);
+  });
+
+  it('stops the second opinion when the pick fails, and goes down the chain', async () => {
+    world = await verifyingWorld();
+    const plan = await planOf(world, REVIEW);
+    const verification = planVerification(plan)!;
+    const server = world.servers.openai!;
+    server.scriptFor(verification.first.model.providerModelId, {
+      kind: 'http-error',
+      status: 400,
+    });
+    server.scriptFor(verification.second!.model.providerModelId, {
+      kind: 'answer',
+      text: 'Negative',
+      headersDelayMs: 5_000,
+    });
+    const { result } = await runCollecting(world.broker, REVIEW);
+    expect(result.cascade).toMatchObject({ escalated: true });
+    expect(result.cascade?.reason).toMatch(/the first pass failed/);
+    const secondRequest = server.requests.find(
+      (request) =>
+        (request.body as { model?: string }).model === verification.second!.model.providerModelId,
+    )!;
+    expect(secondRequest.outcome).toBe('client-closed');
+    const secondAttempt = result.attempts.find(
+      (attempt) => attempt.model.id === verification.second!.model.id,
+    );
+    expect(secondAttempt).toMatchObject({ outcome: 'aborted', costUsd: 0 });
+    // The answer is the chain's, from neither of the two.
+    expect([verification.first.model.id, verification.second!.model.id]).not.toContain(
+      result.model.id,
+    );
   });
 
   it('is off unless the person turns it on, off for a request that says cascade: false, and off for long answers', async () => {
