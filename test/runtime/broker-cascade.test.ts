@@ -10,7 +10,7 @@ import { createWebLlmProvider } from '../../src/local/webllm-provider';
 import type { LlmRequest } from '../../src/protocol/llm-request';
 import { route } from '../../src/router/router-route';
 import type { CandidateScore, RoutePlan } from '../../src/router/router-types';
-import { escalationOrder, planVerification } from '../../src/runtime/run-cascade';
+import { escalationOrder, planCascade, planVerification } from '../../src/runtime/run-cascade';
 import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
 import { type BrokerWorld, createWorld, ORIGIN, runCollecting } from './broker-world';
 
@@ -185,6 +185,25 @@ describe('a local first pass', () => {
     const strongest = [...cloud].sort((a, b) => b.qualityEstimate - a.qualityEstimate)[0]!;
     expect(idOf(cloud[0]!)).not.toBe(idOf(strongest));
     expect(`${result.model.provider}/${result.model.id}`).toBe(idOf(strongest));
+  });
+
+  it('asks two models on this machine one after the other: the second not when the first fails', async () => {
+    world = await cascadeWorld('Negative', { ollama: 'Negative' });
+    const request = { ...REVIEW, hints: { cascade: true } };
+    const cascade = planCascade(request, await planOf(world, request), {
+      cascadeTasks: [],
+      verifyCheapAnswers: false,
+    })!;
+    expect([cascade.first.model.provider, cascade.second?.model.provider]).toEqual([
+      'ollama',
+      'webllm',
+    ]);
+    world.servers.ollama!.script({ kind: 'answer', text: '' });
+    const { result } = await runCollecting(world.broker, request);
+    expect(result.cascade?.reason).toMatch(/the first pass failed/);
+    expect(result.model.provider).toBe('openai');
+    // The local server gave nothing; the model in this browser was never asked beside it.
+    expect(result.attempts.map((attempt) => attempt.model.provider)).not.toContain('webllm');
   });
 
   it('accepts when the two agree', async () => {
