@@ -42,6 +42,9 @@ export const OFFSCREEN_IDLE_ALARM = 'llm-broker/offscreen-idle';
 const IDLE_MINUTES = 5;
 /** A host that does not answer its status in this long counts as unavailable (never a hang). */
 const STATUS_TIMEOUT_MS = 30_000;
+/** How long a call waits for a document that exists but does not listen yet (still loading). */
+const HOST_LOADING_MS = 20_000;
+const HOST_RETRY_MS = 100;
 /** `storage.local`: build ids downloaded, and downloads to resume after a restart. */
 const INSTALLED_KEY = 'browserModels.installed';
 const WANTED_KEY = 'browserModels.wanted';
@@ -77,6 +80,8 @@ export interface BrowserModelsView {
 let opening: Promise<void> | undefined;
 
 async function ensureOffscreenDocument(): Promise<void> {
+  // A document being made exists before it loads: wait for it, not just for it to exist.
+  if (opening) await opening;
   const url = browser.runtime.getURL(OFFSCREEN_PATH);
   if (await hasOffscreenDocument(url)) return;
   // Two callers at once must not both create it (Chrome allows one per extension).
@@ -102,10 +107,21 @@ async function callHost<M extends OffscreenMethod>(
   await ensureOffscreenDocument();
   void armIdleClose();
   const request: OffscreenRequest<M> = { channel: OFFSCREEN_CHANNEL, method, params };
-  const reply = (await browser.runtime.sendMessage(request)) as OffscreenReply<M> | undefined;
-  if (!reply) throw new Error('The model host did not answer.');
-  if (!reply.ok) throw new Error(reply.message);
-  return reply.result;
+  for (let waited = 0; ; waited += HOST_RETRY_MS) {
+    const reply = (await browser.runtime.sendMessage(request).catch((error: Error) => {
+      // No page of the extension listens at all (Chrome's words for it): the same as no answer.
+      if (/receiving end does not exist/i.test(error.message)) return undefined;
+      throw error;
+    })) as OffscreenReply<M> | undefined;
+    if (reply) {
+      if (!reply.ok) throw new Error(reply.message);
+      return reply.result;
+    }
+    // Nobody answered: a document made by an earlier worker may still be loading its script
+    // (it listens once web-llm is loaded). Ask again shortly.
+    if (waited >= HOST_LOADING_MS) throw new Error('the model host did not answer');
+    await new Promise((done) => setTimeout(done, HOST_RETRY_MS));
+  }
 }
 
 async function armIdleClose(): Promise<void> {
