@@ -4,6 +4,7 @@ import { LlmError } from '../../src/protocol/llm-errors';
 import type { LlmRequest, Preset } from '../../src/protocol/llm-request';
 import { findProvider, PROVIDERS } from '../../src/providers/provider-registry';
 import { costOfUsage } from '../../src/runtime/cost';
+import { describePasses } from '../../src/runtime/run-cascade';
 import { isCatalogUrl } from '../../src/storage/storage-settings';
 import type { ReplayLine, UiMethod, UiMethods } from '../messaging/ui-channel';
 import type { BackgroundServices } from './background-services';
@@ -253,12 +254,16 @@ export function createUiHandlers(services: BackgroundServices): UiHandlers {
       const assume = everyProvider
         ? PROVIDERS.filter((provider) => provider.requiresKey).map(({ id }) => id)
         : [];
-      const { plan } = await broker.plan(PLAYGROUND_ORIGIN, withPreset(request, whatIf.preset), {
+      const routed = await broker.plan(PLAYGROUND_ORIGIN, withPreset(request, whatIf.preset), {
         assume,
         ...(whatIf.priorities && { priorities: whatIf.priorities }),
         ...(whatIf.budgetLeftUsd !== undefined && { budgetLeftUsd: whatIf.budgetLeftUsd }),
       });
-      return plan;
+      const cascade = await broker.cascadeFor(routed.request, routed.plan);
+      return {
+        ...routed.plan,
+        ...(cascade && { passes: describePasses(cascade, routed.plan, routed.request) }),
+      };
     },
     async replayRequests({ whatIf, limit }) {
       const lines = await storage.requestLog.recent({ limit: Math.min(Math.max(1, limit), 1_000) });

@@ -25,6 +25,12 @@ import type { BrowserModelsView } from '../background/browser-models';
 import type { LocalModelHostStatus } from './offscreen-channel';
 
 /** A provider as the options page lists it: its facts and the user's account, if any. */
+/**
+ * A playground decision: the router's plan and, in words, what runs before its chain (a first
+ * pass, a second opinion) when anything does.
+ */
+export type PlannedRoute = RoutePlan & { passes?: string };
+
 export interface ProviderListing {
   id: string;
   name: string;
@@ -161,7 +167,7 @@ export interface UiMethods {
    */
   explainRoute: {
     params: { request: LlmRequest; everyProvider: boolean; whatIf?: PlaygroundWhatIf };
-    result: RoutePlan;
+    result: PlannedRoute;
   };
   /**
    * The recorded requests whose text the log kept, routed again under `whatIf` (the playground's

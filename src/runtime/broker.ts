@@ -537,6 +537,11 @@ export class Broker {
     }
   }
 
+  /** What runs before `plan`'s chain for `request`: a first pass, a second opinion (settings). */
+  async cascadeFor(request: LlmRequest, plan: RoutePlan): Promise<CascadePlan | undefined> {
+    return planCascade(request, plan, await this.settings());
+  }
+
   /** The decision as a page may see it (`window.llm.route`). */
   async decide(origin: string, input: unknown): Promise<RouteDecision> {
     const { plan } = await this.plan(origin, input);

@@ -131,6 +131,30 @@ export function escalationOrder(
   return [...strongestFirst, ...rest.filter((candidate) => !chain.has(key(candidate)))];
 }
 
+/**
+ * What runs before the chain, in words (the playground's decision): who answers first, who gives
+ * a second opinion, and where a rejected answer goes.
+ */
+export function describePasses(cascade: CascadePlan, plan: RoutePlan, request: LlmRequest): string {
+  const first = cascade.first.model.name;
+  const second = cascade.second?.model.name;
+  if (cascade.verify && second) {
+    const strongest = escalationOrder(
+      plan,
+      new Set([key(cascade.first), key(cascade.second!)]),
+      true,
+    )[0];
+    return `Checked by a second opinion (your setting): ${first} answers and ${second} answers too, at the same time; when they agree, ${first}'s answer is returned${strongest ? `, when they disagree ${strongest.model.name} answers` : ''}.`;
+  }
+  const why =
+    request.hints?.cascade === true
+      ? 'the request asks for it'
+      : `your setting for ${plan.analysis.task} requests`;
+  const opinion = second ? ` and ${second} gives a second opinion` : '';
+  const disputed = second ? ', or the two disagree' : '';
+  return `Cheapest first (${why}): ${first} answers first${opinion}; when its answer is empty, a refusal, cut off or not the JSON asked for${disputed}, the fallback chain answers instead.`;
+}
+
 function spent(outcome: ChainOutcome): number {
   return outcome.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
 }

@@ -161,6 +161,42 @@ describe('the playground', () => {
     await options.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('says what runs before the chain once the person checks cheap short answers', async () => {
+    const review =
+      'Is this review positive or negative? "The battery died after two days." Answer in one word.';
+    await options.getByLabel('Prompt').fill(review);
+    await expect.poll(chosen).toMatch(/The decision in full/);
+    expect(await options.locator('.passes-note').count()).toBe(0);
+
+    const setCheck = async (on: boolean) => {
+      await options.goto(options.url().replace(/#.*$/, '#priorities'));
+      await options
+        .getByRole('switch', { name: 'Check cheap short answers with a second opinion' })
+        .setChecked(on);
+      await options.getByRole('button', { name: 'Save priorities' }).click();
+      await options.getByText('Priorities saved.').waitFor();
+      await options.goto(options.url().replace(/#.*$/, '#playground'));
+    };
+    await setCheck(true);
+    await options.getByLabel('Prompt').fill(review);
+    const note = options.locator('.passes-note');
+    await expect
+      .poll(() => note.textContent())
+      .toMatch(
+        /^Checked by a second opinion \(your setting\): .+ answers and .+ answers too, at the same time; when they agree, .+'s answer is returned, when they disagree .+ answers\.$/,
+      );
+    // The note names the decision's own pick first.
+    const pick = /The decision in full: (.+?) \(/.exec((await chosen()) ?? '')![1]!;
+    expect(await note.textContent()).toContain(`: ${pick} answers and `);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await options.emulateMedia({ colorScheme });
+      await note.scrollIntoViewIfNeeded();
+      await broker.screenshot(options, `options-playground-passes-${colorScheme}`);
+    }
+    await options.emulateMedia({ colorScheme: 'light' });
+    await setCheck(false);
+  });
+
   it('shows a what-if decision beside the saved settings’ one', async () => {
     const before = (await chosen()) ?? '';
     const provider = before.includes('(anthropic)') ? 'Anthropic' : 'OpenAI';

@@ -10,7 +10,12 @@ import { createWebLlmProvider } from '../../src/local/webllm-provider';
 import type { LlmRequest } from '../../src/protocol/llm-request';
 import { route } from '../../src/router/router-route';
 import type { CandidateScore, RoutePlan } from '../../src/router/router-types';
-import { escalationOrder, planCascade, planVerification } from '../../src/runtime/run-cascade';
+import {
+  describePasses,
+  escalationOrder,
+  planCascade,
+  planVerification,
+} from '../../src/runtime/run-cascade';
 import { FakeMlcEngine, FakeModelFiles, inProcess } from '../fixtures/fake-mlc-engine';
 import { type BrokerWorld, createWorld, ORIGIN, runCollecting } from './broker-world';
 
@@ -206,6 +211,25 @@ describe('a local first pass', () => {
     expect(result.attempts.map((attempt) => attempt.model.provider)).not.toContain('webllm');
   });
 
+  it('says in words what runs before the chain, and why (the playground)', async () => {
+    world = await cascadeWorld('Negative', { ollama: 'Negative' });
+    const asked = { ...REVIEW, hints: { cascade: true } };
+    const plan = await planOf(world, asked);
+    const cascade = (await world.broker.cascadeFor(asked, plan))!;
+    expect(describePasses(cascade, plan, asked)).toBe(
+      `Cheapest first (the request asks for it): ${cascade.first.model.name} answers first and ${cascade.second!.model.name} gives a second opinion; when its answer is empty, a refusal, cut off or not the JSON asked for, or the two disagree, the fallback chain answers instead.`,
+    );
+    // The person's setting for the task, and a request that says no.
+    await world.storage.settings.update({ cascadeTasks: ['classification'] });
+    world.broker.settingsChanged();
+    const byTask = (await world.broker.cascadeFor(REVIEW, plan))!;
+    expect(describePasses(byTask, plan, REVIEW)).toMatch(
+      /^Cheapest first \(your setting for classification requests\): /,
+    );
+    const no = { ...REVIEW, hints: { cascade: false } };
+    expect(await world.broker.cascadeFor(no, plan)).toBeUndefined();
+  });
+
   it('accepts when the two agree', async () => {
     world = await cascadeWorld('Negative', { ollama: 'negative.' });
     const { result } = await runCollecting(world.broker, { ...REVIEW, hints: { cascade: true } });
@@ -330,6 +354,21 @@ describe('verifying a cheap pick', () => {
     const paid = result.cascade!.passes.reduce((sum, pass) => sum + pass.costUsd, 0);
     expect(paid).toBeGreaterThan(result.cascade!.passes[0]!.costUsd);
     expect(result.costUsd).toBeCloseTo(paid, 12);
+  });
+
+  it('says in words who checks and who answers a dispute (the playground)', async () => {
+    world = await verifyingWorld();
+    const plan = await planOf(world, REVIEW);
+    const cascade = (await world.broker.cascadeFor(REVIEW, plan))!;
+    const strongest = escalationOrder(
+      plan,
+      new Set([idOf(cascade.first), idOf(cascade.second!)]),
+      true,
+    )[0]!;
+    const [first, second] = [cascade.first.model.name, cascade.second!.model.name];
+    expect(describePasses(cascade, plan, REVIEW)).toBe(
+      `Checked by a second opinion (your setting): ${first} answers and ${second} answers too, at the same time; when they agree, ${first}'s answer is returned, when they disagree ${strongest.model.name} answers.`,
+    );
   });
 
   it('sends a disputed answer to the chain’s strongest model', async () => {

@@ -23,6 +23,7 @@ import type { Attempt, LlmResult } from '../../../src/protocol/llm-result';
 import { describeCandidate, describeLearning } from '../../../src/router/router-explain';
 import type { CandidateScore, RoutePlan } from '../../../src/router/router-types';
 import { DEFAULT_PROVIDER_PRIORITY } from '../../../src/storage/storage-settings';
+import type { PlannedRoute } from '../../messaging/ui-channel';
 import {
   type Overview,
   PLAYGROUND_PORT_NAME,
@@ -145,8 +146,8 @@ export function PlaygroundView(props: { overview: Overview }) {
   const [everyProvider, setEveryProvider] = useState(configured.length === 0);
   const saved = overview.settings.providerPriorities;
   const [whatIf, setWhatIf] = useState<WhatIfForm>({ priorities: {}, preset: '', budget: '' });
-  const [base, setBase] = useState<RoutePlan>();
-  const [changed, setChanged] = useState<RoutePlan | Error>();
+  const [base, setBase] = useState<PlannedRoute>();
+  const [changed, setChanged] = useState<PlannedRoute | Error>();
   const [problem, setProblem] = useState<string>();
   const [deciding, setDeciding] = useState(false);
   const set = (changes: Partial<Form>) => setForm({ ...form, ...changes });
@@ -503,7 +504,7 @@ function Summary(props: { title: string; plan: RoutePlan; against?: RoutePlan })
   );
 }
 
-function Decision(props: { plan: RoutePlan; heading: string }) {
+function Decision(props: { plan: PlannedRoute; heading: string }) {
   const { explanation } = props.plan;
   const { analysis, candidates, ruledOut, expectedCostUsd, split } = explanation;
   const learning = describeLearning(explanation);
@@ -537,6 +538,7 @@ function Decision(props: { plan: RoutePlan; heading: string }) {
           <div class="small muted">Noticed: {analysis.signals.join(' · ')}</div>
         )}
         {learning && <p class="small learning-note">{learning}</p>}
+        {props.plan.passes && <p class="small passes-note">{props.plan.passes}</p>}
         <div class="small">
           <strong>Fallback chain:</strong>{' '}
           {props.plan.chain.map(({ model }, index) => (
