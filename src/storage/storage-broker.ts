@@ -53,11 +53,10 @@ export interface BrokerStorage {
   /** The refreshed model list, when the person refreshed it. */
   catalog: CatalogRepository;
   /**
-   * Closes a request in one transaction: its ledger entry (settled or released), its attempts
-   * and its request-log line — one write after the answer, and never one without the others.
+   * Closes requests in one transaction: each one's ledger entry (settled or released), its
+   * attempts and its request-log line — never one without the others. Their open reservations
+   * are deleted after it.
    */
-  recordRequest(record: RequestRecord): Promise<LedgerEntry>;
-  /** Several requests' records in one transaction (refusals arrive in bursts). */
   recordRequests(records: readonly RequestRecord[]): Promise<void>;
   /**
    * Deletes what the privacy promises (docs/privacy.md) say is kept no longer: ledger rows older
@@ -119,13 +118,8 @@ export function createBrokerStorage(
     usage: createUsageRepository(database),
     catalog: createCatalogRepository(database),
     // The repositories' own transactions nest in this one (their tables are a subset of it).
-    // The open reservation goes once the record is in: a transaction of its own, so the next
-    // request's reservation waits for this small delete at most, never for the record.
-    recordRequest: async (record) => {
-      const entry = await inRecordTransaction(() => writeRecord(record));
-      await ledger.forgetOpen([record.requestId]);
-      return entry;
-    },
+    // The open reservations go once the records are in: a transaction of their own, so the next
+    // request's reservation waits for this small delete at most, never for the records.
     recordRequests: async (records) => {
       await inRecordTransaction(async () => {
         for (const record of records) await writeRecord(record);

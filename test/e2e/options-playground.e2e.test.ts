@@ -173,6 +173,10 @@ describe('the playground', () => {
       await options
         .getByRole('switch', { name: 'Check cheap short answers with a second opinion' })
         .setChecked(on);
+      // An earlier save's toast may still show: only this save's may be found.
+      for (const dismiss of await options.getByRole('button', { name: 'Dismiss' }).all()) {
+        await dismiss.click();
+      }
       await options.getByRole('button', { name: 'Save priorities' }).click();
       await options.getByText('Priorities saved.').waitFor();
       await options.goto(options.url().replace(/#.*$/, '#playground'));

@@ -202,13 +202,18 @@ describe('the record after the answer', () => {
 });
 
 describe('the records of answers close together', () => {
-  it('are written in one transaction, soon after, without anyone asking', async () => {
+  /** A world with one answer, and its record, behind it; and a way to ask. */
+  async function afterAnAnswer() {
     world = await createWorld({ providers: { openai: 100 } });
-    const { database } = world.storage;
     const call = (prompt: string) =>
       world.broker.run(ORIGIN, { prompt }, { signal: new AbortController().signal });
     await call('Warm up.');
     await world.broker.flushRecords();
+    return { database: world.storage.database, call };
+  }
+
+  it('are written in one transaction, soon after, without anyone asking', async () => {
+    const { database, call } = await afterAnAnswer();
     const transactions = vi.spyOn(database.core, 'transaction');
 
     const results = await Promise.all(['One.', 'Two.', 'Three.'].map(call));
@@ -231,12 +236,7 @@ describe('the records of answers close together', () => {
   });
 
   it('are each written when one of them cannot be', async () => {
-    world = await createWorld({ providers: { openai: 100 } });
-    const { database } = world.storage;
-    const call = (prompt: string) =>
-      world.broker.run(ORIGIN, { prompt }, { signal: new AbortController().signal });
-    await call('Warm up.');
-    await world.broker.flushRecords();
+    const { database, call } = await afterAnAnswer();
     const failures = vi.spyOn(console, 'error').mockImplementation(() => {});
     const [one, two] = await Promise.all([call('One.'), call('Two.')]);
     // Something closed the first request's entry before its record (nothing does, but a full
