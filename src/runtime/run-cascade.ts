@@ -3,9 +3,9 @@
  * model answers first (a model in this browser or on a local server costs nothing); a second
  * cheap model answers alongside it on short-answer tasks, so the two can be compared; the
  * acceptance check decides whether that answer is returned or the request goes on down the
- * chain. The page sees
- * nothing of a first pass until it is accepted, unless it allows restarts (`allowRestart`): then
- * the first pass streams live and a rejected one is followed by a `fallback` part.
+ * chain. The page sees nothing of a first pass until it is accepted, unless it allows restarts
+ * (`allowRestart`): then the first pass streams live and a rejected one is followed by a
+ * `fallback` part.
  *
  * Verification is the same passes with the router's own cheap pick first: when the person asks
  * for it and the chosen model is cheap beside the chain's strongest, a short answer is checked
@@ -137,20 +137,18 @@ export function escalationOrder(
  */
 export function describePasses(cascade: CascadePlan, plan: RoutePlan, request: LlmRequest): string {
   const first = cascade.first.model.name;
-  const second = cascade.second?.model.name;
+  const second = cascade.second;
   if (cascade.verify && second) {
-    const strongest = escalationOrder(
-      plan,
-      new Set([key(cascade.first), key(cascade.second!)]),
-      true,
-    )[0];
-    return `Checked by a second opinion (your setting): ${first} answers and ${second} answers too, at the same time; when they agree, ${first}'s answer is returned${strongest ? `, when they disagree ${strongest.model.name} answers` : ''}.`;
+    const passed = new Set([key(cascade.first), key(second)]);
+    const strongest = escalationOrder(plan, passed, true)[0];
+    const dispute = strongest ? `, when they disagree ${strongest.model.name} answers` : '';
+    return `Checked by a second opinion (your setting): ${first} answers and ${second.model.name} answers too, at the same time; when they agree, ${first}'s answer is returned${dispute}.`;
   }
   const why =
     request.hints?.cascade === true
       ? 'the request asks for it'
       : `your setting for ${plan.analysis.task} requests`;
-  const opinion = second ? ` and ${second} gives a second opinion` : '';
+  const opinion = second ? ` and ${second.model.name} gives a second opinion` : '';
   const disputed = second ? ', or the two disagree' : '';
   return `Cheapest first (${why}): ${first} answers first${opinion}; when its answer is empty, a refusal, cut off or not the JSON asked for${disputed}, the fallback chain answers instead.`;
 }
