@@ -24,13 +24,13 @@ import type {
 import type { BrowserModelsView } from '../background/browser-models';
 import type { LocalModelHostStatus } from './offscreen-channel';
 
-/** A provider as the options page lists it: its facts and the user's account, if any. */
 /**
  * A playground decision: the router's plan and, in words, what runs before its chain (a first
  * pass, a second opinion) when anything does.
  */
 export type PlannedRoute = RoutePlan & { passes?: string };
 
+/** A provider as the options page lists it: its facts and the user's account, if any. */
 export interface ProviderListing {
   id: string;
   name: string;

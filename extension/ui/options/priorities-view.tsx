@@ -348,7 +348,8 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
           When LLM Broker chooses a cheap model for a short answer (a classification, an extraction,
           a question, a reasoning step), a second cheap model of another family answers too. If the
           two agree, you get the first answer; if not, the strongest model of the chain answers
-          instead. Each checked answer costs one more cheap call and takes a little longer.
+          instead. Both answer at the same time, so a checked answer takes as long as the slower of
+          the two; each one costs one more cheap call.
         </p>
       </div>
 
