@@ -17,5 +17,6 @@ console.log(
     cascade: report.cascade,
     chosen: report.chosen,
     learned: report.learned,
+    hindsight: report.hindsight,
   }),
 );

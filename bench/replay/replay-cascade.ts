@@ -297,6 +297,113 @@ export function chooseCascade(
   return (best ?? strongest)!.config;
 }
 
+/** The cheap models whose agreement the hindsight bound tries: the eight cheapest on average. */
+export const HINDSIGHT_CHEAP = 8;
+
+/** One corner of a label's hindsight frontier: a policy's total cost and total score there. */
+interface PolicyPoint {
+  cost: number;
+  score: number;
+}
+
+/**
+ * The least cost, as a share of the best single model's, at which any per-label mix of these
+ * policies reaches each quality `targets` share of the best single model's — chosen with
+ * hindsight on the very rows it is measured on, so no router that knows of a request only its
+ * label and these models' agreement can do better: every single model; two or three of the
+ * `HINDSIGHT_CHEAP` cheapest answering, their agreement standing (the broker's `checkAnswer`, the
+ * second and third against the first) and anything else going to the best single model. Each
+ * label's policies form a concave frontier (a request sent to one policy or another at random);
+ * the labels' frontiers are combined by spending where a dollar buys the most quality.
+ * `singlesOnly` leaves out the agreement policies.
+ */
+export function hindsightBound(
+  dataset: AnsweredDataset,
+  targets: readonly number[],
+  singlesOnly = false,
+): Array<number | undefined> {
+  const { rows, models } = dataset;
+  const spend = (column: number) => rows.reduce((sum, row) => sum + row.costs[column]!, 0);
+  const score = (column: number) => rows.reduce((sum, row) => sum + row.scores[column]!, 0);
+  const best = [...models.keys()].sort((a, b) => score(b) - score(a))[0]!;
+  const cheap = [...models.keys()].sort((a, b) => spend(a) - spend(b)).slice(0, HINDSIGHT_CHEAP);
+  const groups = [
+    ...cheap.flatMap((a, i) => cheap.slice(i + 1).map((b) => [a, b])),
+    ...cheap.flatMap((a, i) =>
+      cheap.slice(i + 1).flatMap((b, j) => cheap.slice(i + j + 2).map((c) => [a, b, c])),
+    ),
+  ];
+  const segments: Array<{ cost: number; score: number }> = [];
+  let start: PolicyPoint = { cost: 0, score: 0 };
+  for (const label of [...new Set(rows.map((row) => row.taskLabel))]) {
+    const own = rows.filter((row) => row.taskLabel === label);
+    const points: PolicyPoint[] = models.map((_, column) => ({
+      cost: own.reduce((sum, row) => sum + row.costs[column]!, 0),
+      score: own.reduce((sum, row) => sum + row.scores[column]!, 0),
+    }));
+    if (!singlesOnly) {
+      for (const group of groups) {
+        const point = { cost: 0, score: 0 };
+        for (const row of own) {
+          const [first, ...others] = group as [number, ...number[]];
+          let agreed = true;
+          for (const other of [first, ...others]) {
+            point.cost += row.costs[other]!;
+            if (other !== first && !rowVerdict(row, first, other).accept) {
+              agreed = false;
+              break;
+            }
+          }
+          const answered = agreed ? first : best;
+          if (!agreed) point.cost += row.costs[best]!;
+          point.score += row.scores[answered]!;
+        }
+        points.push(point);
+      }
+    }
+    const frontier = concaveFrontier(points);
+    start = { cost: start.cost + frontier[0]!.cost, score: start.score + frontier[0]!.score };
+    for (let index = 1; index < frontier.length; index++) {
+      segments.push({
+        cost: frontier[index]!.cost - frontier[index - 1]!.cost,
+        score: frontier[index]!.score - frontier[index - 1]!.score,
+      });
+    }
+  }
+  segments.sort((a, b) => b.score / b.cost - a.score / a.cost);
+  return targets.map((target) => {
+    const needed = target * score(best);
+    let { cost, score: reached } = start;
+    if (reached >= needed) return cost / spend(best);
+    for (const segment of segments) {
+      if (reached + segment.score >= needed) {
+        return (cost + ((needed - reached) / segment.score) * segment.cost) / spend(best);
+      }
+      cost += segment.cost;
+      reached += segment.score;
+    }
+    return undefined;
+  });
+}
+
+/** The upper-left concave frontier of (cost, score) points, cheapest first. */
+function concaveFrontier(points: readonly PolicyPoint[]): PolicyPoint[] {
+  const sorted = [...points].sort((a, b) => a.cost - b.cost || b.score - a.score);
+  const hull: PolicyPoint[] = [];
+  for (const point of sorted) {
+    if (hull.length > 0 && point.score <= hull.at(-1)!.score) continue;
+    while (hull.length >= 2) {
+      const [a, b] = [hull.at(-2)!, hull.at(-1)!];
+      const cross =
+        (b.cost - a.cost) * (point.score - a.score) - (b.score - a.score) * (point.cost - a.cost);
+      if (cross < 0) break;
+      hull.pop();
+    }
+    hull.push(point);
+  }
+  return hull;
+}
+
 /** The learned router is traced as the routing replay traces its knob: preset `KNOB_PRESET` over
  * `COST_AVERSION_SWEEP`. */
 export const LEARNED_KNOBS: readonly number[] = COST_AVERSION_SWEEP;
@@ -401,6 +508,8 @@ export interface CascadeReplay {
   /** The router learning from the other folds' outcomes, over its cost-aversion setting: alone,
    * and behind each fold's chosen first pass. */
   learned: { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] };
+  /** `hindsightBound` at `CURVE_TARGETS`: with agreement policies, and single models only. */
+  hindsight: { agreement: Array<number | undefined>; singles: Array<number | undefined> };
 }
 
 /** Cross-validated: each fold's rows are reported with the configuration the other folds chose. */
@@ -460,6 +569,10 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
     cascade: total,
     chosen,
     learned: learnedCurves(dataset, catalog, folds, configs),
+    hindsight: {
+      agreement: hindsightBound(dataset, CURVE_TARGETS),
+      singles: hindsightBound(dataset, CURVE_TARGETS, true),
+    },
   };
 }
 
@@ -524,6 +637,13 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
           : 'not reached';
       };
       return `  cheapest at ≥ ${percent(target)} of the best's quality: alone ${at(report.learned.alone)}; first pass ${at(report.learned.combined)}; pick verified ${at(report.learned.verified)}`;
+    }),
+    '',
+    `With hindsight (chosen on the reported rows themselves, per task label: any mix of single models and of two or three of the ${HINDSIGHT_CHEAP} cheapest agreeing, the rest to ${bestSingle.model}), the least cost of:`,
+    ...CURVE_TARGETS.map((target, index) => {
+      const share = (value: number | undefined) =>
+        value === undefined ? 'not reached' : `${percent(value)} of the best's cost`;
+      return `  ${percent(target)} of the best's quality: ${share(report.hindsight.agreement[index])} (single models only: ${share(report.hindsight.singles[index])})`;
     }),
   ];
 }

@@ -4,6 +4,7 @@ import {
   type AnsweredRow,
   cascadeFigures,
   chooseCascade,
+  hindsightBound,
   type RowRoute,
   type RowVerdict,
   verifiedFigures,
@@ -89,5 +90,28 @@ describe('the cascade replay', () => {
     expect(config.second).toBeDefined();
     expect([config.first, config.second].sort()).toEqual([1, 2]);
     expect([...config.tasks]).toEqual(['qa']);
+  });
+
+  it('bounds with hindsight what any per-label mix of single models and agreeing cheap models costs', () => {
+    // Label 'mc': model 1 alone scores 2 for 0.04, model 2 alone 3 for 0.08; 1 and 2 agreeing,
+    // the rest to model 0, scores 4 for 4 × 0.03 + 2 × 1 = 2.12. Label 'easy': model 1 scores 1
+    // for 0.01.
+    const easy: AnsweredRow = { ...row('easy', ['A', 'A', 'A'], [1, 1, 1]), taskLabel: 'easy' };
+    const dataset = {
+      models: ['strong', 'cheap', 'cheap-2'],
+      rows: [...rows, easy],
+      skippedRows: 0,
+    };
+    // The best single model (0) scores 5 for 5. Quality 60% = the cheapest corners (3 for 0.05).
+    const [all, sixty, ninety] = hindsightBound(dataset, [1, 0.6, 0.9]);
+    expect(sixty).toBeCloseTo(0.05 / 5);
+    // 90% (4.5): the 'mc' step to model 2 (1 for 0.04), then half the step to the pair
+    // (0.5 of 2.04).
+    expect(ninety).toBeCloseTo((0.05 + 0.04 + 1.02) / 5);
+    expect(all).toBeCloseTo((0.05 + 0.04 + 2.04) / 5);
+    // Single models only: the last step on 'mc' is model 0 itself (1 for 3.92).
+    const [singles] = hindsightBound(dataset, [1], true);
+    expect(singles).toBeCloseTo((0.05 + 0.04 + 3.92) / 5);
+    expect(hindsightBound(dataset, [1.01])).toEqual([undefined]);
   });
 });
