@@ -146,9 +146,20 @@ describe('usage, budgets and priorities', () => {
       .poll(() => options.getByRole('table', { name: 'Usage by model' }).textContent())
       .toMatch(/openai\/gpt/);
     await options.getByRole('button', { name: 'Site', exact: true }).click();
+    const bySite = options.getByRole('table', { name: 'Usage by site' });
+    await expect.poll(() => bySite.textContent()).toContain(broker.pagesUrl);
+    // The legend gives the whole period's spend away from the bars, and a day's over its bar.
+    const legend = options.locator('.spend-chart .u-legend');
+    const siteSpend = (await bySite.locator('tbody td').nth(3).textContent())?.trim();
+    expect(siteSpend).toMatch(/^\$[\d.]+$/);
     await expect
-      .poll(() => options.getByRole('table', { name: 'Usage by site' }).textContent())
-      .toContain(broker.pagesUrl);
+      .poll(() => legend.textContent())
+      .toBe(`Daylast 30 days${broker.pagesUrl}${siteSpend}`);
+    const plot = (await options.locator('.spend-chart .u-over').boundingBox())!;
+    await options.mouse.move(plot.x + plot.width - 2, plot.y + plot.height / 2);
+    const today = new Date().toISOString().slice(0, 10);
+    await expect.poll(() => legend.textContent()).toBe(`Day${today}${broker.pagesUrl}${siteSpend}`);
+    await options.mouse.move(0, 0);
     await expectAccessible(options, 'usage filled');
     await broker.screenshot(options, 'options-usage-filled');
     await options.emulateMedia({ colorScheme: 'dark' });

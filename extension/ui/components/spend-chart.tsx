@@ -53,6 +53,8 @@ export function SpendChart(props: SpendChartProps) {
       stacked.push(running);
     }
     const order = props.keys.map((_, index) => index).reverse();
+    // Away from the bars the legend gives the whole period; over a bar, that day.
+    const totals = props.values.map((series) => series.reduce((sum, value) => sum + value, 0));
     const bars = uPlot.paths.bars?.({ size: [0.7, 48], gap: 1 });
     const plot = new uPlot(
       {
@@ -80,7 +82,9 @@ export function SpendChart(props: SpendChartProps) {
           {
             label: 'Day',
             value: (_u, value) =>
-              value == null ? '' : new Date(value * 1000).toISOString().slice(0, 10),
+              value == null
+                ? `last ${props.days.length} days`
+                : new Date(value * 1000).toISOString().slice(0, 10),
           },
           ...order.map((index) => {
             const key = props.keys[index]!;
@@ -93,9 +97,9 @@ export function SpendChart(props: SpendChartProps) {
               width: 0,
               ...(bars && { paths: bars }),
               points: { show: false },
-              // The legend shows the key's own spend that day, not the stacked sum.
+              // The legend shows the key's own spend (that day's), not the stacked sum.
               value: (_u: uPlot, _value: number | null, _series: number, day: number | null) =>
-                day == null ? '' : formatUsd(props.values[index]?.[day] ?? 0),
+                formatUsd(day == null ? (totals[index] ?? 0) : (props.values[index]?.[day] ?? 0)),
             };
           }),
         ],
