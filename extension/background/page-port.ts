@@ -10,7 +10,7 @@ import type { LlmStreamPart } from '../../src/protocol/llm-result';
 import type { BackgroundToPage, PageMethod, PageMethods } from '../messaging/page-channel';
 import type { Runtime } from '../platform/browser-api';
 import { browser } from '../platform/browser-api';
-import { whileAlive } from './keep-alive';
+import { lingerAfterAnswer, whileAlive } from './keep-alive';
 
 export interface PageCallContext {
   origin: string;
@@ -136,9 +136,17 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     }
     const controller = new AbortController();
     calls.set(id, controller);
-    void whileAlive(() =>
-      runCall(id, handler, params, controller.signal, userActivation === true),
-    ).finally(() => calls.delete(id));
+    void whileAlive(async () => {
+      const answered = await runCall(
+        id,
+        handler,
+        params,
+        controller.signal,
+        userActivation === true,
+      );
+      // A page that was answered may well ask again soon: find the worker started then.
+      if (answered && ANSWERS.has(method)) lingerAfterAnswer();
+    }).finally(() => calls.delete(id));
   });
 
   async function runCall(
@@ -147,7 +155,7 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
     params: unknown,
     signal: AbortSignal,
     userActivation: boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let batch: LlmStreamPart[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
@@ -180,14 +188,19 @@ export function servePagePort(port: Runtime.Port, options: PagePortOptions): voi
       clearTimeout(flushTimer);
       flush();
       post({ kind: 'result', id, value });
+      return true;
     } catch (error) {
       clearTimeout(flushTimer);
       flush();
       if (!(error instanceof LlmError)) console.error('LLM Broker: call failed', error);
       post({ kind: 'error', id, error: toLlmErrorData(signal.aborted ? abortReason() : error) });
+      return false;
     }
   }
 }
+
+/** The calls a model answers: after one, the worker stays up a while (keep-alive.ts). */
+const ANSWERS: ReadonlySet<string> = new Set<PageMethod>(['generate', 'stream']);
 
 function abortReason(): LlmError {
   return new LlmError({ name: 'AbortError', message: 'The request was aborted.' });

@@ -20,7 +20,7 @@ import {
 } from './storage-response-cache';
 import { createRouterStatsRepository, type RouterStatsRepository } from './storage-router-stats';
 import { createSettingsRepository, type SettingsRepository } from './storage-settings';
-import type { LedgerEntry, RequestLogInput, UnlockKeeper } from './storage-types';
+import type { RequestLogInput, UnlockKeeper } from './storage-types';
 import { createUsageRepository, type UsageRepository } from './storage-usage';
 
 /** Everything a finished request leaves behind, written together. */

@@ -2,8 +2,8 @@
  * LLM Broker in Firefox (the Firefox build in Debian's Firefox ESR, over WebDriver BiDi): a page
  * gets `window.llm` before its own scripts, an ungranted origin is refused, the person saves a
  * key and allows the site in the real consent window, a granted stream is answered by a loopback
- * provider server, the Prompt API answers over the same grant, and a slow stream outlives
- * Firefox's 30-second event-page idle limit.
+ * provider server, the Prompt API answers over the same grant, a slow stream outlives
+ * Firefox's 30-second event-page idle limit, and so does the background after an answer.
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,4 +242,25 @@ describe('LLM Broker in Firefox', () => {
     expect(reason).toMatch(/cannot host models for extensions/);
     await usage.close();
   });
+
+  it('stays up past the idle limit after an answer, so the next request finds it started', async () => {
+    // Without an answer Firefox suspends the event page after 30 s idle (checked by hand: the same
+    // marks, 40 s apart, on a background that only started, found a new one every time).
+    await site.evaluate(() => window.llm.generate({ prompt: 'A question in a conversation.' }));
+    const options = await firefox.openExtensionPage('extension/ui/options/options.html#usage');
+    const mark = () =>
+      options.evaluate(async () => {
+        const background = (await browser.runtime.getBackgroundPage()) as unknown as {
+          __mark?: number;
+        };
+        background.__mark ??= Math.random();
+        return background.__mark;
+      });
+    const first = await eventually('the background page', mark);
+    await new Promise((done) => setTimeout(done, 40_000));
+    expect(await mark()).toBe(first);
+    const result = await site.evaluate(() => window.llm.generate({ prompt: 'And a follow-up.' }));
+    expect(result.text).toBe(ANSWER);
+    await options.close();
+  }, 90_000);
 });
