@@ -421,9 +421,9 @@ export interface CurvePoint {
  * routing replay's knob curve.
  */
 function learnedCurves(
-  dataset: AnsweredDataset,
+  models: readonly string[],
   catalog: ReplayCatalog,
-  folds: number,
+  splits: readonly CascadeSplit[],
   configs: readonly CascadeConfig[],
 ): { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] } {
   const empty = () =>
@@ -435,12 +435,12 @@ function learnedCurves(
   const combined = empty();
   const verified = empty();
   const none: CascadeConfig = { first: 0, tasks: new Set() };
-  for (let fold = 0; fold < folds; fold++) {
-    const { train, test } = foldRows(dataset.rows, fold, folds);
-    const testRows = test as AnsweredRow[];
+  let reported = 0;
+  splits.forEach(({ train, test: testRows }, fold) => {
+    reported += testRows.length;
     const config = configs[fold]!;
     const verdictOf = verdicts(testRows, config.first, config.second);
-    const stats = learnFromRows(train, dataset.models, catalog);
+    const stats = learnFromRows(train, models, catalog);
     LEARNED_KNOBS.forEach((costAversion, point) => {
       const state = replayState(catalog, stats, { costAversion });
       const routed = rowRoutes(planRows(testRows, catalog, KNOB_PRESET, state), catalog);
@@ -456,9 +456,9 @@ function learnedCurves(
       );
       addFigures(verified[point]!.figures, verifiedFigures(testRows, routed), testRows.length);
     });
-  }
+  });
   for (const point of [...alone, ...combined, ...verified]) {
-    point.figures.quality /= dataset.rows.length;
+    point.figures.quality /= reported;
   }
   return { alone, combined, verified };
 }
@@ -496,6 +496,11 @@ function addFigures(total: CascadeFigures, figures: CascadeFigures, rows: number
 export interface CascadeReplay {
   rows: number;
   skippedRows: number;
+  /** The task labels of the reported rows. */
+  labels: string[];
+  /** How the rows were divided: cross-validation, or a held-out set. */
+  split: string;
+  /** Folds (1 with a held-out set). */
   folds: number;
   models: string[];
   bestSingle: { model: string; quality: number; cost: number };
@@ -512,45 +517,90 @@ export interface CascadeReplay {
   hindsight: { agreement: Array<number | undefined>; singles: Array<number | undefined> };
 }
 
+/** Rows to learn and choose on, and rows to report: a fold, or a whole held-out set. */
+export interface CascadeSplit {
+  train: readonly AnsweredRow[];
+  test: readonly AnsweredRow[];
+}
+
 /** Cross-validated: each fold's rows are reported with the configuration the other folds chose. */
 export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeReplay {
+  const splits = Array.from({ length: folds }, (_, fold) => {
+    const { train, test } = foldRows(dataset.rows, fold, folds);
+    return { train: train as AnsweredRow[], test: test as AnsweredRow[] };
+  });
+  return replaySplits(dataset, dataset, splits, `${folds}-fold cross-validation`);
+}
+
+/**
+ * Learned and chosen on every row of `train`, reported on every row of `test` — data the choice
+ * never saw (for instance a held-out split of the same tasks). Both must have the same models.
+ */
+export function replayCascadeHeldOut(
+  train: AnsweredDataset,
+  test: AnsweredDataset,
+  names: { train: string; test: string } = { train: 'the training set', test: 'the test set' },
+): CascadeReplay {
+  if (train.models.join() !== test.models.join()) {
+    throw new Error(`${names.test} has other models than ${names.train}`);
+  }
+  return replaySplits(
+    test,
+    train,
+    [{ train: train.rows, test: test.rows }],
+    `learned and chosen on ${names.train} (${train.rows.length} prompts), reported on ${names.test}`,
+  );
+}
+
+/**
+ * The replay over `splits`, reporting every row of `reported` once. The catalog is built from
+ * `source` (the training data: what the broker would know before it meets the reported rows).
+ */
+function replaySplits(
+  reported: AnsweredDataset,
+  source: AnsweredDataset,
+  splits: readonly CascadeSplit[],
+  split: string,
+): CascadeReplay {
+  const dataset = reported;
   const replayDataset: ReplayDataset = {
     layout: 'perf-cost',
-    models: dataset.models,
-    rows: dataset.rows,
-    skippedRows: dataset.skippedRows,
+    models: source.models,
+    rows: source.rows,
+    skippedRows: source.skippedRows,
   };
   const catalog = buildReplayCatalog(replayDataset);
   const balanced = rowRoutes(
     planRows(dataset.rows, catalog, 'balanced', replayState(catalog)),
     catalog,
   );
-  // The chain a first pass escalates to: the router asked for quality.
-  const routedAll = rowRoutes(
-    planRows(dataset.rows, catalog, 'quality', replayState(catalog)),
+  // The chain a first pass escalates to: the router asked for quality (on every row a split
+  // trains or reports on).
+  const everyRow = [...new Set(splits.flatMap(({ train, test }) => [...train, ...test]))];
+  const routedEvery = rowRoutes(
+    planRows(everyRow, catalog, 'quality', replayState(catalog)),
     catalog,
   );
-  const routedOf = new Map(dataset.rows.map((row, index) => [row, routedAll[index]!]));
+  const routedOf = new Map(everyRow.map((row, index) => [row, routedEvery[index]!]));
+  const routedAll = dataset.rows.map((row) => routedOf.get(row)!);
   const total: CascadeFigures = { quality: 0, cost: 0, cascaded: 0, escalated: 0 };
   const chosen: CascadeReplay['chosen'] = [];
   const configs: CascadeConfig[] = [];
-  for (let fold = 0; fold < folds; fold++) {
-    const { train, test } = foldRows(dataset.rows, fold, folds);
+  for (const { train, test } of splits) {
     const config = chooseCascade(
-      train as AnsweredRow[],
-      train.map((row) => routedOf.get(row as AnsweredRow)!),
+      train,
+      train.map((row) => routedOf.get(row)!),
       dataset.models.length,
     );
     // Behind the learned router the first pass runs where two cheap answers can be compared
     // (short-answer tasks): their agreement is the evidence (see learnedCurves).
     configs.push({ ...config, tasks: new Set(SHORT_ANSWER_TASKS) });
     chosen.push(namedConfig(dataset.models, config));
-    const testRows = test as AnsweredRow[];
-    const routed = testRows.map((row) => routedOf.get(row)!);
+    const routed = test.map((row) => routedOf.get(row)!);
     addFigures(
       total,
-      cascadeFigures(testRows, routed, config, verdicts(testRows, config.first, config.second)),
-      testRows.length,
+      cascadeFigures(test, routed, config, verdicts(test, config.first, config.second)),
+      test.length,
     );
   }
   total.quality /= dataset.rows.length;
@@ -561,14 +611,16 @@ export function replayCascade(dataset: AnsweredDataset, folds = 5): CascadeRepla
   return {
     rows: dataset.rows.length,
     skippedRows: dataset.skippedRows,
-    folds,
+    labels: [...new Set(dataset.rows.map((row) => row.taskLabel))].sort(),
+    split,
+    folds: splits.length,
     models: dataset.models,
     bestSingle: { model: dataset.models[best]!, quality: mean(best), cost: spend(best) },
     router: policyOf(dataset.rows, balanced),
     routerQuality: policyOf(dataset.rows, routedAll),
     cascade: total,
     chosen,
-    learned: learnedCurves(dataset, catalog, folds, configs),
+    learned: learnedCurves(dataset.models, catalog, splits, configs),
     hindsight: {
       agreement: hindsightBound(dataset, CURVE_TARGETS),
       singles: hindsightBound(dataset, CURVE_TARGETS, true),
@@ -582,6 +634,11 @@ function policyOf(rows: readonly AnsweredRow[], routes: readonly RowRoute[]) {
       rows.reduce((sum, row, index) => sum + row.scores[routes[index]!.pick]!, 0) / rows.length,
     cost: rows.reduce((sum, row, index) => sum + row.costs[routes[index]!.pick]!, 0),
   };
+}
+
+/** The task labels of the reported rows, for the report's first line. */
+function labelsOf(report: CascadeReplay): string {
+  return report.labels.join(', ');
 }
 
 function describeConfig(config: ChosenConfig): string {
@@ -604,8 +661,9 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
   const line = (label: string, quality: number, cost: number, extra = '') =>
     `  ${label.padEnd(34)} quality ${quality.toFixed(3)} (${percent(quality / bestSingle.quality)} of best)   cost $${cost.toFixed(2)} (${percent(cost / bestSingle.cost)} of best)${extra}`;
   const escalatedShare = report.cascade.escalated / Math.max(1, report.rows);
+  const folded = report.folds > 1;
   return [
-    `Local first pass on real answers: ${report.rows} prompts (arc-challenge, mbpp, winogrande; ${report.skippedRows} rows without every score left out), ${report.folds}-fold cross-validation`,
+    `Local first pass on real answers: ${report.rows} prompts (${labelsOf(report)}; ${report.skippedRows} rows without every score left out), ${report.split}`,
     line(`best single model (${bestSingle.model})`, bestSingle.quality, bestSingle.cost),
     line('router alone (balanced)', report.router.quality, report.router.cost),
     line('router alone (quality)', report.routerQuality.quality, report.routerQuality.cost),
@@ -615,10 +673,12 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
       report.cascade.cost,
       `   first pass on ${percent(report.cascade.cascaded / report.rows)} of requests, escalated ${percent(escalatedShare)} of all (${percent(report.cascade.escalated / Math.max(1, report.cascade.cascaded))} of first passes)`,
     ),
-    `  chosen on the other folds, the cheapest keeping ${percent(QUALITY_KEPT)} of the router's quality (first pass / second opinion / tasks):`,
-    ...report.chosen.map((config, fold) => `    fold ${fold + 1}: ${describeConfig(config)}`),
+    `  chosen on ${folded ? 'the other folds' : 'the training rows'}, the cheapest keeping ${percent(QUALITY_KEPT)} of the router's quality (first pass / second opinion / tasks):`,
+    ...report.chosen.map(
+      (config, fold) => `    ${folded ? `fold ${fold + 1}` : 'chosen'}: ${describeConfig(config)}`,
+    ),
     '',
-    `The router learning from the other folds' outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}); every point cross-validated (quality and cost of the best single model's). Alone; behind each fold's first pass above (on short-answer tasks); and with "check cheap short answers with a second opinion" on (a pick at most ${percent(VERIFY_COST_SHARE)} of the chain's strongest model's cost, on short-answer tasks):`,
+    `The router learning from ${folded ? "the other folds'" : "the training rows'"} outcomes (every model's score on their prompts), over its cost aversion (preset ${KNOB_PRESET}); every point ${folded ? 'cross-validated' : 'on rows it never learned from'}, the curve read on the reported rows (quality and cost of the best single model's). Alone; behind ${folded ? "each fold's" : 'the'} first pass above (on short-answer tasks); and with "check cheap short answers with a second opinion" on (a pick at most ${percent(VERIFY_COST_SHARE)} of the chain's strongest model's cost, on short-answer tasks):`,
     `  ${'costAversion'.padEnd(14)}${'alone'.padEnd(18)}${'first pass'.padEnd(18)}pick verified`,
     ...report.learned.alone.flatMap((alone, point) => {
       const power = Math.log2(alone.costAversion) * 2;

@@ -7,6 +7,7 @@ import {
   hindsightBound,
   type RowRoute,
   type RowVerdict,
+  replayCascadeHeldOut,
   verifiedFigures,
 } from '../../bench/replay/replay-cascade';
 
@@ -113,5 +114,51 @@ describe('the cascade replay', () => {
     const [singles] = hindsightBound(dataset, [1], true);
     expect(singles).toBeCloseTo((0.05 + 0.04 + 3.92) / 5);
     expect(hindsightBound(dataset, [1.01])).toEqual([undefined]);
+  });
+
+  it('learns and chooses on one set and reports on another it never saw', () => {
+    // RouterBench's own model names, so the replay's catalog knows them.
+    const models = ['gpt-4-1106-preview', 'mistralai/mixtral-8x7b-chat', 'zero-one-ai/Yi-34B-Chat'];
+    const prompt = (id: string) =>
+      `Question ${id}: which is right?\nA. one\nB. two\nC. three\nD. four\nAnswer:`;
+    const mc = (
+      id: string,
+      answers: [string, string, string],
+      scores: [number, number, number],
+    ) => ({
+      ...row(id, answers, scores),
+      prompt: prompt(id),
+    });
+    const train = {
+      models,
+      rows: Array.from({ length: 20 }, (_, index) =>
+        mc(`train-${index}`, ['B', 'B', 'B'], [1, 1, 1]),
+      ),
+      skippedRows: 0,
+    };
+    const test = {
+      models,
+      rows: [
+        mc('test-agree', ['C', 'C', 'C'], [1, 1, 1]),
+        mc('test-split', ['A', 'D', 'B'], [1, 0, 0]),
+      ],
+      skippedRows: 3,
+    };
+    const report = replayCascadeHeldOut(train, test, { train: 'TRAIN', test: 'TEST' });
+    // Reported on the two test rows only, with the one configuration the training rows chose.
+    expect(report).toMatchObject({ rows: 2, skippedRows: 3, folds: 1, labels: ['mc'] });
+    expect(report.split).toBe('learned and chosen on TRAIN (20 prompts), reported on TEST');
+    // Everyone agreed on every training row: Mixtral alone first, without a second opinion —
+    // which the test set's second row, where Mixtral is wrong, shows up (half the quality).
+    expect(report.chosen).toEqual([{ first: 'mistralai/mixtral-8x7b-chat', tasks: ['qa'] }]);
+    expect(report.cascade).toMatchObject({ quality: 0.5, cascaded: 2, escalated: 0 });
+    expect(report.cascade.cost).toBeCloseTo(0.02);
+    expect(report.bestSingle).toMatchObject({ model: 'gpt-4-1106-preview', quality: 1, cost: 2 });
+    for (const curve of Object.values(report.learned)) {
+      for (const point of curve) expect(point.figures.quality).toBeLessThanOrEqual(1);
+    }
+    expect(() => replayCascadeHeldOut(train, { ...test, models: models.slice(1) })).toThrow(
+      /other models/,
+    );
   });
 });
