@@ -553,16 +553,15 @@ export function replayCascadeHeldOut(
 }
 
 /**
- * The replay over `splits`, reporting every row of `reported` once. The catalog is built from
+ * The replay over `splits`, which report every row of `dataset` once. The catalog is built from
  * `source` (the training data: what the broker would know before it meets the reported rows).
  */
 function replaySplits(
-  reported: AnsweredDataset,
+  dataset: AnsweredDataset,
   source: AnsweredDataset,
   splits: readonly CascadeSplit[],
   split: string,
 ): CascadeReplay {
-  const dataset = reported;
   const replayDataset: ReplayDataset = {
     layout: 'perf-cost',
     models: source.models,
@@ -636,11 +635,6 @@ function policyOf(rows: readonly AnsweredRow[], routes: readonly RowRoute[]) {
   };
 }
 
-/** The task labels of the reported rows, for the report's first line. */
-function labelsOf(report: CascadeReplay): string {
-  return report.labels.join(', ');
-}
-
 function describeConfig(config: ChosenConfig): string {
   return config.tasks.length === 0
     ? 'no first pass'
@@ -663,7 +657,7 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
   const escalatedShare = report.cascade.escalated / Math.max(1, report.rows);
   const folded = report.folds > 1;
   return [
-    `Local first pass on real answers: ${report.rows} prompts (${labelsOf(report)}; ${report.skippedRows} rows without every score left out), ${report.split}`,
+    `Local first pass on real answers: ${report.rows} prompts (${report.labels.join(', ')}; ${report.skippedRows} rows without every score left out), ${report.split}`,
     line(`best single model (${bestSingle.model})`, bestSingle.quality, bestSingle.cost),
     line('router alone (balanced)', report.router.quality, report.router.cost),
     line('router alone (quality)', report.routerQuality.quality, report.routerQuality.cost),
