@@ -28,7 +28,7 @@ import {
   type ReplayDataset,
   type ReplayRow,
 } from './replay-data';
-import { foldRows } from './replay-metrics';
+import { concaveFrontier, foldRows } from './replay-metrics';
 import { learnFromRows, planRows, replayState } from './replay-routing';
 
 export interface AnsweredRow extends ReplayRow {
@@ -300,10 +300,11 @@ export function chooseCascade(
 /** The cheap models whose agreement the hindsight bound tries: the eight cheapest on average. */
 export const HINDSIGHT_CHEAP = 8;
 
-/** One corner of a label's hindsight frontier: a policy's total cost and total score there. */
+/** One corner of a label's hindsight frontier: a policy's total cost and total score (quality
+ * summed over the label's rows) there. */
 interface PolicyPoint {
   cost: number;
-  score: number;
+  quality: number;
 }
 
 /**
@@ -333,17 +334,17 @@ export function hindsightBound(
       cheap.slice(i + 1).flatMap((b, j) => cheap.slice(i + j + 2).map((c) => [a, b, c])),
     ),
   ];
-  const segments: Array<{ cost: number; score: number }> = [];
-  let start: PolicyPoint = { cost: 0, score: 0 };
+  const segments: PolicyPoint[] = [];
+  let start: PolicyPoint = { cost: 0, quality: 0 };
   for (const label of [...new Set(rows.map((row) => row.taskLabel))]) {
     const own = rows.filter((row) => row.taskLabel === label);
     const points: PolicyPoint[] = models.map((_, column) => ({
       cost: own.reduce((sum, row) => sum + row.costs[column]!, 0),
-      score: own.reduce((sum, row) => sum + row.scores[column]!, 0),
+      quality: own.reduce((sum, row) => sum + row.scores[column]!, 0),
     }));
     if (!singlesOnly) {
       for (const group of groups) {
-        const point = { cost: 0, score: 0 };
+        const point = { cost: 0, quality: 0 };
         for (const row of own) {
           const [first, ...others] = group as [number, ...number[]];
           let agreed = true;
@@ -356,52 +357,37 @@ export function hindsightBound(
           }
           const answered = agreed ? first : best;
           if (!agreed) point.cost += row.costs[best]!;
-          point.score += row.scores[answered]!;
+          point.quality += row.scores[answered]!;
         }
         points.push(point);
       }
     }
     const frontier = concaveFrontier(points);
-    start = { cost: start.cost + frontier[0]!.cost, score: start.score + frontier[0]!.score };
+    start = {
+      cost: start.cost + frontier[0]!.cost,
+      quality: start.quality + frontier[0]!.quality,
+    };
     for (let index = 1; index < frontier.length; index++) {
       segments.push({
         cost: frontier[index]!.cost - frontier[index - 1]!.cost,
-        score: frontier[index]!.score - frontier[index - 1]!.score,
+        quality: frontier[index]!.quality - frontier[index - 1]!.quality,
       });
     }
   }
-  segments.sort((a, b) => b.score / b.cost - a.score / a.cost);
+  segments.sort((a, b) => b.quality / b.cost - a.quality / a.cost);
   return targets.map((target) => {
     const needed = target * score(best);
-    let { cost, score: reached } = start;
+    let { cost, quality: reached } = start;
     if (reached >= needed) return cost / spend(best);
     for (const segment of segments) {
-      if (reached + segment.score >= needed) {
-        return (cost + ((needed - reached) / segment.score) * segment.cost) / spend(best);
+      if (reached + segment.quality >= needed) {
+        return (cost + ((needed - reached) / segment.quality) * segment.cost) / spend(best);
       }
       cost += segment.cost;
-      reached += segment.score;
+      reached += segment.quality;
     }
     return undefined;
   });
-}
-
-/** The upper-left concave frontier of (cost, score) points, cheapest first. */
-function concaveFrontier(points: readonly PolicyPoint[]): PolicyPoint[] {
-  const sorted = [...points].sort((a, b) => a.cost - b.cost || b.score - a.score);
-  const hull: PolicyPoint[] = [];
-  for (const point of sorted) {
-    if (hull.length > 0 && point.score <= hull.at(-1)!.score) continue;
-    while (hull.length >= 2) {
-      const [a, b] = [hull.at(-2)!, hull.at(-1)!];
-      const cross =
-        (b.cost - a.cost) * (point.score - a.score) - (b.score - a.score) * (point.cost - a.cost);
-      if (cross < 0) break;
-      hull.pop();
-    }
-    hull.push(point);
-  }
-  return hull;
 }
 
 /** The learned router is traced as the routing replay traces its knob: preset `KNOB_PRESET` over

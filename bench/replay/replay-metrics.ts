@@ -326,13 +326,23 @@ export interface MixingPoint {
  * learned something must lie on or above it.
  */
 export function mixingFrontier(rows: readonly ReplayRow[], modelCount: number): MixingPoint[] {
-  const points = Array.from({ length: modelCount }, (_, column) => ({
-    cost: totalCost(rows, column),
-    quality: meanQuality(rows, column),
-    column,
-  })).sort((a, b) => a.cost - b.cost || b.quality - a.quality);
-  const hull: MixingPoint[] = [];
-  for (const point of points) {
+  return concaveFrontier(
+    Array.from({ length: modelCount }, (_, column) => ({
+      cost: totalCost(rows, column),
+      quality: meanQuality(rows, column),
+      column,
+    })),
+  );
+}
+
+/** The upper-left concave hull of (cost, quality) points, cheapest first: the best any random
+ * mix of them can do at each cost. */
+export function concaveFrontier<T extends { cost: number; quality: number }>(
+  points: readonly T[],
+): T[] {
+  const sorted = [...points].sort((a, b) => a.cost - b.cost || b.quality - a.quality);
+  const hull: T[] = [];
+  for (const point of sorted) {
     // Only points that add quality for their cost; then keep the hull concave.
     if (hull.length > 0 && point.quality <= hull.at(-1)!.quality) continue;
     while (hull.length >= 2) {
