@@ -19,6 +19,7 @@ const BENCHMARKS = [
   ['Local first pass on real answers: RouterBench', ['bench/cascade-replay.ts']],
   ['Runtime overhead', ['bench/runtime-overhead.ts']],
   ['Bridge overhead (Chromium)', ['bench/bridge-overhead.ts']],
+  ["A conversation's pace: requests 45 s apart (Chromium)", ['bench/conversation-pace.ts']],
   ['Sites under load and a hostile page (Chromium)', ['bench/site-load.ts']],
   ['The Usage page with 100,000 log lines (Chromium)', ['bench/usage-page.ts']],
 ];
