@@ -400,53 +400,120 @@ export interface CurvePoint {
   figures: CascadeFigures;
 }
 
+/** The learned router's three policies, as the replay compares them. */
+export const POLICIES = ['alone', 'combined', 'verified'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+/** The setting chosen on the training rows alone for `CHOSEN_TARGET`, per policy: what it
+ * validated at there and what it gave on the reported rows. */
+export interface ChosenKnob {
+  /** Quality on the held-back training rows, as a share of the best single model's there. */
+  promised: number;
+  figures: CascadeFigures;
+  /** Each split's setting. */
+  costAversions: number[];
+}
+
+/** The quality share a setting is chosen for on the training rows. */
+export const CHOSEN_TARGET = 0.97;
+
+/** Each policy's figures on `rows` at every setting of `LEARNED_KNOBS` (quality as a mean). */
+function sweep(
+  rows: readonly AnsweredRow[],
+  stats: ReturnType<typeof learnFromRows>,
+  catalog: ReplayCatalog,
+  config: CascadeConfig,
+): Record<Policy, CascadeFigures[]> {
+  const none: CascadeConfig = { first: 0, tasks: new Set() };
+  const verdictOf = verdicts(rows, config.first, config.second);
+  const figures: Record<Policy, CascadeFigures[]> = { alone: [], combined: [], verified: [] };
+  for (const costAversion of LEARNED_KNOBS) {
+    const state = replayState(catalog, stats, { costAversion });
+    const routed = rowRoutes(planRows(rows, catalog, KNOB_PRESET, state), catalog);
+    figures.alone.push(cascadeFigures(rows, routed, none, verdictOf));
+    figures.combined.push(cascadeFigures(rows, routed, config, verdictOf));
+    figures.verified.push(verifiedFigures(rows, routed));
+  }
+  return figures;
+}
+
+/** The best single model's mean quality on `rows`. */
+function bestQualityOn(rows: readonly AnsweredRow[], modelCount: number): number {
+  let best = 0;
+  for (let column = 0; column < modelCount; column++) {
+    const quality = rows.reduce((sum, row) => sum + row.scores[column]!, 0) / rows.length;
+    best = Math.max(best, quality);
+  }
+  return best;
+}
+
 /**
- * The router learning from the other folds' outcomes, traced over `LEARNED_KNOBS` on each fold's
- * rows: alone, and behind the first pass each fold chose on its training rows (`configs`). Every
- * point is cross-validated; which point to read (the cheapest at 97%) is the curve's, as in the
- * routing replay's knob curve.
+ * The router learning from each split's training rows, traced over `LEARNED_KNOBS` on its
+ * reported rows: alone, behind the first pass the split chose on its training rows (`configs`),
+ * and checking cheap short answers. Every point is on rows the router never learned from; which
+ * point to read (the cheapest at 97%) is the curve's, as in the routing replay's knob curve. And,
+ * as a person would have to, a setting chosen beforehand: learned on two thirds of the training
+ * rows, the cheapest that keeps `CHOSEN_TARGET` of the best single model's quality on the third
+ * held back, then used, learned on all of them, on the reported rows.
  */
 function learnedCurves(
   models: readonly string[],
   catalog: ReplayCatalog,
   splits: readonly CascadeSplit[],
   configs: readonly CascadeConfig[],
-): { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] } {
-  const empty = () =>
-    LEARNED_KNOBS.map((costAversion) => ({
-      costAversion,
-      figures: { quality: 0, cost: 0, cascaded: 0, escalated: 0 },
-    }));
-  const alone = empty();
-  const combined = empty();
-  const verified = empty();
-  const none: CascadeConfig = { first: 0, tasks: new Set() };
+): Record<Policy, CurvePoint[]> & { chosen: Record<Policy, ChosenKnob> } {
+  const zero = (): CascadeFigures => ({ quality: 0, cost: 0, cascaded: 0, escalated: 0 });
+  const curves = Object.fromEntries(
+    POLICIES.map((policy) => [
+      policy,
+      LEARNED_KNOBS.map((costAversion) => ({ costAversion, figures: zero() })),
+    ]),
+  ) as Record<Policy, CurvePoint[]>;
+  const chosen = Object.fromEntries(
+    POLICIES.map((policy): [Policy, ChosenKnob] => [
+      policy,
+      { promised: 0, figures: zero(), costAversions: [] },
+    ]),
+  ) as Record<Policy, ChosenKnob>;
   let reported = 0;
-  splits.forEach(({ train, test: testRows }, fold) => {
-    reported += testRows.length;
+  let validated = 0;
+  splits.forEach(({ train, test }, fold) => {
     const config = configs[fold]!;
-    const verdictOf = verdicts(testRows, config.first, config.second);
-    const stats = learnFromRows(train, models, catalog);
-    LEARNED_KNOBS.forEach((costAversion, point) => {
-      const state = replayState(catalog, stats, { costAversion });
-      const routed = rowRoutes(planRows(testRows, catalog, KNOB_PRESET, state), catalog);
-      addFigures(
-        alone[point]!.figures,
-        cascadeFigures(testRows, routed, none, verdictOf),
-        testRows.length,
+    const onTest = sweep(test, learnFromRows(train, models, catalog), catalog, config);
+    const { train: fit, test: heldBack } = foldRows(train, 0, 3);
+    const onHeldBack = sweep(
+      heldBack as AnsweredRow[],
+      learnFromRows(fit, models, catalog),
+      catalog,
+      config,
+    );
+    const needed = CHOSEN_TARGET * bestQualityOn(heldBack as AnsweredRow[], models.length);
+    for (const policy of POLICIES) {
+      onTest[policy].forEach((figures, point) =>
+        addFigures(curves[policy][point]!.figures, figures, test.length),
       );
-      addFigures(
-        combined[point]!.figures,
-        cascadeFigures(testRows, routed, config, verdictOf),
-        testRows.length,
-      );
-      addFigures(verified[point]!.figures, verifiedFigures(testRows, routed), testRows.length);
-    });
+      // The cheapest setting that keeps the target on the held-back rows (the best-quality one
+      // when none does).
+      const points = onHeldBack[policy].map((figures, point) => ({ figures, point }));
+      const pick =
+        points
+          .filter(({ figures }) => figures.quality >= needed)
+          .sort((a, b) => a.figures.cost - b.figures.cost)[0] ??
+        points.sort((a, b) => b.figures.quality - a.figures.quality)[0]!;
+      const knob = chosen[policy];
+      knob.costAversions.push(LEARNED_KNOBS[pick.point]!);
+      knob.promised += (pick.figures.quality / (needed / CHOSEN_TARGET)) * heldBack.length;
+      addFigures(knob.figures, onTest[policy][pick.point]!, test.length);
+    }
+    reported += test.length;
+    validated += heldBack.length;
   });
-  for (const point of [...alone, ...combined, ...verified]) {
-    point.figures.quality /= reported;
+  for (const policy of POLICIES) {
+    for (const point of curves[policy]) point.figures.quality /= reported;
+    chosen[policy].figures.quality /= reported;
+    chosen[policy].promised /= validated;
   }
-  return { alone, combined, verified };
+  return { ...curves, chosen };
 }
 
 /** The cheapest point of a curve with at least `quality` (undefined: none reaches it). */
@@ -498,7 +565,7 @@ export interface CascadeReplay {
   chosen: ChosenConfig[];
   /** The router learning from the other folds' outcomes, over its cost-aversion setting: alone,
    * and behind each fold's chosen first pass. */
-  learned: { alone: CurvePoint[]; combined: CurvePoint[]; verified: CurvePoint[] };
+  learned: Record<Policy, CurvePoint[]> & { chosen: Record<Policy, ChosenKnob> };
   /** `hindsightBound` at `CURVE_TARGETS`: with agreement policies, and single models only. */
   hindsight: { agreement: Array<number | undefined>; singles: Array<number | undefined> };
 }
@@ -631,6 +698,12 @@ function percent(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
+const POLICY_NAMES: Record<Policy, string> = {
+  alone: 'alone',
+  combined: 'first pass',
+  verified: 'pick verified',
+};
+
 /** The quality ratios the learned curves are read at. */
 const CURVE_TARGETS = [0.97, 0.96, 0.95];
 
@@ -677,6 +750,12 @@ export function formatCascadeReplay(report: CascadeReplay): string[] {
           : 'not reached';
       };
       return `  cheapest at ≥ ${percent(target)} of the best's quality: alone ${at(report.learned.alone)}; first pass ${at(report.learned.combined)}; pick verified ${at(report.learned.verified)}`;
+    }),
+    `  chosen beforehand on the training rows for ≥ ${percent(CHOSEN_TARGET)} (learned on two thirds, the cheapest keeping it on the third held back), validated there → delivered here:`,
+    ...POLICIES.map((policy) => {
+      const { promised, figures, costAversions } = report.learned.chosen[policy];
+      const knobs = costAversions.map((knob) => `×${Number(knob.toPrecision(3))}`).join(', ');
+      return `    ${POLICY_NAMES[policy].padEnd(14)}${percent(promised)} → ${ratio(figures)} (${knobs})`;
     }),
     '',
     `With hindsight (chosen on the reported rows themselves, per task label: any mix of single models and of two or three of the ${HINDSIGHT_CHEAP} cheapest agreeing, the rest to ${bestSingle.model}), the least cost of:`,

@@ -154,8 +154,19 @@ describe('the cascade replay', () => {
     expect(report.cascade).toMatchObject({ quality: 0.5, cascaded: 2, escalated: 0 });
     expect(report.cascade.cost).toBeCloseTo(0.02);
     expect(report.bestSingle).toMatchObject({ model: 'gpt-4-1106-preview', quality: 1, cost: 2 });
-    for (const curve of Object.values(report.learned)) {
+    for (const curve of [report.learned.alone, report.learned.combined, report.learned.verified]) {
       for (const point of curve) expect(point.figures.quality).toBeLessThanOrEqual(1);
+    }
+    // Its settings were chosen on the training rows (every answer right there: each keeps 100%),
+    // the cheapest; what they gave here is the curve's own point at that setting.
+    for (const policy of ['alone', 'combined', 'verified'] as const) {
+      const knob = report.learned.chosen[policy];
+      expect(knob.promised).toBe(1);
+      expect(knob.costAversions).toHaveLength(1);
+      const curve = report.learned[policy];
+      const point = curve.find(({ costAversion }) => costAversion === knob.costAversions[0]);
+      expect(knob.figures).toEqual(point?.figures);
+      expect(knob.figures.cost).toBe(Math.min(...curve.map(({ figures }) => figures.cost)));
     }
     expect(() => replayCascadeHeldOut(train, { ...test, models: models.slice(1) })).toThrow(
       /other models/,
