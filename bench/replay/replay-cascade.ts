@@ -489,9 +489,9 @@ function learnedCurves(
     );
     const needed = CHOSEN_TARGET * bestQualityOn(heldBack as AnsweredRow[], models.length);
     for (const policy of POLICIES) {
-      onTest[policy].forEach((figures, point) =>
-        addFigures(curves[policy][point]!.figures, figures, test.length),
-      );
+      onTest[policy].forEach((figures, point) => {
+        addFigures(curves[policy][point]!.figures, figures, test.length);
+      });
       // The cheapest setting that keeps the target on the held-back rows (the best-quality one
       // when none does).
       const points = onHeldBack[policy].map((figures, point) => ({ figures, point }));
