@@ -416,8 +416,20 @@ export function labelQualityBound(
     sum.best += row.scores[bestColumn] ?? 0;
     sums.set(row.taskLabel, sum);
   });
-  const labels = [...sums.values()];
-  if (labels.length === 0) return 0;
+  return bootstrapRatio([...sums.values()], quantile, draws);
+}
+
+/**
+ * The `quantile` of Σ chosen / Σ best when the units (labels, or rows) are drawn again with
+ * replacement, `draws` times, seeded: a cautious reading of a policy's quality relative to the
+ * best single model's on a sample. With one unit it is that unit's ratio.
+ */
+export function bootstrapRatio(
+  units: ReadonlyArray<{ chosen: number; best: number }>,
+  quantile = 0.1,
+  draws = 400,
+): number {
+  if (units.length === 0) return 0;
   const ratio = (drawn: readonly { chosen: number; best: number }[]) => {
     let chosen = 0;
     let best = 0;
@@ -427,7 +439,7 @@ export function labelQualityBound(
     }
     return best > 0 ? chosen / best : 1;
   };
-  if (labels.length === 1) return ratio(labels);
+  if (units.length === 1) return ratio(units);
   let state = 0x2545f491;
   const random = () => {
     state ^= state << 13;
@@ -437,7 +449,7 @@ export function labelQualityBound(
   };
   const ratios: number[] = [];
   for (let draw = 0; draw < draws; draw++) {
-    const drawn = labels.map(() => labels[Math.floor(random() * labels.length)]!);
+    const drawn = units.map(() => units[Math.floor(random() * units.length)]!);
     ratios.push(ratio(drawn));
   }
   ratios.sort((a, b) => a - b);
