@@ -447,29 +447,13 @@ function sweep(
   for (const costAversion of LEARNED_KNOBS) {
     const state = replayState(catalog, stats, { costAversion });
     const routed = rowRoutes(planRows(rows, catalog, KNOB_PRESET, state), catalog);
-    const one = (index: number) => ({
-      row: [rows[index]!],
-      route: [routed[index]!],
-      verdict: [verdictOf[index]!],
-    });
-    points.alone.push(
-      pointOf((index) => {
-        const { row, route, verdict } = one(index);
-        return cascadeFigures(row, route, none, verdict);
-      }),
-    );
-    points.combined.push(
-      pointOf((index) => {
-        const { row, route, verdict } = one(index);
-        return cascadeFigures(row, route, config, verdict);
-      }),
-    );
-    points.verified.push(
-      pointOf((index) => {
-        const { row, route } = one(index);
-        return verifiedFigures(row, route);
-      }),
-    );
+    // Each row alone, so its score can be drawn again by the bootstrap that chooses a setting.
+    const ofRow: Record<Policy, (index: number) => CascadeFigures> = {
+      alone: (i) => cascadeFigures([rows[i]!], [routed[i]!], none, [verdictOf[i]!]),
+      combined: (i) => cascadeFigures([rows[i]!], [routed[i]!], config, [verdictOf[i]!]),
+      verified: (i) => verifiedFigures([rows[i]!], [routed[i]!]),
+    };
+    for (const policy of POLICIES) points[policy].push(pointOf(ofRow[policy]));
   }
   return points;
 }
