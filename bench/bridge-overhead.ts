@@ -11,7 +11,9 @@
  * 3. the content scripts' cost to every page load, from their own marks (start to end of each),
  *    in the same browser;
  * 4. the cold start: the first ping, and the first token, after the service worker was stopped;
- *    beside the floor: the same content scripts with a service worker that only answers pings.
+ *    beside the floor: the same content scripts with a service worker that only answers pings;
+ * 5. the floor's warm first token and throughput, as in 1: that worker fetches the replay server
+ *    itself and passes the text on, so it adds what any extension in the page's way adds here.
  * Prints figures; asserts nothing. Run: `npm run bench -- bridge` (builds first).
  */
 
@@ -27,6 +29,7 @@ import {
   coldCall,
   inARow,
   ms,
+  RUNNERS,
   type StreamSample,
   stats,
   workerControl,
@@ -120,17 +123,53 @@ function printStreams(
 
 /**
  * An extension with LLM Broker's content scripts and a service worker that does nothing but
- * answer pings: what starting any worker costs here.
+ * answer pings and relay a stream: on `stream` it fetches the replay server itself, reads the
+ * events as the page's own runner does and posts each read's text on (the first piece at once).
+ * No routing, budget, record or provider SDK: what starting a worker, and passing a stream
+ * through one, cost here at the least.
  */
-function floorExtension(): string {
+function floorExtension(replayUrl: string): string {
   const directory = mkdtempSync(join(tmpdir(), 'llm-broker-floor-'));
   cpSync(join(BENCH_DIST, 'extension/content'), join(directory, 'extension/content'), {
     recursive: true,
   });
   writeFileSync(
     join(directory, 'floor-worker.js'),
-    `chrome.runtime.onConnect.addListener((port) => port.onMessage.addListener((message) =>
-      port.postMessage({ kind: 'result', id: message.id, value: 'pong' })));`,
+    `chrome.runtime.onConnect.addListener((port) => port.onMessage.addListener(async (message) => {
+      const { kind, id, method, params } = message;
+      if (kind !== 'call') return;
+      if (method !== 'stream') return port.postMessage({ kind: 'result', id, value: 'pong' });
+      const response = await fetch(${JSON.stringify(`${replayUrl}/v1/chat/completions`)}, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer ${API_KEY}' },
+        body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
+          messages: [{ role: 'user', content: params.prompt }] }),
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '', text = '';
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const events = buffer.split('\\n\\n');
+        buffer = events.pop() ?? '';
+        let parts = [];
+        for (const event of events) {
+          const data = event.replace(/^data: /, '');
+          if (data === '[DONE]') continue;
+          const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+          if (!delta) continue;
+          parts.push({ type: 'text-delta', delta });
+          if (text === '') {
+            port.postMessage({ kind: 'parts', id, parts });
+            parts = [];
+          }
+          text += delta;
+        }
+        if (parts.length > 0) port.postMessage({ kind: 'parts', id, parts });
+      }
+      port.postMessage({ kind: 'result', id, value: { text } });
+    }));`,
   );
   writeFileSync(
     join(directory, 'manifest.json'),
@@ -139,6 +178,7 @@ function floorExtension(): string {
       name: 'Floor',
       version: '1.0',
       background: { service_worker: 'floor-worker.js' },
+      host_permissions: ['http://127.0.0.1/*'],
       content_scripts: [
         { matches: ['http://*/*'], js: ['extension/content/relay.js'], run_at: 'document_start' },
         {
@@ -269,17 +309,28 @@ try {
   }
   const coldPing = stats(cold.ping);
   const coldFirst = stats(cold.firstToken);
-  const floor = floorExtension();
+  const floor = floorExtension(replay.url);
   let floorPing: ReturnType<typeof stats>;
+  let floorShort: Record<string, unknown>;
+  let floorLong: Record<string, unknown>;
   const floorBroker = await launchBroker({ extensionDir: floor, keepWelcome: true });
   try {
     const page = await floorBroker.openTestPage();
-    await page.evaluate('window.__name = (f) => f');
+    await page.addScriptTag({ content: RUNNERS });
     const floorControl = await workerControl(floorBroker, page);
     const pings: number[] = [];
     for (let run = 0; run < COLD_STARTS; run++)
       pings.push(await coldCall(floorControl, page, 'ping'));
     floorPing = stats(pings);
+    // 5. The floor's own streams, each against the page's fetch in the floor's browser.
+    floorShort = printStreams(
+      'Floor (a worker that only relays the stream), short answer',
+      await alternate(page, replay.url, false, PAIRS),
+    );
+    floorLong = printStreams(
+      'Floor (a worker that only relays the stream), long answer',
+      await alternate(page, replay.url, true, PAIRS),
+    );
   } finally {
     await floorBroker.close();
     rmSync(floor, { recursive: true, force: true });
@@ -315,6 +366,7 @@ try {
       roundTripMs: trip,
       pageLoadMs: { relay, inpage, both },
       coldStartMs: { ping: coldPing, firstToken: coldFirst, floorPing },
+      floor: { short: floorShort, long: floorLong },
     }),
   );
 } finally {

@@ -130,26 +130,6 @@ export interface RunContext {
   emit?(part: LlmStreamPart): void;
 }
 
-/** `emit`, holding parts back (in order) until `written()` (asked at the first) has settled. */
-function afterWritten(
-  written: () => Promise<unknown>,
-  emit: (part: LlmStreamPart) => void,
-): (part: LlmStreamPart) => void {
-  let held: LlmStreamPart[] | undefined;
-  let through = false;
-  return (part) => {
-    if (through) return emit(part);
-    if (!held) {
-      held = [];
-      void written().then(() => {
-        for (const each of held ?? []) emit(each);
-        through = true;
-      });
-    }
-    held.push(part);
-  };
-}
-
 /** The most models one request tries before it gives up. */
 const MAX_ATTEMPTS = 8;
 
@@ -724,10 +704,11 @@ export class Broker {
       open();
       return answer;
     };
-    // No text reaches the page before its reservation is on disk: parts wait for the write (done
-    // long before the first token, as a rule), so a worker that stops after the page saw text
-    // always leaves a reservation for the next one to settle.
-    const emit = context.emit && afterWritten(open, context.emit);
+    // Text goes to the page as it comes, not after the write: the provider bills the prompt once
+    // it has it, so a worker stopping before the row lands loses that record whether or not the
+    // page saw text, and holding text for the write cost every first token 2–4 ms
+    // (docs/architecture.md §2).
+    const emit = context.emit;
     let lastCheckpoint: number | undefined;
     let checkpointed: Promise<unknown> | undefined;
     const written = () => checkpointed ?? open();
@@ -797,9 +778,8 @@ export class Broker {
     }
     this.learning.changed();
     this.saveStateSoon();
-    // Parts held for the reservation's write have gone out (the write is one row, done long
-    // before the answer as a rule); the checkpoints and the record are not waited for.
-    await open();
+    // The reservation's row, the checkpoints and the record are not waited for (the record is
+    // queued behind the row: `written`).
 
     const { answer, attempts } = outcome;
     const costUsd = attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);

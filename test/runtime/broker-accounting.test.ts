@@ -333,6 +333,41 @@ describe('a worker that stops mid-answer', () => {
   });
 });
 
+describe("the reservation's row", () => {
+  it('never holds text back: a slow database delays the record, not the answer', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { ledger } = world.brokerStorage;
+    const writeRow = ledger.open.bind(ledger);
+    let letWrite!: () => void;
+    const diskFree = new Promise<void>((done) => {
+      letWrite = done;
+    });
+    const open = vi.spyOn(ledger, 'open').mockImplementation(async (input) => {
+      await diskFree;
+      return writeRow(input);
+    });
+    const { database } = world.brokerStorage;
+    try {
+      // The whole answer reaches the page while the row is still waiting for the disk.
+      const { result, parts } = await runCollecting(world.broker, { prompt: 'Hello there.' });
+      expect(parts.filter((part) => part.type === 'text-delta')).not.toHaveLength(0);
+      expect(open).toHaveBeenCalledTimes(1);
+      expect(await database.ledgerOpen.count()).toBe(0);
+      expect(await database.ledgerRequests.get(result.requestId)).toBeUndefined();
+      // Its record follows the row, once the disk has it: one settled entry, no open one.
+      letWrite();
+      await world.broker.flushRecords();
+      expect(await ledger.get(result.requestId)).toMatchObject({
+        status: 'settled',
+        costUsd: result.costUsd,
+      });
+      await expect.poll(() => database.ledgerOpen.count()).toBe(0);
+    } finally {
+      letWrite();
+    }
+  });
+});
+
 describe('a worker that stops before the first token', () => {
   it('leaves a reservation the next one settles at the prompt the provider was sent', async () => {
     world = await createWorld({ providers: { openai: 100 } });

@@ -59,6 +59,8 @@ export interface WorldOptions {
 export interface BrokerWorld {
   broker: Broker;
   storage: BrokerStorage;
+  /** The storage the brokers write with (its calls do not wait for their records first). */
+  brokerStorage: BrokerStorage;
   servers: Record<string, ProviderServer>;
   /** The session memory every broker of this world shares, as restarts of one worker do. */
   session: InMemorySession;
@@ -138,6 +140,7 @@ export async function createWorld(options: WorldOptions): Promise<BrokerWorld> {
     broker: brokers[0]!,
     // What the test reads, it reads as the settings pages do: after the records of the answers
     // already handed back are written (the background flushes before every settings call).
+    brokerStorage: storage,
     storage: flushedFirst(storage, () =>
       Promise.all(brokers.map((broker) => broker.flushRecords())),
     ),
