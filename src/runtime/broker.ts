@@ -706,8 +706,8 @@ export class Broker {
     };
     // Text goes to the page as it comes, not after the write: the provider bills the prompt once
     // it has it, so a worker stopping before the row lands loses that record whether or not the
-    // page saw text, and holding text for the write cost every first token 2–4 ms
-    // (docs/architecture.md §2).
+    // page saw text, and holding text for the write cost first tokens 1–2 ms on a loopback
+    // server (docs/architecture.md §2).
     const emit = context.emit;
     let lastCheckpoint: number | undefined;
     let checkpointed: Promise<unknown> | undefined;
