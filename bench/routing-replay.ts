@@ -22,6 +22,7 @@ import { type Headroom, headroom } from './replay/replay-headroom';
 import {
   bestSingleColumn,
   type Choices,
+  chanceOfDip,
   figuresOf,
   foldRows,
   KNOB_INNER_TRAIN_SHARE,
@@ -149,7 +150,7 @@ export interface ReplayReport {
   /** The router over every preset × quality hint. */
   sweep: SweepPoint[];
   /** The router with `KNOB_PRESET` over `COST_AVERSION_SWEEP`: its own cost/quality curve. */
-  knobSweep: KnobPoint[];
+  knobSweep: Array<KnobPoint & { choices: Choices }>;
   /** With training rows: the cheapest knob that keeps `MATCH_QUALITY_RATIO` on a validating part
    * of the training rows, and what it gives on the reported rows. */
   chosenKnob?: ChosenKnob;
@@ -725,6 +726,9 @@ interface FoldFigures {
   /** The furthest the knob curve and the per-task curve fall below random mixing at equal cost,
    * in points of the best single model's quality (≤ 0: never below). */
   knobBelowMixing: number;
+  /** How often a router using each model as often, dealt to the requests at random, dips as far
+   * below mixing (`chanceOfDip`). */
+  knobDipByChance: number;
   perTaskBelowMixing: number | undefined;
   /** The knob chosen on the training rows for ≥ 97%: the quality it validated at there, and what
    * it delivered on the reported rows. */
@@ -774,6 +778,12 @@ function foldFigures(report: ReplayReport): FoldFigures {
       .bestModelShare,
     mixShareAt95: mixingShare(report, SHARE_QUALITY_RATIO),
     knobBelowMixing: belowMixing(report.knobSweep, report),
+    knobDipByChance: chanceOfDip(
+      report.testRows,
+      report.knobSweep.map((point) => point.choices),
+      report.mixing,
+      report.reference,
+    ),
     perTaskBelowMixing: report.perTaskCurve ? belowMixing(report.perTaskCurve, report) : undefined,
     knobPromised: report.chosenKnob?.validation.qualityRatio,
     knobDelivered: report.chosenKnob?.figures.qualityRatio,
@@ -844,8 +854,11 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
     'Beside random mixing of the same models (the frontier of sending each request to one model or',
     'another at random): cost at ≥ 97% / ≥ 95% quality for the knob curve, the per-task curve and',
     'mixing; best-model calls at 95% (two models); the furthest each curve falls below mixing at',
-    'equal cost (points of quality; ≤ 0 never below); the knob chosen on the training rows for 97%:',
-    'the quality it validated at there → what it delivered here.',
+    'equal cost (points of quality; ≤ 0 never below) and, for the knob curve, how often a router',
+    'using each model as often but dealing them to the requests at random dips as far (200',
+    'shuffles; near 0: its ranking of the requests is worse than chance; large: the dip is chance,',
+    'or comes from which models it uses); the knob chosen on the training rows for 97%: the quality',
+    'it validated at there → what it delivered here.',
     '',
     [
       'fold'.padEnd(5),
@@ -858,6 +871,7 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
       'share95'.padStart(8),
       'mix sh95'.padStart(8),
       'knob<mix'.padStart(9),
+      'by chance'.padStart(9),
       'task<mix'.padStart(9),
       'knob chosen: promised → delivered'.padStart(34),
     ].join(' '),
@@ -876,6 +890,7 @@ export function formatFolds(reports: readonly ReplayReport[]): string[] {
       costOrNone(figures.knobShareAt95),
       costOrNone(figures.mixShareAt95),
       points(figures.knobBelowMixing),
+      `${(figures.knobDipByChance * 100).toFixed(0)}%`.padStart(9),
       points(figures.perTaskBelowMixing),
       (figures.knobPromised === undefined || figures.knobDelivered === undefined
         ? '—'
@@ -921,6 +936,10 @@ function meanFoldFigures(folds: readonly FoldFigures[]): FoldFigures {
     knobShareAt95: mean(folds.map((fold) => fold.knobShareAt95)),
     mixShareAt95: mean(folds.map((fold) => fold.mixShareAt95)),
     knobBelowMixing: Math.max(...folds.map((fold) => fold.knobBelowMixing)),
+    // The deepest fold's own chance: is the worst dip one that chance shows?
+    knobDipByChance: folds.reduce((deepest, fold) =>
+      fold.knobBelowMixing > deepest.knobBelowMixing ? fold : deepest,
+    ).knobDipByChance,
     perTaskBelowMixing: folds.every((fold) => fold.perTaskBelowMixing !== undefined)
       ? Math.max(...folds.map((fold) => fold.perTaskBelowMixing!))
       : undefined,
@@ -958,6 +977,7 @@ export function foldsJson(reports: readonly ReplayReport[]): Record<string, unkn
     ...(summary.knob as object),
     bestModelShareAt95: figures.knobShareAt95 ?? null,
     worstBelowMixing: figures.knobBelowMixing,
+    worstDipByChance: figures.knobDipByChance,
     chosenPromised: figures.knobPromised ?? null,
     chosenDelivered: figures.knobDelivered ?? null,
   };

@@ -17,7 +17,7 @@
  *   gives the same figures.
  */
 import type { ReplayRow } from './replay-data';
-import { figuresOf, type ReplayReference } from './replay-metrics';
+import { figuresOf, generator, type ReplayReference } from './replay-metrics';
 import type { PredictionTable } from './replay-routing';
 
 /** Within-label AUCs whose cost at ≥ 97% quality is reported. */
@@ -101,17 +101,6 @@ export function withinLabelAuc(
     }
     return weight > 0 ? weighted / weight : undefined;
   });
-}
-
-/** mulberry32: a small seeded generator. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function standardNormal(random: () => number): number {

@@ -455,3 +455,62 @@ export function bootstrapRatio(
   ratios.sort((a, b) => a - b);
   return ratios[Math.min(ratios.length - 1, Math.floor(quantile * ratios.length))]!;
 }
+
+/** mulberry32: a small seeded generator. */
+export function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The furthest a curve of choices on `rows` falls below random mixing, in points of the best
+ * single model's quality. */
+export function dipBelowMixing(
+  rows: readonly ReplayRow[],
+  curve: readonly Choices[],
+  mixing: readonly MixingPoint[],
+  reference: ReplayReference,
+): number {
+  let dip = Number.NEGATIVE_INFINITY;
+  for (const choices of curve) {
+    const { quality, cost } = figuresOf(rows, choices, reference);
+    dip = Math.max(dip, (mixingQualityAt(mixing, cost) - quality) / (reference.bestQuality || 1));
+  }
+  return dip;
+}
+
+/**
+ * How often chance alone dips as far below random mixing as `curve` does: a router that uses each
+ * model as often as the curve does at each point, but deals those calls to the requests at random
+ * (one random order for the whole curve, as a random ranking would), is drawn `shuffles` times,
+ * and the share whose furthest dip reaches the curve's own is returned. Near 0: the curve ranks
+ * requests worse than chance. A large share: the dip is what rows this few show by chance (mixing
+ * is an expectation, any one router a draw), or it comes from which models the curve uses — with
+ * two models, using them as often is exactly mixing, so only ranking and chance remain.
+ */
+export function chanceOfDip(
+  rows: readonly ReplayRow[],
+  curve: readonly Choices[],
+  mixing: readonly MixingPoint[],
+  reference: ReplayReference,
+  shuffles = 200,
+  seed = 1,
+): number {
+  const dip = dipBelowMixing(rows, curve, mixing, reference);
+  const random = generator(seed);
+  const order = rows.map((_, index) => index);
+  let asDeep = 0;
+  for (let shuffle = 0; shuffle < shuffles; shuffle++) {
+    for (let index = order.length - 1; index > 0; index--) {
+      const other = Math.floor(random() * (index + 1));
+      [order[index], order[other]] = [order[other]!, order[index]!];
+    }
+    const dealt = curve.map((choices) => order.map((from) => choices[from] ?? 0));
+    if (dipBelowMixing(rows, dealt, mixing, reference) >= dip) asDeep++;
+  }
+  return asDeep / shuffles;
+}

@@ -12,6 +12,8 @@ import {
   promptText,
 } from '../../bench/replay/replay-data';
 import {
+  chanceOfDip,
+  dipBelowMixing,
   figuresOf,
   foldRows,
   labelFoldRows,
@@ -235,6 +237,40 @@ describe('replay metrics', () => {
     expect(mixingQualityAt(frontier, 2.2)).toBeCloseTo(0.75, 9);
     expect(mixingCostAt(frontier, 0.3)).toBeCloseTo(0.4, 9);
     expect(mixingCostAt(frontier, 1.01)).toBeUndefined();
+  });
+
+  it('tells a ranking worse than chance from a dip chance shows (two models: mixing itself)', () => {
+    const base = parseReplayDataset(perfCostCsv(4)).rows[0]!;
+    // 200 rows: the cheap model (column 1) is right on half, the dear one (column 0) on the
+    // other half and on a quarter of the cheap one's.
+    const rows = Array.from({ length: 200 }, (_, index) => ({
+      ...base,
+      id: String(index),
+      scores: [index % 2 === 0 || index % 8 === 1 ? 1 : 0, index % 2 === 1 ? 1 : 0, 0],
+      costs: [1, 0.1, 0.5],
+    }));
+    const mixing = mixingFrontier(rows, 2);
+    const best = referenceOf(rows, 0);
+    expect(best.bestQuality).toBe(0.625);
+    // A curve over 0…200 dear calls, the dear model sent first where it is right and the cheap
+    // one wrong (a good ranking), or first where the cheap one is right (worse than chance).
+    const curve = (order: number[]) =>
+      Array.from({ length: 11 }, (_, step) => {
+        const dear = new Set(order.slice(0, step * 20));
+        return rows.map((_, index) => (dear.has(index) ? 0 : 1));
+      });
+    const byHelp = rows.map((_, index) => index).sort((a, b) => (a % 2) - (b % 2));
+    const good = curve(byHelp);
+    const bad = curve([...byHelp].reverse());
+    expect(dipBelowMixing(rows, good, mixing, best)).toBeLessThanOrEqual(1e-9);
+    expect(dipBelowMixing(rows, bad, mixing, best)).toBeGreaterThan(0.2);
+    expect(chanceOfDip(rows, bad, mixing, best)).toBe(0);
+    // Never below mixing: chance dips at least as far every time.
+    expect(chanceOfDip(rows, good, mixing, best)).toBe(1);
+    // The same answer for the same seed.
+    expect(chanceOfDip(rows, bad, mixing, best, 50, 7)).toBe(
+      chanceOfDip(rows, bad, mixing, best, 50, 7),
+    );
   });
 
   it('reads a policy cautiously over labels: the bootstrap of whole labels, not the pooled rows', () => {
