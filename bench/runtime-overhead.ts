@@ -187,5 +187,7 @@ console.log(
   }),
 );
 await broker.flushStats();
+// Every answer's record is written before the database closes (they wait for a quiet moment).
+await broker.flushRecords();
 storage.close();
 await server.close();
