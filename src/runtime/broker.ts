@@ -704,11 +704,6 @@ export class Broker {
       open();
       return answer;
     };
-    // Text goes to the page as it comes, not after the write: the provider bills the prompt once
-    // it has it, so a worker stopping before the row lands loses that record whether or not the
-    // page saw text, and holding text for the write cost first tokens 1–2 ms on a loopback
-    // server (docs/architecture.md §2).
-    const emit = context.emit;
     let lastCheckpoint: number | undefined;
     let checkpointed: Promise<unknown> | undefined;
     const written = () => checkpointed ?? open();
@@ -744,7 +739,11 @@ export class Broker {
       const chainContext: ChainContext = {
         requestId,
         signal: context.signal,
-        ...(emit && { emit }),
+        // Text goes to the page as it comes, not after the reservation's row: the provider bills
+        // the prompt once it has it, so a worker stopping before the row lands loses that record
+        // whether or not the page saw text, and holding text for the write cost first tokens
+        // 1–2 ms on a loopback server (docs/architecture.md §2).
+        ...(context.emit && { emit: context.emit }),
         inputTokens: plan.analysis.inputTokens,
         reservedUsd: reservation,
         onProgress,
