@@ -156,6 +156,8 @@ const HEALTH_KEY = 'provider-health';
 const RATE_KEY = 'rate-limits';
 /** How often, at most, a running answer's delivered cost is written to its ledger entry. */
 const CHECKPOINT_INTERVAL_MS = 1_000;
+/** How long after a request left its reservation's row waits for the first text, at most. */
+const ROW_DELAY_MS = 50;
 /** Records are written once no request has run for this long (see `scheduleWrite`)… */
 const RECORD_QUIET_MS = 20;
 /** …or at the latest this long after the first of them was queued. */
@@ -682,11 +684,13 @@ export class Broker {
     // What the providers asked so far cost once they had the prompt: the least the reservation
     // is settled at if this worker stops (a prompt a provider received is billed).
     let sentUsd = 0;
-    // The reservation is written alongside the call, not before it (nothing on the database
-    // delays the request): one row, started as soon as the provider's request is on its way
-    // and done long before its first byte as a rule, so a worker that stops early still leaves
-    // its record; the cost of the text delivered so far follows with the first token and at
-    // most once a second after, so the next worker charges for what was delivered.
+    // The reservation is written after the call starts, never before it (nothing on the
+    // database delays the request): one row, when the first text has gone to the page or
+    // `ROW_DELAY_MS` after the request left, whichever comes first — a fast answer's first token
+    // does not share the browser with the write, and a slow one's row lands long before it, so
+    // a worker that stops while waiting still leaves its record. The cost of the text delivered
+    // so far follows with the first token and at most once a second after, so the next worker
+    // charges for what was delivered.
     let opened: Promise<unknown> | undefined;
     const open = () =>
       (opened ??= this.storage.ledger
@@ -701,7 +705,7 @@ export class Broker {
     const send = this.options.fetch ?? ((input, init) => fetch(input, init));
     const sendThenOpen: FetchFunction = (input, init) => {
       const answer = send(input, init);
-      open();
+      setTimeout(open, ROW_DELAY_MS);
       return answer;
     };
     let lastCheckpoint: number | undefined;

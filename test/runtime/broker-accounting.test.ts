@@ -368,6 +368,48 @@ describe("the reservation's row", () => {
   });
 });
 
+describe("the reservation's row, when", () => {
+  it('is written after the first text, or 50 ms after the request left without any', async () => {
+    world = await createWorld({ providers: { openai: 100 } });
+    const { ledger } = world.brokerStorage;
+    const writeRow = ledger.open.bind(ledger);
+    const rowAt: number[] = [];
+    vi.spyOn(ledger, 'open').mockImplementation((input) => {
+      rowAt.push(performance.now());
+      return writeRow(input);
+    });
+    for (let call = 0; call < 5; call++) {
+      rowAt.length = 0;
+      let textAt: number | undefined;
+      const startedAt = performance.now();
+      await world.broker.run(
+        ORIGIN,
+        { prompt: `Hello ${call}.` },
+        {
+          signal: new AbortController().signal,
+          emit: (part) => {
+            if (part.type === 'text-delta') textAt ??= performance.now();
+          },
+        },
+      );
+      expect(textAt).toBeDefined();
+      await expect.poll(() => rowAt.length).toBe(1);
+      // Never in the way of a first token that comes quickly.
+      expect(rowAt[0]! >= textAt! || rowAt[0]! - startedAt >= 50).toBe(true);
+    }
+    // A provider that keeps the request waiting has the row long before any text.
+    world.servers.openai!.script({ kind: 'stall-before-headers' });
+    rowAt.length = 0;
+    const controller = new AbortController();
+    const waiting = world.broker
+      .run(ORIGIN, { prompt: 'Slow.' }, { signal: controller.signal })
+      .catch(() => undefined);
+    await expect.poll(() => rowAt.length, { timeout: 1_000 }).toBe(1);
+    controller.abort();
+    await waiting;
+  });
+});
+
 describe('a worker that stops before the first token', () => {
   it('leaves a reservation the next one settles at the prompt the provider was sent', async () => {
     world = await createWorld({ providers: { openai: 100 } });
