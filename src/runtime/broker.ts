@@ -689,8 +689,9 @@ export class Broker {
     // `ROW_DELAY_MS` after the request left, whichever comes first — a fast answer's first token
     // does not share the browser with the write, and a slow one's row lands long before it, so
     // a worker that stops while waiting still leaves its record. The cost of the text delivered
-    // so far follows with the first token and at most once a second after, so the next worker
-    // charges for what was delivered.
+    // so far is in the row (written at the first text, it has that text's cost) and follows at
+    // most once a second after, so the next worker charges for what was delivered.
+    let deliveredUsd = 0;
     let opened: Promise<unknown> | undefined;
     const open = () =>
       (opened ??= this.storage.ledger
@@ -699,7 +700,9 @@ export class Broker {
           origin,
           reservedUsd: reservation,
           createdAt,
-          ...(sentUsd > 0 && { deliveredUsd: sentUsd }),
+          ...(Math.max(sentUsd, deliveredUsd) > 0 && {
+            deliveredUsd: Math.max(sentUsd, deliveredUsd),
+          }),
         })
         .catch((error) => console.error('LLM Broker: writing a reservation failed', error)));
     const send = this.options.fetch ?? ((input, init) => fetch(input, init));
@@ -711,8 +714,15 @@ export class Broker {
     let lastCheckpoint: number | undefined;
     let checkpointed: Promise<unknown> | undefined;
     const written = () => checkpointed ?? open();
-    const onProgress = (deliveredUsd: number) => {
+    const onProgress = (delivered: number) => {
+      deliveredUsd = delivered;
       const time = this.monotonic();
+      // The first text's row carries its cost: no second write at the first token.
+      if (!opened) {
+        lastCheckpoint = time;
+        open();
+        return;
+      }
       if (lastCheckpoint !== undefined && time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
       lastCheckpoint = time;
       const deliveredSoFar = Math.min(deliveredUsd, reservation);
