@@ -681,9 +681,13 @@ export class Broker {
     }
     const period = held;
 
-    // What the providers asked so far cost once they had the prompt: the least the reservation
-    // is settled at if this worker stops (a prompt a provider received is billed).
-    let sentUsd = 0;
+    // What the request has cost so far as the providers bill it — each prompt once a provider
+    // has it, and the text delivered since: the least the reservation is settled at if this
+    // worker stops.
+    let billedUsd = 0;
+    const bill = (usd: number) => {
+      billedUsd = Math.max(billedUsd, usd);
+    };
     // The reservation is written after the call starts, never before it (nothing on the
     // database delays the request): one row, when the first text has gone to the page or
     // `ROW_DELAY_MS` after the request left, whichever comes first — a fast answer's first token
@@ -691,7 +695,6 @@ export class Broker {
     // a worker that stops while waiting still leaves its record. The cost of the text delivered
     // so far is in the row (written at the first text, it has that text's cost) and follows at
     // most once a second after, so the next worker charges for what was delivered.
-    let deliveredUsd = 0;
     let opened: Promise<unknown> | undefined;
     const open = () =>
       (opened ??= this.storage.ledger
@@ -700,9 +703,7 @@ export class Broker {
           origin,
           reservedUsd: reservation,
           createdAt,
-          ...(Math.max(sentUsd, deliveredUsd) > 0 && {
-            deliveredUsd: Math.max(sentUsd, deliveredUsd),
-          }),
+          ...(billedUsd > 0 && { deliveredUsd: billedUsd }),
         })
         .catch((error) => console.error('LLM Broker: writing a reservation failed', error)));
     const send = this.options.fetch ?? ((input, init) => fetch(input, init));
@@ -715,7 +716,7 @@ export class Broker {
     let checkpointed: Promise<unknown> | undefined;
     const written = () => checkpointed ?? open();
     const onProgress = (delivered: number) => {
-      deliveredUsd = delivered;
+      bill(delivered);
       const time = this.monotonic();
       // The first text's row carries its cost: no second write at the first token.
       if (!opened) {
@@ -725,7 +726,7 @@ export class Broker {
       }
       if (lastCheckpoint !== undefined && time - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
       lastCheckpoint = time;
-      const deliveredSoFar = Math.min(deliveredUsd, reservation);
+      const deliveredSoFar = Math.min(billedUsd, reservation);
       checkpointed = written()
         .then(() => this.storage.ledger.checkpoint(requestId, deliveredSoFar))
         .catch((error) => console.error('LLM Broker: noting delivered text failed', error));
@@ -761,9 +762,7 @@ export class Broker {
         inputTokens: plan.analysis.inputTokens,
         reservedUsd: reservation,
         onProgress,
-        onCall: (usd) => {
-          sentUsd = usd;
-        },
+        onCall: bill,
       };
       outcome = cascade
         ? await runCascade(cascade, plan, request, dependencies, chainContext)
