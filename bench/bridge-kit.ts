@@ -16,9 +16,36 @@ export interface StreamSample {
   chunksPerSecond: number;
 }
 
+/**
+ * A minimal SSE reader, as script source for a page or a worker: what a page would write
+ * without the extension. `readDeltas(body, onDelta, onRead)` calls `onDelta` with each text
+ * delta as soon as it is parsed, and `onRead` after each read of the body.
+ */
+export const READ_DELTAS = `
+async function readDeltas(body, onDelta, onRead = () => {}) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const events = buffer.split('\\n\\n');
+    buffer = events.pop() ?? '';
+    for (const event of events) {
+      const data = event.replace(/^data: /, '');
+      if (data === '[DONE]') continue;
+      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+      if (delta) onDelta(delta);
+    }
+    onRead();
+  }
+}
+`;
+
 /** Page-side runners, defined once in the page (the timed parts never leave it). */
 export const RUNNERS = `
 window.__name = (f) => f;
+${READ_DELTAS}
 window.benchVia = async (long) => {
   const start = performance.now();
   let first = 0, last = 0, end = 0, chunks = 0;
@@ -44,24 +71,11 @@ window.benchDirect = async (url, key, long) => {
     body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
       messages: [{ role: 'user', content: long ? 'Please write a ${LONG_MARKER}.' : 'Say hello.' }] }),
   });
-  // A minimal SSE reader: what a page would write without the extension.
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '', first = 0, last = 0, chunks = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const events = buffer.split('\\n\\n');
-    buffer = events.pop() ?? '';
-    for (const event of events) {
-      const data = event.replace(/^data: /, '');
-      if (data === '[DONE]') continue;
-      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
-      if (!delta) continue;
-      last = performance.now();
-      if (chunks++ === 0) first = last;
-    }
-  }
+  let first = 0, last = 0, chunks = 0;
+  await readDeltas(response.body, () => {
+    last = performance.now();
+    if (chunks++ === 0) first = last;
+  });
   const end = performance.now();
   return { firstTokenMs: first - start, afterLastMs: end - last, chunks,
     chunksPerSecond: chunks / ((last - start) / 1000) };

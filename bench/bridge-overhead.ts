@@ -29,6 +29,7 @@ import {
   coldCall,
   inARow,
   ms,
+  READ_DELTAS,
   RUNNERS,
   type StreamSample,
   stats,
@@ -145,31 +146,19 @@ function floorExtension(replayUrl: string): string {
         body: JSON.stringify({ model: 'gpt-4.1-nano', stream: true,
           messages: [{ role: 'user', content: params.prompt }] }),
       });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '', text = '';
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffer += value;
-        const events = buffer.split('\\n\\n');
-        buffer = events.pop() ?? '';
-        let parts = [];
-        for (const event of events) {
-          const data = event.replace(/^data: /, '');
-          if (data === '[DONE]') continue;
-          const delta = JSON.parse(data).choices?.[0]?.delta?.content;
-          if (!delta) continue;
-          parts.push({ type: 'text-delta', delta });
-          if (text === '') {
-            port.postMessage({ kind: 'parts', id, parts });
-            parts = [];
-          }
-          text += delta;
-        }
+      let text = '', parts = [];
+      const flush = () => {
         if (parts.length > 0) port.postMessage({ kind: 'parts', id, parts });
-      }
+        parts = [];
+      };
+      await readDeltas(response.body, (delta) => {
+        parts.push({ type: 'text-delta', delta });
+        if (text === '') flush();
+        text += delta;
+      }, flush);
       port.postMessage({ kind: 'result', id, value: { text } });
-    }));`,
+    }));
+    ${READ_DELTAS}`,
   );
   writeFileSync(
     join(directory, 'manifest.json'),

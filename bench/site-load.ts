@@ -12,6 +12,7 @@ import { launchBroker } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
 import { startProviderServer } from '../test/fixtures/provider-server';
 import { printTable, summarize } from './bench-stats';
+import { READ_DELTAS } from './bridge-kit';
 
 const TABS = 5;
 const STREAMS_PER_TAB = 10;
@@ -40,20 +41,11 @@ function streamsIn(page: Page, count: number, direct: { url: string; key: string
             messages: [{ role: 'user', content: 'A medium answer, please.' }],
           }),
         });
-        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
         let chunks = 0;
-        while (true) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          buffer += value;
-          const events = buffer.split('\n\n');
-          buffer = events.pop() ?? '';
-          for (const event of events) {
-            const data = event.replace(/^data: /, '');
-            if (data !== '[DONE]' && JSON.parse(data).choices?.[0]?.delta?.content) chunks++;
-          }
-        }
+        const reader = window as unknown as {
+          readDeltas(body: ReadableStream<Uint8Array>, onDelta: () => void): Promise<void>;
+        };
+        await reader.readDeltas(response.body!, () => chunks++);
         return chunks;
       };
       const run = direct ? viaFetch : viaExtension;
@@ -76,7 +68,10 @@ try {
   const tabs: Page[] = [];
   for (let index = 0; index < TABS; index++) tabs.push(await broker.openTestPage());
   // tsx names the functions it compiles with an `__name` helper the pages do not have.
-  for (const tab of tabs) await tab.evaluate('window.__name = (f) => f');
+  for (const tab of tabs) {
+    await tab.evaluate('window.__name = (f) => f');
+    await tab.addScriptTag({ content: READ_DELTAS });
+  }
   // One grant covers every tab of the origin; its rate limit must admit the bursts.
   await allowSite(broker, tabs[0]!, async (consent) => {
     await consent.getByLabel('Requests per minute, at most').fill('10000');
