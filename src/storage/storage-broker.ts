@@ -95,11 +95,11 @@ export function createBrokerStorage(
       ],
       work,
     );
-  const writeRecord = async ({ attempts, log, ...finish }: RequestRecord) => {
-    const entry = await ledger.finish(finish);
-    for (const attempt of attempts) await ledger.recordAttempt(finish.requestId, attempt);
-    await requestLog.append(log, attempts);
-    return entry;
+  /** Each of the ledger, the attempts and the log written once for the whole batch. */
+  const writeRecords = async (records: readonly RequestRecord[]) => {
+    await ledger.finishAll(records.map(({ attempts: _attempts, log: _log, ...finish }) => finish));
+    await ledger.recordAttempts(records);
+    await requestLog.appendAll(records.map(({ log, attempts }) => ({ line: log, attempts })));
   };
   const settings = createSettingsRepository(database);
   const responseCache = createResponseCacheRepository(database, now);
@@ -121,9 +121,7 @@ export function createBrokerStorage(
     // The open reservations go once the records are in: a transaction of their own, so the next
     // request's reservation waits for this small delete at most, never for the records.
     recordRequests: async (records) => {
-      await inRecordTransaction(async () => {
-        for (const record of records) await writeRecord(record);
-      });
+      await inRecordTransaction(() => writeRecords(records));
       // Refusals (not counted) never opened one.
       const opened = records.filter((record) => record.counted);
       await ledger.forgetOpen(opened.map((record) => record.requestId));

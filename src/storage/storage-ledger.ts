@@ -112,6 +112,10 @@ export interface LedgerRepository {
   release(requestId: string, reason?: string): Promise<LedgerEntry>;
   /** Appends one attempt of a reserved request; returns it with its index. */
   recordAttempt(requestId: string, attempt: AttemptInput): Promise<LedgerAttempt>;
+  /** Appends each request's attempts after those it has, in one transaction. */
+  recordAttempts(
+    list: ReadonlyArray<{ requestId: string; attempts: readonly AttemptInput[] }>,
+  ): Promise<void>;
   /** A request's entry: its closed one, else its open reservation. */
   get(requestId: string): Promise<LedgerEntry | undefined>;
   /** The attempts of one request, first first. */
@@ -146,6 +150,11 @@ export interface LedgerRepository {
    * counting as held at once; `forgetOpen` then deletes its row.
    */
   finish(input: FinishInput): Promise<LedgerEntry>;
+  /**
+   * `finish` for many requests in one transaction, with one read and one write of the entries and
+   * of the totals rows; writes none if any of them cannot close.
+   */
+  finishAll(inputs: readonly FinishInput[]): Promise<LedgerEntry[]>;
   /** Deletes the open reservations of requests `finish` closed (its own small transaction). */
   forgetOpen(requestIds: readonly string[]): Promise<void>;
   /**
@@ -171,16 +180,12 @@ export function createLedgerRepository(
 
   /** The aggregates an entry counts in: its month (every site, and its origin) and its day. */
   const totalsRows = async (entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>) => {
-    const day = dayOf(entry.createdAt);
-    const [global, site, today] = await ledgerMonths.bulkGet([
-      [entry.month, GLOBAL_SCOPE],
-      [entry.month, entry.origin],
-      [day, GLOBAL_SCOPE],
-    ]);
+    const keys = totalsKeys(entry);
+    const [global, site, day] = await ledgerMonths.bulkGet(keys);
     return {
-      global: global ?? emptyMonthRow(entry.month, GLOBAL_SCOPE),
-      site: site ?? emptyMonthRow(entry.month, entry.origin),
-      day: today ?? emptyMonthRow(day, GLOBAL_SCOPE),
+      global: global ?? emptyMonthRow(...keys[0]),
+      site: site ?? emptyMonthRow(...keys[1]),
+      day: day ?? emptyMonthRow(...keys[2]),
     };
   };
 
@@ -360,43 +365,111 @@ export function createLedgerRepository(
     return { ...row, reservedNanoUsd, requestCount: row.requestCount + open.length };
   };
 
-  const finish = (input: FinishInput) =>
+  /**
+   * Closes requests in one transaction: one read of their entries and one of the totals rows they
+   * move, one write of each (a batch of records costs a few operations, not a few per record).
+   * Throws, writing none, if any request is closed already (or twice in `inputs`).
+   */
+  const finishAll = (inputs: readonly FinishInput[]) =>
     database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
-      if (!isFiniteAmount(input.costUsd))
-        throw new RangeError('costUsd must be a finite number ≥ 0');
-      const existing = await ledgerRequests.get(input.requestId);
-      if (existing && existing.status !== 'reserved') {
-        throw new LedgerStateError(`Request ${input.requestId} is already ${existing.status}.`);
+      for (const input of inputs) {
+        if (!isFiniteAmount(input.costUsd))
+          throw new RangeError('costUsd must be a finite number ≥ 0');
       }
-      const entry: LedgerEntry = {
-        requestId: input.requestId,
-        origin: input.origin,
-        month: existing?.month ?? monthOf(input.createdAt),
-        // Settled when a model answered or anything was charged; released when nothing was.
-        status: input.model !== undefined || input.costUsd > 0 ? 'settled' : 'released',
-        reservedUsd: existing?.reservedUsd ?? input.reservedUsd,
-        costUsd: input.costUsd,
-        createdAt: existing?.createdAt ?? input.createdAt,
-        closedAt: now(),
-        ...(input.model && { model: input.model }),
-        ...(input.usage && { usage: input.usage }),
-        ...(input.estimated && { estimated: true }),
-        ...(input.model === undefined &&
-          input.costUsd === 0 &&
-          input.releaseReason !== undefined && { releaseReason: input.releaseReason }),
-      };
-      await ledgerRequests.put(entry);
-      // An entry `open` wrote joins the totals now; one written before that design is in them.
-      const inTotals = existing !== undefined && !existing.totalsAtClose;
-      const held = inTotals ? toNanoUsd(existing.reservedUsd) : 0;
-      const counts = !inTotals && input.counted ? 1 : 0;
-      await adjustMonth(entry, (row) => ({
-        ...row,
-        reservedNanoUsd: row.reservedNanoUsd - held,
-        spentNanoUsd: row.spentNanoUsd + toNanoUsd(input.costUsd),
-        requestCount: row.requestCount + counts,
-      }));
-      return entry;
+      const found = await ledgerRequests.bulkGet(inputs.map((input) => input.requestId));
+      const time = now();
+      const closed = new Set<string>();
+      // What the entries add to each totals row they count in, summed by row.
+      const changes = new Map<string, LedgerMonthRow>();
+      const entries = inputs.map((input, index) => {
+        const existing = found[index];
+        const status = closed.has(input.requestId) ? 'settled' : existing?.status;
+        if (status !== undefined && status !== 'reserved') {
+          throw new LedgerStateError(`Request ${input.requestId} is already ${status}.`);
+        }
+        closed.add(input.requestId);
+        const entry: LedgerEntry = {
+          requestId: input.requestId,
+          origin: input.origin,
+          month: existing?.month ?? monthOf(input.createdAt),
+          // Settled when a model answered or anything was charged; released when nothing was.
+          status: input.model !== undefined || input.costUsd > 0 ? 'settled' : 'released',
+          reservedUsd: existing?.reservedUsd ?? input.reservedUsd,
+          costUsd: input.costUsd,
+          createdAt: existing?.createdAt ?? input.createdAt,
+          closedAt: time,
+          ...(input.model && { model: input.model }),
+          ...(input.usage && { usage: input.usage }),
+          ...(input.estimated && { estimated: true }),
+          ...(input.model === undefined &&
+            input.costUsd === 0 &&
+            input.releaseReason !== undefined && { releaseReason: input.releaseReason }),
+        };
+        // An entry `open` wrote joins the totals now; one written before that design is in them.
+        const inTotals = existing !== undefined && !existing.totalsAtClose;
+        for (const [month, scope] of totalsKeys(entry)) {
+          const id = `${month} ${scope}`;
+          const change = changes.get(id) ?? emptyMonthRow(month, scope);
+          change.reservedNanoUsd -= inTotals ? toNanoUsd(existing.reservedUsd) : 0;
+          change.spentNanoUsd += toNanoUsd(input.costUsd);
+          change.requestCount += !inTotals && input.counted ? 1 : 0;
+          changes.set(id, change);
+        }
+        return entry;
+      });
+      await ledgerRequests.bulkPut(entries);
+      const summed = [...changes.values()];
+      const rows = await ledgerMonths.bulkGet(summed.map(({ month, scope }) => [month, scope]));
+      await ledgerMonths.bulkPut(
+        summed.map((change, index) => {
+          const row = rows[index] ?? emptyMonthRow(change.month, change.scope);
+          return {
+            ...row,
+            reservedNanoUsd: row.reservedNanoUsd + change.reservedNanoUsd,
+            spentNanoUsd: row.spentNanoUsd + change.spentNanoUsd,
+            requestCount: row.requestCount + change.requestCount,
+          };
+        }),
+      );
+      return entries;
+    });
+
+  /** Appends each request's attempts after those it has (one read and one write for all). */
+  const recordAttempts = (
+    list: ReadonlyArray<{ requestId: string; attempts: readonly AttemptInput[] }>,
+  ) =>
+    database.transaction('rw', [ledgerAttempts], async () => {
+      const ids = list
+        .filter(({ attempts }) => attempts.length > 0)
+        .map(({ requestId }) => requestId);
+      if (ids.length === 0) return;
+      const next = new Map<string, number>();
+      const held = await ledgerAttempts
+        .where('[requestId+attemptIndex]')
+        .inAnyRange(
+          ids.map((id) => [
+            [id, Dexie.minKey],
+            [id, Dexie.maxKey],
+          ]),
+        )
+        .primaryKeys();
+      for (const [requestId, index] of held)
+        next.set(requestId, Math.max(next.get(requestId) ?? 0, index + 1));
+      const time = now();
+      const rows: LedgerAttempt[] = [];
+      for (const { requestId, attempts } of list) {
+        for (const attempt of attempts) {
+          const attemptIndex = next.get(requestId) ?? 0;
+          next.set(requestId, attemptIndex + 1);
+          rows.push({
+            ...attempt,
+            requestId,
+            attemptIndex,
+            startedAt: attempt.startedAt ?? time - attempt.durationMs,
+          });
+        }
+      }
+      await ledgerAttempts.bulkAdd(rows);
     });
 
   return {
@@ -404,8 +477,10 @@ export function createLedgerRepository(
     settle,
     release,
     recordAttempt,
+    recordAttempts,
     open,
-    finish,
+    finish: async (input) => (await finishAll([input]))[0]!,
+    finishAll,
     checkpoint: async (requestId, deliveredUsd) => {
       if (!isFiniteAmount(deliveredUsd)) throw new RangeError('deliveredUsd must be ≥ 0');
       await ledgerOpen.update(requestId, { deliveredUsd });
@@ -424,11 +499,10 @@ export function createLedgerRepository(
       // An open row whose request did close (the worker stopped before deleting it) is only
       // deleted; the others, and reservations `reserve` made, close now.
       const stale = [...(await notClosed(opened)), ...reserved];
-      const closed: LedgerEntry[] = [];
-      for (const entry of stale) {
-        const costUsd = entry.deliveredUsd ?? 0;
-        closed.push(
-          await finish({
+      const closed = await finishAll(
+        stale.map((entry) => {
+          const costUsd = entry.deliveredUsd ?? 0;
+          return {
             requestId: entry.requestId,
             origin: entry.origin,
             createdAt: entry.createdAt,
@@ -437,9 +511,9 @@ export function createLedgerRepository(
             ...(costUsd > 0 && { estimated: true }),
             releaseReason: 'the request never finished',
             counted: true,
-          }),
-        );
-      }
+          };
+        }),
+      );
       await ledgerOpen.bulkDelete(opened.map((entry) => entry.requestId));
       return closed;
     },
@@ -554,6 +628,17 @@ function listEntries(database: BrokerDatabase, query: LedgerListQuery): Promise<
   if (query.status !== undefined)
     return newestOf('[status+createdAt]', query.status).limit(limit).toArray();
   return ledgerRequests.orderBy('createdAt').reverse().limit(limit).toArray();
+}
+
+/** The totals rows an entry counts in: its month's (every site, and its origin) and its day's. */
+function totalsKeys(
+  entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>,
+): [[string, string], [string, string], [string, string]] {
+  return [
+    [entry.month, GLOBAL_SCOPE],
+    [entry.month, entry.origin],
+    [dayOf(entry.createdAt), GLOBAL_SCOPE],
+  ];
 }
 
 function emptyMonthRow(month: string, scope: string): LedgerMonthRow {

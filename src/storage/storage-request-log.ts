@@ -45,6 +45,10 @@ export interface RequestLogRepository {
    * rollups; returns it with its number.
    */
   append(entry: RequestLogInput, attempts?: readonly Attempt[]): Promise<RequestLogEntry>;
+  /** `append` for many lines, in one transaction with one write of the lines and the rollups. */
+  appendAll(
+    lines: ReadonlyArray<{ line: RequestLogInput; attempts: readonly Attempt[] }>,
+  ): Promise<RequestLogEntry[]>;
   /** The newest lines first that pass the filter. */
   recent(query?: RequestLogQuery): Promise<RequestLogEntry[]>;
   /** Calls `visit` for every line that passes the filter, newest first (export). */
@@ -103,20 +107,26 @@ export function createRequestLogRepository(database: BrokerDatabase): RequestLog
       );
   };
 
+  const appendAll = (
+    lines: ReadonlyArray<{ line: RequestLogInput; attempts: readonly Attempt[] }>,
+  ) =>
+    database.transaction('rw', [requestLog, database.settings, database.usageDays], async () => {
+      if (lines.length === 0) return [];
+      const entries = lines.map(({ line }) => storedLine(line));
+      const seqs = await requestLog.bulkAdd(entries, { allKeys: true });
+      const { requestLogLimit } = await readSettings(database);
+      // Keys only grow, so everything at or below seq − limit is older than the newest `limit`.
+      await requestLog
+        .where(':id')
+        .belowOrEqual(Math.max(...seqs) - requestLogLimit)
+        .delete();
+      await addToUsage(database, lines);
+      return entries.map((entry, index) => ({ ...entry, seq: seqs[index]! }));
+    });
+
   return {
-    append: (input, attempts = []) =>
-      database.transaction('rw', [requestLog, database.settings, database.usageDays], async () => {
-        const entry = storedLine(input);
-        const seq = await requestLog.add(entry);
-        const { requestLogLimit } = await readSettings(database);
-        // Keys only grow, so everything at or below seq − limit is older than the newest `limit`.
-        await requestLog
-          .where(':id')
-          .belowOrEqual(seq - requestLogLimit)
-          .delete();
-        await addToUsage(database, input, attempts);
-        return { ...entry, seq };
-      }),
+    append: async (line, attempts = []) => (await appendAll([{ line, attempts }]))[0]!,
+    appendAll,
     // In one transaction each: inside Dexie's zone, a live query (the options page) sees every
     // table these read, across the awaits.
     recent: ({ beforeSeq, limit = DEFAULT_RECENT_LIMIT, ...filter } = {}) =>

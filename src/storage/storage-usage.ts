@@ -32,6 +32,23 @@ function emptyCounts(): Counts {
   };
 }
 
+/** Two rows' counts together (rows written before cascades count none of theirs). */
+function addCounts(a: Counts, b: Counts): Counts {
+  return {
+    requests: a.requests + b.requests,
+    answered: a.answered + b.answered,
+    cached: a.cached + b.cached,
+    refused: a.refused + b.refused,
+    failed: a.failed + b.failed,
+    costNanoUsd: a.costNanoUsd + b.costNanoUsd,
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cascaded: (a.cascaded ?? 0) + (b.cascaded ?? 0),
+    escalated: (a.escalated ?? 0) + (b.escalated ?? 0),
+    cascadeSavedNanoUsd: (a.cascadeSavedNanoUsd ?? 0) + (b.cascadeSavedNanoUsd ?? 0),
+  };
+}
+
 /**
  * What one log line adds, per row id (`dimension key`). The request's own counts go to `all` and
  * its site; money and tokens go to each model an attempt was made on (a fallback's cost is its
@@ -97,36 +114,33 @@ export function usageOfLine(
   return changes;
 }
 
-/** Adds a line to its day's rows (inside the caller's transaction on `usageDays`). */
+/**
+ * Adds lines to their days' rows (inside the caller's transaction on `usageDays`): one read and
+ * one write of the rows they touch, however many lines.
+ */
 export async function addToUsage(
   database: BrokerDatabase,
-  line: RequestLogInput,
-  attempts: readonly Attempt[],
+  lines: ReadonlyArray<{ line: RequestLogInput; attempts: readonly Attempt[] }>,
 ): Promise<void> {
-  const day = dayOf(line.createdAt);
-  const changes = [...usageOfLine(line, attempts).values()];
-  const keys = changes.map(
-    ({ dimension, key }) => [day, dimension, key] as [string, string, string],
-  );
-  const stored = await database.usageDays.bulkGet(keys);
+  const summed = new Map<string, { id: [string, string, string]; counts: Counts }>();
+  for (const { line, attempts } of lines) {
+    const day = dayOf(line.createdAt);
+    for (const { dimension, key, counts } of usageOfLine(line, attempts).values()) {
+      const id = `${day} ${dimension} ${key}`;
+      const change = summed.get(id);
+      if (change) change.counts = addCounts(change.counts, counts);
+      else summed.set(id, { id: [day, dimension, key], counts });
+    }
+  }
+  const changes = [...summed.values()];
+  const stored = await database.usageDays.bulkGet(changes.map(({ id }) => id));
   await database.usageDays.bulkPut(
-    changes.map(({ dimension, key, counts }, index) => {
-      const row = stored[index] ?? { day, dimension, key, ...emptyCounts() };
-      return {
-        ...row,
-        requests: row.requests + counts.requests,
-        answered: row.answered + counts.answered,
-        cached: row.cached + counts.cached,
-        refused: row.refused + counts.refused,
-        failed: row.failed + counts.failed,
-        costNanoUsd: row.costNanoUsd + counts.costNanoUsd,
-        inputTokens: row.inputTokens + counts.inputTokens,
-        outputTokens: row.outputTokens + counts.outputTokens,
-        cascaded: (row.cascaded ?? 0) + (counts.cascaded ?? 0),
-        escalated: (row.escalated ?? 0) + (counts.escalated ?? 0),
-        cascadeSavedNanoUsd: (row.cascadeSavedNanoUsd ?? 0) + (counts.cascadeSavedNanoUsd ?? 0),
-      };
-    }),
+    changes.map(({ id: [day, dimension, key], counts }, index) => ({
+      day,
+      dimension: dimension as UsageDimension,
+      key,
+      ...addCounts(stored[index] ?? emptyCounts(), counts),
+    })),
   );
 }
 
