@@ -1,9 +1,11 @@
 /**
  * Two builds of the extension side by side in one run, each in its own Chromium, against one
  * replay server: warm first token, last token to result and throughput (short and 1,001-chunk
- * answers; short ones one after another), and the first ping and first token after the service
- * worker was stopped. Each round runs the builds in a random order, so drifts in the machine's
- * speed fall on both alike.
+ * answers, each call followed by the page fetching the server itself; short ones one after
+ * another), and the first ping and first token after the service worker was stopped. Each round
+ * runs the builds in a random order, so drifts in the machine's speed fall on both alike; each
+ * build's calls come in blocks followed by a pause, so that what one build leaves to do after its
+ * answers (records, saves) slows its own next calls and the page's, not the other build's.
  *
  *   npx tsx bench/bridge-before-after.ts <before-dist> <after-dist>
  *
@@ -18,7 +20,6 @@ import {
   API_KEY,
   benchSite,
   coldCall,
-  inARow,
   ms,
   type StreamSample,
   stats,
@@ -33,6 +34,10 @@ if (!beforeDir || !afterDir) {
 }
 const ROUNDS = Number(process.env.BENCH_PAIRS ?? 150);
 const WARM_UP = 20;
+/** Calls of one build in a row (long enough for the record batches that come every second of
+ * steady traffic), and the pause after them (past the batch's longest wait, 1 s). */
+const BLOCK = 100;
+const QUIET_MS = 1_500;
 const COLD_STARTS = 12;
 const IN_A_ROW_BLOCKS = 15;
 
@@ -49,13 +54,6 @@ function shuffled<T>(items: T[]): T[] {
     .map(({ item }) => item);
 }
 
-const via = (site: Page, long: boolean) =>
-  site.evaluate(
-    (long) =>
-      (window as unknown as { benchVia(long: boolean): Promise<StreamSample> }).benchVia(long),
-    long,
-  );
-
 const replay = await startReplayServer();
 const sides: Side[] = [];
 try {
@@ -66,81 +64,125 @@ try {
     const broker = await launchBroker({ extensionDir: dir });
     sides.push({ name, broker, site: await benchSite(broker, replay.url) });
   }
-  const direct = (long: boolean) =>
-    sides[1]!.site.evaluate(
-      ([url, key, long]) =>
-        (
-          window as unknown as {
-            benchDirect(url: string, key: string, long: boolean): Promise<StreamSample>;
-          }
-        ).benchDirect(url, key, long),
-      [replay.url, API_KEY, long] as const,
+  // Each build in blocks of calls, then a pause for the work it left behind (records, saves):
+  // interleaved call by call, what one build defers lands on the other's calls, and neither
+  // shows what its own background work costs the calls that follow it.
+  const quietly = async <T>(work: () => Promise<T>): Promise<T> => {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    return result;
+  };
+  const pairs = (site: Page, long: boolean, count: number) =>
+    site.evaluate(
+      async ([url, key, long, count]) => {
+        const bench = window as unknown as {
+          benchVia(long: boolean): Promise<StreamSample>;
+          benchDirect(url: string, key: string, long: boolean): Promise<StreamSample>;
+        };
+        const samples = [];
+        for (let index = 0; index < count; index++) {
+          samples.push({
+            via: await bench.benchVia(long),
+            direct: await bench.benchDirect(url, key, long),
+          });
+        }
+        return samples;
+      },
+      [replay.url, API_KEY, long, count] as const,
     );
 
   for (const long of [false, true]) {
-    const samples: Record<string, StreamSample[]> = { before: [], after: [], direct: [] };
-    for (let round = 0; round < ROUNDS + WARM_UP; round++) {
-      for (const run of shuffled(['before', 'after', 'direct'])) {
-        const side = sides.find((each) => each.name === run);
-        const sample = side ? await via(side.site, long) : await direct(long);
-        if (round >= WARM_UP) samples[run]!.push(sample);
+    const samples: Record<string, Array<{ via: StreamSample; direct: StreamSample }>> = {
+      before: [],
+      after: [],
+    };
+    for (const side of sides) await quietly(() => pairs(side.site, long, WARM_UP));
+    for (let round = 0; round < ROUNDS / BLOCK; round++) {
+      for (const side of shuffled([...sides])) {
+        samples[side.name]!.push(...(await quietly(() => pairs(side.site, long, BLOCK))));
       }
     }
-    const rows = ['direct', 'before', 'after'].map((run) => {
-      const list = samples[run]!;
-      const first = stats(list.map((sample) => sample.firstTokenMs));
-      const after = stats(list.map((sample) => sample.afterLastMs));
-      const rate = stats(list.map((sample) => sample.chunksPerSecond)).p50;
-      return { run, first, after, rate };
-    });
-    const directRate = rows[0]!.rate;
     console.log(
-      `\n${long ? 'Long' : 'Short'} answer: ${samples.after?.[0]?.chunks} chunks, ${ROUNDS} rounds (warm)`,
+      `\n${long ? 'Long' : 'Short'} answer: ${samples.after![0]?.via.chunks} chunks, ${ROUNDS} pairs (through the extension, then directly) per build, in blocks of ${BLOCK} (warm)`,
     );
     printTable(
       [
         '',
+        'direct p50',
         'first token p50',
         'p90',
         'p99',
-        'last token → result p50',
+        'added p50',
+        'p90',
         'p99',
+        'last token → result p99',
         'throughput × direct',
       ],
-      rows.map(({ run, first, after, rate }) => [
-        run === 'direct' ? 'page fetches directly' : `through the extension, ${run}`,
-        ms(first.p50),
-        ms(first.p90),
-        ms(first.p99),
-        ms(after.p50),
-        ms(after.p99),
-        (rate / directRate).toFixed(2),
-      ]),
+      sides.map(({ name }) => {
+        const list = samples[name]!;
+        const direct = stats(list.map((pair) => pair.direct.firstTokenMs));
+        const first = stats(list.map((pair) => pair.via.firstTokenMs));
+        const added = stats(list.map((pair) => pair.via.firstTokenMs - pair.direct.firstTokenMs));
+        const after = stats(list.map((pair) => pair.via.afterLastMs));
+        const rate = (key: 'via' | 'direct') =>
+          stats(list.map((pair) => pair[key].chunksPerSecond)).p50;
+        return [
+          name,
+          ms(direct.p50),
+          ms(first.p50),
+          ms(first.p90),
+          ms(first.p99),
+          ms(added.p50),
+          ms(added.p90),
+          ms(added.p99),
+          ms(after.p99),
+          (rate('via') / rate('direct')).toFixed(2),
+        ];
+      }),
     );
   }
 
-  // Short answers one after another (writes after an answer meet the next request).
-  const row = await inARow(
-    [
-      { page: sides[1]!.site, viaExtension: false, name: 'direct' },
-      ...sides.map((side) => ({ page: side.site, viaExtension: true, name: side.name })),
-    ],
-    replay.url,
-    IN_A_ROW_BLOCKS,
-    10,
-  );
+  // Short answers one after another (writes after an answer meet the next request), each
+  // build's block followed by the page's own.
+  const row: Record<string, { via: number[]; direct: number[] }> = {
+    before: { via: [], direct: [] },
+    after: { via: [], direct: [] },
+  };
+  for (let block = 0; block < IN_A_ROW_BLOCKS + 2; block++) {
+    for (const side of shuffled([...sides])) {
+      for (const viaExtension of [true, false]) {
+        const firsts = await quietly(() =>
+          side.site.evaluate(
+            ([viaExtension, url, key]) =>
+              (
+                window as unknown as {
+                  benchInARow(via: boolean, count: number, url: string, key: string): number[];
+                }
+              ).benchInARow(viaExtension, 10, url, key),
+            [viaExtension, replay.url, API_KEY] as const,
+          ),
+        );
+        // Two blocks warm up.
+        if (block >= 2) row[side.name]![viaExtension ? 'via' : 'direct'].push(...firsts);
+      }
+    }
+  }
   console.log(
-    `\nShort answers one after another: ${IN_A_ROW_BLOCKS} blocks of 10 calls each, alternated`,
+    `\nShort answers one after another: ${IN_A_ROW_BLOCKS} blocks of 10 calls each way per build`,
   );
   printTable(
-    ['', 'first token p50', 'p90', 'p99'],
-    ['direct', 'before', 'after'].map((run) => {
-      const first = stats(row[run]!);
+    ['', 'direct p50', 'first token p50', 'p90', 'p99', 'added at p50'],
+    sides.map(({ name }) => {
+      const { via, direct } = row[name]!;
+      const first = stats(via);
+      const own = stats(direct);
       return [
-        run === 'direct' ? 'page fetches directly' : `through the extension, ${run}`,
+        name,
+        ms(own.p50),
         ms(first.p50),
         ms(first.p90),
         ms(first.p99),
+        ms(first.p50 - own.p50),
       ];
     }),
   );

@@ -1,4 +1,5 @@
 /** What the bridge benchmarks share: the page-side runners, a site set up, small statistics. */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
 import type { BrokerBrowser } from '../test/e2e/e2e-harness';
 import { allowSite, saveProviderAccount } from '../test/e2e/e2e-setup';
@@ -180,4 +181,84 @@ export async function benchSite(broker: BrokerBrowser, replayUrl: string): Promi
   });
   await site.addScriptTag({ content: RUNNERS });
   return site;
+}
+
+/** CPU time (ms) Chromium's processes have used so far: all threads, and extension workers'. */
+function chromiumCpuMs(): { total: number; worker: number } {
+  // Linux's clock ticks are 10 ms (USER_HZ 100).
+  let total = 0;
+  let worker = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!command.includes('chromium')) continue;
+    const extension = command.includes('--extension-process');
+    let threads: string[] = [];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`);
+    } catch {}
+    for (const thread of threads) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+        total += ms;
+        const name = readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8');
+        if (extension && name.startsWith('ServiceWorker')) worker += ms;
+      } catch {}
+    }
+  }
+  return { total, worker };
+}
+
+export interface CpuPerCall {
+  /** Wall time per call, ms. */
+  wallMs: number;
+  /** CPU per call, every process of the browser together, ms. */
+  cpuMs: number;
+  /** Of which the extension's service worker thread. */
+  workerMs: number;
+}
+
+/**
+ * `count` short answers in a row through the extension, then `count` the page fetches itself:
+ * what each costs the machine (CPU of every Chromium process, from /proc; Linux only), and the
+ * wall time per call — the page's own calls right after the extension's feel what it left to do.
+ */
+export async function cpuPerCall(
+  page: Page,
+  url: string,
+  count: number,
+): Promise<{ extension: CpuPerCall; direct: CpuPerCall }> {
+  const measure = async (viaExtension: boolean): Promise<CpuPerCall> => {
+    const before = chromiumCpuMs();
+    const start = performance.now();
+    await page.evaluate(
+      async ([viaExtension, count, url, key]) => {
+        const bench = window as unknown as {
+          benchVia(long: boolean): Promise<unknown>;
+          benchDirect(url: string, key: string, long: boolean): Promise<unknown>;
+        };
+        for (let index = 0; index < count; index++) {
+          if (viaExtension) await bench.benchVia(false);
+          else await bench.benchDirect(url, key, false);
+        }
+      },
+      [viaExtension, count, url, API_KEY] as const,
+    );
+    const wallMs = performance.now() - start;
+    const after = chromiumCpuMs();
+    return {
+      wallMs: wallMs / count,
+      cpuMs: (after.total - before.total) / count,
+      workerMs: (after.worker - before.worker) / count,
+    };
+  };
+  const extension = await measure(true);
+  const direct = await measure(false);
+  return { extension, direct };
 }

@@ -7,13 +7,17 @@
  *    difference of each alternated pair); the time from the last token to the result; the
  *    throughput ratio on the long answer; and short answers one after another (a chat's pace:
  *    each call as soon as the last ended), where writes after one answer meet the next request;
+ *    and what a run of short answers costs the machine: CPU per call of every Chromium process
+ *    (from /proc, so Linux only) and of the service worker, through the extension and then the
+ *    page's own fetches right after (which feel what the extension left to do);
  * 2. a trivial `window.llm.ping()` round trip, warm;
  * 3. the content scripts' cost to every page load, from their own marks (start to end of each),
  *    in the same browser;
  * 4. the cold start: the first ping, and the first token, after the service worker was stopped;
  *    beside the floor: the same content scripts with a service worker that only answers pings;
  * 5. the floor's warm first token and throughput, as in 1: that worker fetches the replay server
- *    itself and passes the text on, so it adds what any extension in the page's way adds here.
+ *    itself and passes the text on, so it adds what any extension in the page's way adds here;
+ *    and its CPU per call, as in 1.
  * Prints figures; asserts nothing. Run: `npm run bench -- bridge` (builds first).
  */
 
@@ -27,6 +31,7 @@ import {
   API_KEY,
   benchSite,
   coldCall,
+  cpuPerCall,
   inARow,
   ms,
   READ_DELTAS,
@@ -44,6 +49,8 @@ const IN_A_ROW_BLOCKS = 15;
 const ROUND_TRIPS = 1_000;
 const PAGE_LOADS = 200;
 const COLD_STARTS = 15;
+/** Short answers in a row each way for the CPU figures. */
+const CPU_CALLS = 300;
 
 /** `pairs` alternated runs (extension, then direct), after a warm-up of both. */
 async function alternate(
@@ -120,6 +127,24 @@ function printStreams(
     afterLastMs: afterLast,
     chunksPerSecond: { direct: directRate, extension: viaRate, ratio: viaRate / directRate },
   };
+}
+
+/** What a run of short answers costs the machine (`cpuPerCall`), printed. */
+async function printCpu(title: string, page: Page, url: string) {
+  const cpu = await cpuPerCall(page, url, CPU_CALLS);
+  console.log(
+    `\n${title}: ${CPU_CALLS} short answers in a row through the extension, then ${CPU_CALLS} the page fetches itself (every Chromium process's CPU, from /proc)`,
+  );
+  printTable(
+    ['', 'wall ms per call', 'CPU ms per call', 'of which the service worker'],
+    (
+      [
+        ['through the extension', cpu.extension],
+        ['the page fetching itself, right after', cpu.direct],
+      ] as const
+    ).map(([name, { wallMs, cpuMs, workerMs }]) => [name, ms(wallMs), ms(cpuMs), ms(workerMs)]),
+  );
+  return cpu;
 }
 
 /**
@@ -238,6 +263,8 @@ try {
     ],
   );
 
+  const cpu = await printCpu("The browser's work per answer", site, replay.url);
+
   // 2. Round trips.
   const trips = await site.evaluate(async (count) => {
     for (let index = 0; index < 50; index++) await window.llm.ping();
@@ -302,6 +329,7 @@ try {
   let floorPing: ReturnType<typeof stats>;
   let floorShort: Record<string, unknown>;
   let floorLong: Record<string, unknown>;
+  let floorCpu: Awaited<ReturnType<typeof cpuPerCall>>;
   const floorBroker = await launchBroker({ extensionDir: floor, keepWelcome: true });
   try {
     const page = await floorBroker.openTestPage();
@@ -320,6 +348,7 @@ try {
       'Floor (a worker that only relays the stream), long answer',
       await alternate(page, replay.url, true, PAIRS),
     );
+    floorCpu = await printCpu("Floor: the browser's work per answer", page, replay.url);
   } finally {
     await floorBroker.close();
     rmSync(floor, { recursive: true, force: true });
@@ -355,7 +384,8 @@ try {
       roundTripMs: trip,
       pageLoadMs: { relay, inpage, both },
       coldStartMs: { ping: coldPing, firstToken: coldFirst, floorPing },
-      floor: { short: floorShort, long: floorLong },
+      cpuPerCallMs: cpu,
+      floor: { short: floorShort, long: floorLong, cpuPerCallMs: floorCpu },
     }),
   );
 } finally {
