@@ -291,6 +291,11 @@ describe('usage, budgets and priorities', () => {
     const before = await names();
     expect(before).toHaveLength(2);
     await options.getByLabel('Anthropic priority').fill('40');
+    // The page's data reloads (the person came back to the tab) before the field is left: what
+    // was typed stays, and counts when the field is left.
+    await options.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await options.waitForTimeout(500);
+    expect(await options.getByLabel('Anthropic priority').inputValue()).toBe('40');
     await options.getByLabel('Anthropic priority').press('Tab');
     await expect.poll(names).toEqual(['OpenAI', 'Anthropic']);
     const handle = options.getByRole('button', { name: /^Move Anthropic/ });

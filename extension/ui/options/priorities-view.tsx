@@ -216,6 +216,20 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
                   step="1"
                   value={entry.priority}
                   aria-label={`${names.get(entry.id)} priority`}
+                  // What is typed is kept as it is typed (a reload of the page's data while the
+                  // field has focus must not put the old number back); the list re-sorts when the
+                  // field is left.
+                  onInput={(event) => {
+                    const typed = event.currentTarget.value;
+                    const value = Number(typed);
+                    if (typed !== '' && Number.isInteger(value) && value >= 0 && value <= 100) {
+                      setList(
+                        list.map((item) =>
+                          item.id === entry.id ? { ...item, priority: value } : item,
+                        ),
+                      );
+                    }
+                  }}
                   onChange={(event) => {
                     const value = Math.round(Number(event.currentTarget.value));
                     if (Number.isFinite(value) && value >= 0 && value <= 100) {
