@@ -225,8 +225,12 @@ async function installedBuildOf(catalogId: string): Promise<string | undefined> 
  * open — the reasons are the ones last seen, if any.
  */
 export async function browserModelsState(): Promise<BrowserModelsState> {
-  const installed = new Set(await readLocal(INSTALLED_KEY));
-  const builtInUsed = (await readLocalValue(BUILTIN_USED_KEY)) === true;
+  const [downloaded, used] = await Promise.all([
+    readLocal(INSTALLED_KEY),
+    readLocalValue(BUILTIN_USED_KEY),
+  ]);
+  const installed = new Set(downloaded);
+  const builtInUsed = used === true;
   const ask = installed.size > 0 || builtInUsed;
   const [status, builtIn] = ask
     ? await Promise.all([hostStatus(), builtInStatus()])

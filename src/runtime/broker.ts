@@ -229,8 +229,12 @@ export class Broker {
    */
   private start(): Promise<BudgetBook> {
     this.started ??= (async () => {
-      const [interrupted, health, rates, refreshed] = await Promise.all([
+      // The totals are read alongside: a stale reservation is rare, and only then do they change.
+      const totals = () =>
+        Promise.all([this.storage.ledger.monthTotals(), this.storage.ledger.dayTotals()]);
+      const [interrupted, read, health, rates, refreshed] = await Promise.all([
         this.storage.ledger.settleStale(this.createdAt),
+        totals(),
         this.options.session?.get(HEALTH_KEY),
         this.options.session?.get(RATE_KEY),
         this.options.loadRefreshedCatalog?.().catch((error) => {
@@ -241,11 +245,8 @@ export class Broker {
       if (refreshed) this.useCatalog(withRefreshed(this.options.catalog, refreshed));
       this.health.restore(health);
       this.rateLimiter.restore(rates);
-      for (const entry of interrupted) await this.logInterrupted(entry);
-      const [month, today] = await Promise.all([
-        this.storage.ledger.monthTotals(),
-        this.storage.ledger.dayTotals(),
-      ]);
+      if (interrupted.length > 0) await this.logInterrupted(interrupted);
+      const [month, today] = interrupted.length > 0 ? await totals() : read;
       return new BudgetBook(month, today, this.now());
     })();
     this.started.catch(() => {
@@ -255,8 +256,8 @@ export class Broker {
   }
 
   /**
-   * A woken worker's first call reads the database, the keys, the learned statistics and the
-   * policy: start them all at once (each is kept once read), and compile the catalog for the
+   * A woken worker's first call reads the database, the keys, the learned statistics, the
+   * policy and what models this browser has: start them all at once (each is kept once read), and compile the catalog for the
    * router while they are in flight, instead of one after another on the way to the first token.
    */
   private prepare(): void {
@@ -267,6 +268,7 @@ export class Broker {
     this.accounts().catch(ignore);
     this.settings().catch(ignore);
     this.learning.current().catch(ignore);
+    this.options.browserModels?.().catch(ignore);
     void this.policy();
     compileCatalog(this.catalog);
   }
@@ -288,22 +290,27 @@ export class Broker {
     }, this.options.sessionSaveDelayMs ?? SESSION_SAVE_DELAY_MS);
   }
 
-  /** The line a request the previous worker never finished gets in the request log. */
-  private async logInterrupted(entry: LedgerEntry): Promise<void> {
-    await this.storage.requestLog.append({
-      requestId: entry.requestId,
-      origin: entry.origin,
-      createdAt: entry.createdAt,
-      outcome: 'interrupted',
-      errorName: 'NetworkError',
-      reason: 'LLM Broker restarted while answering.',
-      attemptCount: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: entry.costUsd,
-      ...(entry.estimated && { estimated: true }),
-      latencyMs: (entry.closedAt ?? entry.createdAt) - entry.createdAt,
-    });
+  /** The lines the requests the previous worker never finished get in the request log. */
+  private async logInterrupted(entries: readonly LedgerEntry[]): Promise<void> {
+    await this.storage.requestLog.appendAll(
+      entries.map((entry) => ({
+        line: {
+          requestId: entry.requestId,
+          origin: entry.origin,
+          createdAt: entry.createdAt,
+          outcome: 'interrupted',
+          errorName: 'NetworkError',
+          reason: 'LLM Broker restarted while answering.',
+          attemptCount: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: entry.costUsd,
+          ...(entry.estimated && { estimated: true }),
+          latencyMs: (entry.closedAt ?? entry.createdAt) - entry.createdAt,
+        },
+        attempts: [],
+      })),
+    );
   }
 
   private grant(origin: string): Promise<SiteGrant | undefined> {
@@ -877,13 +884,14 @@ export class Broker {
   /** What the router needs to know about the user's side, read fresh for every decision. */
   async routingState(origin: string, whatIf: WhatIf = {}): Promise<RoutingState> {
     const assume = whatIf.assume ?? [];
-    const [settings, accountReads, book, grant, stats, policy] = await Promise.all([
+    const [settings, accountReads, book, grant, stats, policy, inBrowser] = await Promise.all([
       this.settings(),
       this.accounts(),
       this.start(),
       this.grant(origin),
       this.learning.current(),
       this.policy(),
+      this.options.browserModels?.(),
     ]);
     const accounts = [...accountReads.values()].map(({ summary }) => summary);
     const providers: RoutingState['providers'] = {};
@@ -920,8 +928,7 @@ export class Broker {
     }
     const localModels: string[] = [];
     const builtInModels: CatalogModel[] = [];
-    if (this.options.browserModels) {
-      const inBrowser = await this.options.browserModels();
+    if (inBrowser) {
       const why = providerRefusal(policy, WEBLLM_PROVIDER_ID) ?? inBrowser.unavailableReason;
       providers[WEBLLM_PROVIDER_ID] = {
         available: why === undefined,

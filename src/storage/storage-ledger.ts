@@ -370,8 +370,9 @@ export function createLedgerRepository(
    * move, one write of each (a batch of records costs a few operations, not a few per record).
    * Throws, writing none, if any request is closed already (or twice in `inputs`).
    */
-  const finishAll = (inputs: readonly FinishInput[]) =>
-    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
+  const finishAll = async (inputs: readonly FinishInput[]): Promise<LedgerEntry[]> => {
+    if (inputs.length === 0) return [];
+    return database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
       for (const input of inputs) {
         if (!isFiniteAmount(input.costUsd))
           throw new RangeError('costUsd must be a finite number ≥ 0');
@@ -433,6 +434,7 @@ export function createLedgerRepository(
       );
       return entries;
     });
+  };
 
   /** Appends each request's attempts after those it has (one read and one write for all). */
   const recordAttempts = (
@@ -496,6 +498,8 @@ export function createLedgerRepository(
           .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
           .toArray(),
       ]);
+      // A worker's start, nearly always: nothing was left (no transaction to open).
+      if (opened.length === 0 && reserved.length === 0) return [];
       // An open row whose request did close (the worker stopped before deleting it) is only
       // deleted; the others, and reservations `reserve` made, close now.
       const stale = [...(await notClosed(opened)), ...reserved];

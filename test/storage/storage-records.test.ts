@@ -5,7 +5,7 @@
  * batch's reads and writes that came one set per record kept the browser busy for the next
  * requests (docs/architecture.md §5).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Attempt, ModelRef } from '../../src/protocol/llm-result';
 import type { RequestRecord } from '../../src/storage/storage-broker';
 import { LedgerStateError } from '../../src/storage/storage-errors';
@@ -167,5 +167,28 @@ describe('a batch of records', () => {
       /already settled/,
     );
     expect(await tables(test)).toEqual(before);
+  });
+});
+
+describe("a worker's start", () => {
+  it('opens no write transaction when no request was left unfinished', async () => {
+    const test = open('records-start');
+    const { storage } = test;
+    await storage.recordRequests([record('done', SITE, NOW, [ok(GPT, 0.001)])]);
+    const transactions = vi.spyOn(storage.database.core, 'transaction');
+    expect(await storage.ledger.settleStale(NOW + 1)).toEqual([]);
+    expect(transactions.mock.calls.filter(([, mode]) => mode === 'readwrite')).toEqual([]);
+    // One left open is closed, in one write.
+    await storage.ledger.open({
+      requestId: 'left',
+      origin: SITE,
+      reservedUsd: 0.01,
+      createdAt: NOW,
+    });
+    transactions.mockClear();
+    expect(await storage.ledger.settleStale(NOW + 1)).toEqual([
+      expect.objectContaining({ requestId: 'left', status: 'released' }),
+    ]);
+    expect(transactions.mock.calls.filter(([, mode]) => mode === 'readwrite')).toHaveLength(2);
   });
 });
