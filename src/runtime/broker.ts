@@ -257,8 +257,9 @@ export class Broker {
 
   /**
    * A woken worker's first call reads the database, the keys, the learned statistics, the
-   * policy and what models this browser has: start them all at once (each is kept once read), and compile the catalog for the
-   * router while they are in flight, instead of one after another on the way to the first token.
+   * policy and what models this browser has: start them all at once (each is kept once read),
+   * and compile the catalog for the router while they are in flight, instead of one after
+   * another on the way to the first token.
    */
   private prepare(): void {
     if (this.prepared) return;

@@ -115,10 +115,11 @@ export function createRequestLogRepository(database: BrokerDatabase): RequestLog
       const entries = lines.map(({ line }) => storedLine(line));
       const seqs = await requestLog.bulkAdd(entries, { allKeys: true });
       const { requestLogLimit } = await readSettings(database);
-      // Keys only grow, so everything at or below seq − limit is older than the newest `limit`.
+      // Keys only grow (the last added is the newest), so everything at or below seq − limit is
+      // older than the newest `limit`.
       await requestLog
         .where(':id')
-        .belowOrEqual(Math.max(...seqs) - requestLogLimit)
+        .belowOrEqual(seqs.at(-1)! - requestLogLimit)
         .delete();
       await addToUsage(database, lines);
       return entries.map((entry, index) => ({ ...entry, seq: seqs[index]! }));
