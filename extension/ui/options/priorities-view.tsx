@@ -77,6 +77,11 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
   const dragged = useRef<number | null>(null);
   const handles = useRef(new Map<string, HTMLButtonElement>());
 
+  /** A priority as it is being set, in place: the list re-sorts when it is set (`setPriority`). */
+  function showPriority(id: string, priority: number) {
+    setList(list.map((item) => (item.id === id ? { ...item, priority } : item)));
+  }
+
   function move(from: number, to: number) {
     if (to < 0 || to >= list.length) return;
     const next = moveProvider(list, from, to);
@@ -195,15 +200,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
                   step="1"
                   value={entry.priority}
                   aria-valuetext={`priority ${entry.priority}`}
-                  onInput={(event) =>
-                    setList(
-                      list.map((item) =>
-                        item.id === entry.id
-                          ? { ...item, priority: Number(event.currentTarget.value) }
-                          : item,
-                      ),
-                    )
-                  }
+                  onInput={(event) => showPriority(entry.id, Number(event.currentTarget.value))}
                   onChange={(event) =>
                     setList(setPriority(list, entry.id, Number(event.currentTarget.value)))
                   }
@@ -223,11 +220,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
                     const typed = event.currentTarget.value;
                     const value = Number(typed);
                     if (typed !== '' && Number.isInteger(value) && value >= 0 && value <= 100) {
-                      setList(
-                        list.map((item) =>
-                          item.id === entry.id ? { ...item, priority: value } : item,
-                        ),
-                      );
+                      showPriority(entry.id, value);
                     }
                   }}
                   onChange={(event) => {
