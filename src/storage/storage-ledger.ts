@@ -1,19 +1,18 @@
 /**
- * The request ledger: one row per request (reserved → settled | released), one row per attempt,
- * and per-month aggregates (every site together, and each origin) kept in the same transactions.
+ * The request ledger: one row per request, one row per attempt, and per-month and per-day
+ * aggregates (every site together, and each origin) kept in the same transaction as the rows.
  *
- * Budgets hold under concurrency because a reservation reads the aggregates, checks the limits
- * and writes the new totals in one readwrite transaction, and IndexedDB runs readwrite
- * transactions over the same tables one after another — across every connection to the
- * database. Every per-request write touches a fixed number of rows, whatever the ledger holds
- * (docs/architecture.md §6).
+ * A running request's reservation is one row of its own (`open`), counted as held by the totals
+ * until the request closes (`finish`), when its closed row and the aggregates are written
+ * together. The budgets themselves are checked in the worker's memory (runtime/budget-book.ts),
+ * which starts from these totals; the worker is the ledger's only writer. Every write touches a
+ * fixed number of rows, whatever the ledger holds (docs/architecture.md §6).
  */
 import { Dexie } from 'dexie';
 import type { Attempt, ModelRef, TokenUsage } from '../protocol/llm-result';
 import type { BrokerDatabase } from './storage-database';
 import { LedgerStateError } from './storage-errors';
 import { dayOf, fromNanoUsd, GLOBAL_SCOPE, monthOf, toNanoUsd } from './storage-money';
-import { readSettings } from './storage-settings';
 import type {
   LedgerAttempt,
   LedgerEntry,
@@ -22,35 +21,6 @@ import type {
   MonthTotals,
 } from './storage-types';
 import { isAmount } from './storage-values';
-
-export interface ReserveInput {
-  /** Unique per request; reserving the same id twice throws LedgerStateError. */
-  requestId: string;
-  /** The page origin the request came from, as the background took it from the port's sender. */
-  origin: string;
-  /** The worst case the request may cost (input estimate + maxOutputTokens at the model's prices). */
-  amountUsd: number;
-}
-
-export type ReserveResult =
-  | { ok: true; entry: LedgerEntry }
-  | {
-      ok: false;
-      /** Which budget would be passed: the user's daily or monthly one, or the site's. */
-      exceeded: 'daily' | 'global' | 'site';
-      limitUsd: number;
-      /** Spent plus reserved this month in that scope, before this request. */
-      committedUsd: number;
-      requestedUsd: number;
-    };
-
-export interface SettleInput {
-  /** What the request actually cost, every attempt included. */
-  costUsd: number;
-  usage?: TokenUsage;
-  /** The model that answered. */
-  model?: ModelRef;
-}
 
 /** An attempt to record; `startedAt` defaults to now minus its duration. */
 export type AttemptInput = Attempt & { startedAt?: number };
@@ -83,16 +53,6 @@ export interface FinishInput {
   counted: boolean;
 }
 
-export interface BudgetLeft {
-  month: string;
-  /** Left of your budgets for every site together: the monthly one, and the daily one if set. */
-  globalLeftUsd: number;
-  /** Infinity when the origin has no grant (e.g. the extension's own pages). */
-  siteLeftUsd: number;
-  /** The smaller of the two: what the router may plan with. */
-  leftUsd: number;
-}
-
 export interface LedgerListQuery {
   status?: LedgerStatus;
   origin?: string;
@@ -101,17 +61,6 @@ export interface LedgerListQuery {
 }
 
 export interface LedgerRepository {
-  /**
-   * Holds `amountUsd` against this month's global and site budgets, or says which one it would
-   * pass. A zero amount (a free local model) always fits.
-   */
-  reserve(input: ReserveInput): Promise<ReserveResult>;
-  /** Replaces the reservation by the actual cost. */
-  settle(requestId: string, input: SettleInput): Promise<LedgerEntry>;
-  /** Gives the reservation back; the request cost nothing. */
-  release(requestId: string, reason?: string): Promise<LedgerEntry>;
-  /** Appends one attempt of a reserved request; returns it with its index. */
-  recordAttempt(requestId: string, attempt: AttemptInput): Promise<LedgerAttempt>;
   /** Appends each request's attempts after those it has, in one transaction. */
   recordAttempts(
     list: ReadonlyArray<{ requestId: string; attempts: readonly AttemptInput[] }>,
@@ -126,15 +75,6 @@ export interface LedgerRepository {
   monthTotals(month?: string): Promise<{ global: MonthTotals; origins: MonthTotals[] }>;
   /** Spend of every site together on a day (`YYYY-MM-DD`, default: today, UTC). */
   dayTotals(day?: string): Promise<MonthTotals>;
-  /** Budget left this month for a request from `origin`. */
-  budgetLeft(origin: string): Promise<BudgetLeft>;
-  /** Requests from `origin` reserved at or after `since` (epoch ms), for the rate limit. */
-  countSince(origin: string, since: number): Promise<number>;
-  /**
-   * Releases reservations created before `createdBefore` (epoch ms) — requests a stopped service
-   * worker never finished. Returns how many.
-   */
-  releaseStale(createdBefore: number): Promise<number>;
   /**
    * Writes a reservation that was taken in memory, as one row in the table of open reservations
    * (a single write, alongside the call, that no other request's record holds up): the month
@@ -145,9 +85,9 @@ export interface LedgerRepository {
   /** Notes what the text delivered so far costs on an open reservation (see `settleStale`). */
   checkpoint(requestId: string, deliveredUsd: number): Promise<void>;
   /**
-   * Closes a request: writes its closed entry (settling a reservation `reserve` made, if any),
-   * and moves the month totals in the same transaction. A reservation `open` wrote stops
-   * counting as held at once; `forgetOpen` then deletes its row.
+   * Closes a request: writes its closed entry (settling a reservation an older version wrote to
+   * the requests table, if any), and moves the month totals in the same transaction. A
+   * reservation `open` wrote stops counting as held at once; `forgetOpen` then deletes its row.
    */
   finish(input: FinishInput): Promise<LedgerEntry>;
   /**
@@ -177,142 +117,6 @@ export function createLedgerRepository(
   now: () => number,
 ): LedgerRepository {
   const { ledgerRequests, ledgerMonths, ledgerAttempts, ledgerOpen } = database;
-
-  /** The aggregates an entry counts in: its month (every site, and its origin) and its day. */
-  const totalsRows = async (entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>) => {
-    const keys = totalsKeys(entry);
-    const [global, site, day] = await ledgerMonths.bulkGet(keys);
-    return {
-      global: global ?? emptyMonthRow(...keys[0]),
-      site: site ?? emptyMonthRow(...keys[1]),
-      day: day ?? emptyMonthRow(...keys[2]),
-    };
-  };
-
-  /** Applies a change to every aggregate of an entry (its month's two rows and its day's). */
-  const adjustMonth = async (
-    entry: Pick<LedgerEntry, 'month' | 'origin' | 'createdAt'>,
-    change: (row: LedgerMonthRow) => LedgerMonthRow,
-  ) => {
-    const rows = await totalsRows(entry);
-    await ledgerMonths.bulkPut([change(rows.global), change(rows.site), change(rows.day)]);
-  };
-
-  /** Closes a reserved entry (settle or release) and moves its money in the aggregates. */
-  const close = (
-    requestId: string,
-    closing: (entry: LedgerEntry, time: number) => LedgerEntry,
-  ): Promise<LedgerEntry> =>
-    database.transaction('rw', [ledgerRequests, ledgerMonths], async () => {
-      const entry = await ledgerRequests.get(requestId);
-      if (!entry) throw new LedgerStateError(`No ledger entry for request ${requestId}.`);
-      if (entry.status !== 'reserved') {
-        throw new LedgerStateError(`Request ${requestId} is already ${entry.status}.`);
-      }
-      const { totalsAtClose, ...open } = entry;
-      const closed = closing(open, now());
-      await ledgerRequests.put(closed);
-      await adjustMonth(entry, (row) => ({
-        ...row,
-        reservedNanoUsd: row.reservedNanoUsd - (totalsAtClose ? 0 : toNanoUsd(entry.reservedUsd)),
-        spentNanoUsd: row.spentNanoUsd + toNanoUsd(closed.costUsd),
-        requestCount: row.requestCount + (totalsAtClose ? 1 : 0),
-      }));
-      return closed;
-    });
-
-  const settle = async (requestId: string, input: SettleInput) => {
-    if (!isFiniteAmount(input.costUsd)) throw new RangeError('costUsd must be a finite number ≥ 0');
-    return close(requestId, (entry, time) => {
-      const settled: LedgerEntry = {
-        ...entry,
-        status: 'settled',
-        costUsd: input.costUsd,
-        closedAt: time,
-      };
-      if (input.usage) settled.usage = input.usage;
-      if (input.model) settled.model = input.model;
-      return settled;
-    });
-  };
-
-  const release = (requestId: string, reason?: string) =>
-    close(requestId, (entry, time) => {
-      const released: LedgerEntry = { ...entry, status: 'released', costUsd: 0, closedAt: time };
-      if (reason !== undefined) released.releaseReason = reason;
-      return released;
-    });
-
-  const reserve = async (input: ReserveInput): Promise<ReserveResult> => {
-    if (!isFiniteAmount(input.amountUsd)) {
-      throw new RangeError('amountUsd must be a finite number ≥ 0');
-    }
-    if (input.origin === '' || input.origin === GLOBAL_SCOPE) {
-      throw new TypeError(`Not an origin: ${JSON.stringify(input.origin)}`);
-    }
-    const tables = [ledgerRequests, ledgerMonths, database.settings, database.grants];
-    try {
-      return await database.transaction('rw', tables, async () => {
-        const time = now();
-        const month = monthOf(time);
-        const rows = await totalsRows({ month, origin: input.origin, createdAt: time });
-        const settings = await readSettings(database);
-        const grant = await database.grants.get(input.origin);
-        const refusal =
-          (settings.dailyBudgetUsd === null
-            ? null
-            : budgetRefusal('daily', settings.dailyBudgetUsd, rows.day, input.amountUsd)) ??
-          budgetRefusal('global', settings.monthlyBudgetUsd, rows.global, input.amountUsd) ??
-          (grant
-            ? budgetRefusal('site', grant.monthlyBudgetUsd, rows.site, input.amountUsd)
-            : null);
-        if (refusal) return refusal;
-
-        const entry: LedgerEntry = {
-          requestId: input.requestId,
-          origin: input.origin,
-          month,
-          status: 'reserved',
-          reservedUsd: input.amountUsd,
-          costUsd: 0,
-          createdAt: time,
-        };
-        await ledgerRequests.add(entry);
-        const reserved = (row: LedgerMonthRow): LedgerMonthRow => ({
-          ...row,
-          reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.amountUsd),
-          requestCount: row.requestCount + 1,
-        });
-        await ledgerMonths.bulkPut([
-          reserved(rows.global),
-          reserved(rows.site),
-          reserved(rows.day),
-        ]);
-        return { ok: true, entry };
-      });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConstraintError') {
-        throw new LedgerStateError(`Request ${input.requestId} is already in the ledger.`);
-      }
-      throw error;
-    }
-  };
-
-  const recordAttempt = (requestId: string, attempt: AttemptInput) =>
-    database.transaction('rw', [ledgerRequests, ledgerAttempts], async () => {
-      if (!(await ledgerRequests.get(requestId))) {
-        throw new LedgerStateError(`No ledger entry for request ${requestId}.`);
-      }
-      const last = await attemptsOf(database, requestId).last();
-      const row: LedgerAttempt = {
-        ...attempt,
-        requestId,
-        attemptIndex: last ? last.attemptIndex + 1 : 0,
-        startedAt: attempt.startedAt ?? now() - attempt.durationMs,
-      };
-      await ledgerAttempts.add(row);
-      return row;
-    });
 
   const open = async (input: OpenInput) => {
     if (!isFiniteAmount(input.reservedUsd)) {
@@ -475,10 +279,6 @@ export function createLedgerRepository(
     });
 
   return {
-    reserve,
-    settle,
-    release,
-    recordAttempt,
     recordAttempts,
     open,
     finish: async (input) => (await finishAll([input]))[0]!,
@@ -501,7 +301,8 @@ export function createLedgerRepository(
       // A worker's start, nearly always: nothing was left (no transaction to open).
       if (opened.length === 0 && reserved.length === 0) return [];
       // An open row whose request did close (the worker stopped before deleting it) is only
-      // deleted; the others, and reservations `reserve` made, close now.
+      // deleted; the others, and reservations an older version left in the requests table, close
+      // now.
       const stale = [...(await notClosed(opened)), ...reserved];
       const closed = await finishAll(
         stale.map((entry) => {
@@ -557,42 +358,6 @@ export function createLedgerRepository(
           held.filter((entry) => dayOf(entry.createdAt) === day),
         ),
       );
-    },
-    budgetLeft: (origin) =>
-      database.transaction('r', [ledgerMonths, database.settings, database.grants], async () => {
-        const time = now();
-        const month = monthOf(time);
-        const rows = await totalsRows({ month, origin, createdAt: time });
-        const settings = await readSettings(database);
-        const grant = await database.grants.get(origin);
-        const globalLeftUsd = Math.min(
-          leftOf(settings.monthlyBudgetUsd, rows.global),
-          settings.dailyBudgetUsd === null
-            ? Number.POSITIVE_INFINITY
-            : leftOf(settings.dailyBudgetUsd, rows.day),
-        );
-        const siteLeftUsd = grant
-          ? leftOf(grant.monthlyBudgetUsd, rows.site)
-          : Number.POSITIVE_INFINITY;
-        return { month, globalLeftUsd, siteLeftUsd, leftUsd: Math.min(globalLeftUsd, siteLeftUsd) };
-      }),
-    countSince: (origin, since) =>
-      ledgerRequests
-        .where('[origin+createdAt]')
-        .between([origin, since], [origin, Dexie.maxKey], true, true)
-        .count(),
-    releaseStale: async (createdBefore) => {
-      const stale = await ledgerRequests
-        .where('[status+createdAt]')
-        .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
-        .primaryKeys();
-      for (const requestId of stale) {
-        await release(requestId, 'the request never finished').catch((error: unknown) => {
-          // Finished meanwhile by its own request: nothing left to release.
-          if (!(error instanceof LedgerStateError)) throw error;
-        });
-      }
-      return stale.length;
     },
     prune: (createdBefore) =>
       database.transaction('rw', [ledgerRequests, ledgerAttempts], async () => {
@@ -651,23 +416,6 @@ function emptyMonthRow(month: string, scope: string): LedgerMonthRow {
 
 function committedNanoUsd(row: LedgerMonthRow): number {
   return row.reservedNanoUsd + row.spentNanoUsd;
-}
-
-function budgetRefusal(
-  exceeded: 'daily' | 'global' | 'site',
-  limitUsd: number,
-  row: LedgerMonthRow,
-  requestedUsd: number,
-): ReserveResult | null {
-  const requested = toNanoUsd(requestedUsd);
-  const committed = committedNanoUsd(row);
-  if (requested === 0 || committed + requested <= toNanoUsd(limitUsd)) return null;
-  return { ok: false, exceeded, limitUsd, committedUsd: fromNanoUsd(committed), requestedUsd };
-}
-
-function leftOf(limitUsd: number, row: LedgerMonthRow): number {
-  if (limitUsd === Number.POSITIVE_INFINITY) return limitUsd;
-  return Math.max(0, fromNanoUsd(toNanoUsd(limitUsd) - committedNanoUsd(row)));
 }
 
 function toMonthTotals(row: LedgerMonthRow): MonthTotals {

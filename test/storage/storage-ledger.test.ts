@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Attempt, ModelRef } from '../../src/protocol/llm-result';
-import { createBrokerStorage } from '../../src/storage/storage-broker';
+import type { BrokerStorage } from '../../src/storage/storage-broker';
 import { LedgerStateError } from '../../src/storage/storage-errors';
 import type { LedgerEntry, MonthTotals } from '../../src/storage/storage-types';
-import { openTestStorage, type TestStorage } from './storage-test-helpers';
+import { openTestStorage, type TestStorage, writeOlderReservation } from './storage-test-helpers';
 
 const SITE = 'https://site.example';
 const OTHER_SITE = 'https://other.example';
@@ -24,42 +24,79 @@ function attempt(outcome: Attempt['outcome'], costUsd: number): Attempt {
   return { model: MODEL, outcome, durationMs: 120, costUsd };
 }
 
-/** Month totals recomputed from the ledger rows, independently of the aggregates. */
-function totalsFromRows(entries: LedgerEntry[], month: string, origin?: string) {
-  const inScope = entries.filter(
-    (entry) => entry.month === month && (!origin || entry.origin === origin),
+/** Month totals recomputed from the ledger's rows (closed and held), apart from the aggregates. */
+async function totalsFromRows(storage: BrokerStorage, month: string, origin?: string) {
+  const closed = await storage.ledger.list({ limit: 10_000 });
+  const closedIds = new Set(closed.map((entry) => entry.requestId));
+  const held = (await storage.database.ledgerOpen.toArray()).filter(
+    (entry) => !closedIds.has(entry.requestId),
   );
+  const inScope = (entry: LedgerEntry) =>
+    entry.month === month && (!origin || entry.origin === origin);
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   return {
-    reservedUsd: sum(
-      inScope.filter((entry) => entry.status === 'reserved').map((entry) => entry.reservedUsd),
-    ),
-    spentUsd: sum(
-      inScope.filter((entry) => entry.status === 'settled').map((entry) => entry.costUsd),
-    ),
-    requestCount: inScope.length,
+    reservedUsd: sum(held.filter(inScope).map((entry) => entry.reservedUsd)),
+    spentUsd: sum(closed.filter(inScope).map((entry) => entry.costUsd)),
+    requestCount: closed.filter(inScope).length + held.filter(inScope).length,
   };
 }
 
-function expectTotalsMatch(totals: MonthTotals, expected: ReturnType<typeof totalsFromRows>) {
+async function expectTotalsMatch(
+  storage: BrokerStorage,
+  totals: MonthTotals,
+  month: string,
+  origin?: string,
+) {
+  const expected = await totalsFromRows(storage, month, origin);
   expect(totals.reservedUsd).toBeCloseTo(expected.reservedUsd, 9);
   expect(totals.spentUsd).toBeCloseTo(expected.spentUsd, 9);
   expect(totals.requestCount).toBe(expected.requestCount);
 }
 
-describe('ledger: reserve, settle, release', () => {
-  it('moves a request from reserved to settled and records its cost', async () => {
-    const { storage } = open();
-    const reserved = await storage.ledger.reserve({
-      requestId: 'r1',
-      origin: SITE,
-      amountUsd: 0.05,
-    });
-    expect(reserved.ok).toBe(true);
+/** Opens a reservation for `requestId` at the clock's time, as the runtime does at its first text. */
+function openAt({ storage, clock }: TestStorage, requestId: string, origin: string, usd: number) {
+  return storage.ledger.open({ requestId, origin, reservedUsd: usd, createdAt: clock.time });
+}
+
+/**
+ * Closes an opened request as the runtime does (its closed entry, then its open row deleted):
+ * settled at `costUsd` by MODEL, or released when that is 0.
+ */
+async function close({ storage }: TestStorage, requestId: string, costUsd: number) {
+  const entry = await storage.ledger.get(requestId);
+  if (!entry) throw new Error(`no entry for ${requestId}`);
+  const closed = await storage.ledger.finish({
+    requestId,
+    origin: entry.origin,
+    createdAt: entry.createdAt,
+    reservedUsd: entry.reservedUsd,
+    costUsd,
+    ...(costUsd > 0 && { model: MODEL }),
+    counted: true,
+  });
+  await storage.ledger.forgetOpen([requestId]);
+  return closed;
+}
+
+describe('ledger: open and finish', () => {
+  it('holds an opened reservation, then settles it at what it cost', async () => {
+    const test = open();
+    const { storage } = test;
+    await openAt(test, 'r1', SITE, 0.05);
     expect((await storage.ledger.get('r1'))?.status).toBe('reserved');
+    expect((await storage.ledger.monthTotals()).global.reservedUsd).toBeCloseTo(0.05, 9);
 
     const usage = { inputTokens: 100, outputTokens: 20 };
-    const settled = await storage.ledger.settle('r1', { costUsd: 0.012, usage, model: MODEL });
+    const settled = await storage.ledger.finish({
+      requestId: 'r1',
+      origin: SITE,
+      createdAt: test.clock.time,
+      reservedUsd: 0.05,
+      costUsd: 0.012,
+      usage,
+      model: MODEL,
+      counted: true,
+    });
     expect(settled).toMatchObject({ status: 'settled', costUsd: 0.012, usage, model: MODEL });
 
     const { global } = await storage.ledger.monthTotals();
@@ -72,234 +109,127 @@ describe('ledger: reserve, settle, release', () => {
   });
 
   it('gives a released reservation back entirely', async () => {
-    const { storage } = open();
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.4 });
-    const released = await storage.ledger.release('r1', 'every fallback failed');
+    const test = open();
+    await openAt(test, 'r1', SITE, 0.4);
+    const released = await test.storage.ledger.finish({
+      requestId: 'r1',
+      origin: SITE,
+      createdAt: test.clock.time,
+      reservedUsd: 0.4,
+      costUsd: 0,
+      releaseReason: 'every fallback failed',
+      counted: true,
+    });
     expect(released).toMatchObject({
       status: 'released',
       costUsd: 0,
       releaseReason: 'every fallback failed',
     });
-    const { global, origins } = await storage.ledger.monthTotals();
+    const { global, origins } = await test.storage.ledger.monthTotals();
     expect(global.committedUsd).toBe(0);
     expect(origins).toEqual([
       expect.objectContaining({ scope: SITE, committedUsd: 0, requestCount: 1 }),
     ]);
   });
 
-  it('refuses to settle or release twice, an unknown request, or a duplicate reservation', async () => {
-    const { storage } = open();
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.01 });
-    await storage.ledger.settle('r1', { costUsd: 0.01 });
-    await expect(storage.ledger.settle('r1', { costUsd: 0.01 })).rejects.toThrow(LedgerStateError);
-    await expect(storage.ledger.release('r1')).rejects.toThrow(LedgerStateError);
-    await expect(storage.ledger.settle('nope', { costUsd: 0 })).rejects.toThrow(LedgerStateError);
+  it('refuses to close a request twice, or to open one twice', async () => {
+    const test = open();
+    const { storage } = test;
+    await openAt(test, 'r1', SITE, 0.01);
+    await expect(openAt(test, 'r1', SITE, 0.01)).rejects.toThrow(LedgerStateError);
+    await close(test, 'r1', 0.01);
+    await expect(close(test, 'r1', 0.01)).rejects.toThrow(LedgerStateError);
+    // A batch that holds the same request twice writes none of it.
+    await openAt(test, 'r2', SITE, 0.01);
+    const twice = { requestId: 'r2', origin: SITE, createdAt: test.clock.time, reservedUsd: 0.01 };
     await expect(
-      storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.01 }),
+      storage.ledger.finishAll([
+        { ...twice, costUsd: 0.01, model: MODEL, counted: true },
+        { ...twice, costUsd: 0, counted: true },
+      ]),
     ).rejects.toThrow(LedgerStateError);
-    // The failed duplicate left the totals alone.
-    expect((await storage.ledger.monthTotals()).global.requestCount).toBe(1);
+    expect((await storage.ledger.get('r2'))?.status).toBe('reserved');
+    expect((await storage.ledger.monthTotals()).global.requestCount).toBe(2);
   });
 
   it('rejects negative, infinite and NaN amounts', async () => {
-    const { storage } = open();
+    const test = open();
     for (const amountUsd of [-1, Number.POSITIVE_INFINITY, Number.NaN]) {
-      await expect(
-        storage.ledger.reserve({ requestId: `r${amountUsd}`, origin: SITE, amountUsd }),
-      ).rejects.toThrow(RangeError);
+      await expect(openAt(test, `r${amountUsd}`, SITE, amountUsd)).rejects.toThrow(RangeError);
     }
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.01 });
-    await expect(storage.ledger.settle('r1', { costUsd: -0.01 })).rejects.toThrow(RangeError);
+    await openAt(test, 'r1', SITE, 0.01);
+    await expect(test.storage.ledger.checkpoint('r1', -0.01)).rejects.toThrow(RangeError);
+    await expect(close(test, 'r1', -0.01)).rejects.toThrow(RangeError);
   });
 
-  it('numbers attempts in order and returns them first first', async () => {
+  it('numbers attempts in order, after those a request has, and returns them first first', async () => {
     const { storage } = open();
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.01 });
-    await storage.ledger.reserve({ requestId: 'r2', origin: SITE, amountUsd: 0.01 });
-    const first = await storage.ledger.recordAttempt('r1', attempt('error', 0));
-    await storage.ledger.recordAttempt('r2', attempt('ok', 0.002));
-    const second = await storage.ledger.recordAttempt('r1', attempt('timeout', 0));
-    const third = await storage.ledger.recordAttempt('r1', attempt('ok', 0.003));
-    expect([first.attemptIndex, second.attemptIndex, third.attemptIndex]).toEqual([0, 1, 2]);
-    const outcomes = (await storage.ledger.attempts('r1')).map((row) => row.outcome);
-    expect(outcomes).toEqual(['error', 'timeout', 'ok']);
+    await storage.ledger.recordAttempts([
+      { requestId: 'r1', attempts: [attempt('error', 0)] },
+      { requestId: 'r2', attempts: [attempt('ok', 0.002)] },
+    ]);
+    await storage.ledger.recordAttempts([
+      { requestId: 'r1', attempts: [attempt('timeout', 0), attempt('ok', 0.003)] },
+    ]);
+    const rows = await storage.ledger.attempts('r1');
+    expect(rows.map((row) => [row.attemptIndex, row.outcome])).toEqual([
+      [0, 'error'],
+      [1, 'timeout'],
+      [2, 'ok'],
+    ]);
     expect(await storage.ledger.attempts('r2')).toHaveLength(1);
-    await expect(storage.ledger.recordAttempt('unknown', attempt('ok', 0))).rejects.toThrow(
-      LedgerStateError,
-    );
   });
 });
 
-describe('ledger: budgets', () => {
-  it('refuses a reservation that would pass the site budget, and says which', async () => {
-    const { storage } = open();
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 0.1 });
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.06 });
-    const refused = await storage.ledger.reserve({
-      requestId: 'r2',
-      origin: SITE,
-      amountUsd: 0.05,
-    });
-    expect(refused).toEqual({
-      ok: false,
-      exceeded: 'site',
-      limitUsd: 0.1,
-      committedUsd: 0.06,
-      requestedUsd: 0.05,
-    });
-    // A refused request leaves no row behind.
-    expect(await storage.ledger.get('r2')).toBeUndefined();
-    // Exactly up to the limit fits.
-    expect(
-      (await storage.ledger.reserve({ requestId: 'r3', origin: SITE, amountUsd: 0.04 })).ok,
-    ).toBe(true);
-  });
-
-  it('refuses a reservation that would pass the global budget across sites', async () => {
-    const { storage } = open();
-    await storage.settings.update({ monthlyBudgetUsd: 1 });
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 5 });
-    await storage.grants.grant(OTHER_SITE, { monthlyBudgetUsd: 5 });
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.7 });
-    const refused = await storage.ledger.reserve({
-      requestId: 'r2',
-      origin: OTHER_SITE,
-      amountUsd: 0.4,
-    });
-    expect(refused).toMatchObject({ ok: false, exceeded: 'global', limitUsd: 1 });
-  });
-
-  it('lets a free (local model) request through a spent budget', async () => {
-    const { storage } = open();
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 0.01 });
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.01 });
-    await storage.ledger.settle('r1', { costUsd: 0.02 }); // the estimate was low: spent > budget
-    expect((await storage.ledger.reserve({ requestId: 'r2', origin: SITE, amountUsd: 0 })).ok).toBe(
-      true,
-    );
-    expect(
-      (await storage.ledger.reserve({ requestId: 'r3', origin: SITE, amountUsd: 1e-9 })).ok,
-    ).toBe(false);
-  });
-
-  it('counts settled cost, not the reservation, once a request is settled', async () => {
-    const { storage } = open();
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 1 });
-    await storage.ledger.reserve({ requestId: 'r1', origin: SITE, amountUsd: 0.9 });
-    expect((await storage.ledger.budgetLeft(SITE)).siteLeftUsd).toBeCloseTo(0.1, 9);
-    await storage.ledger.settle('r1', { costUsd: 0.25 });
-    const left = await storage.ledger.budgetLeft(SITE);
-    expect(left.siteLeftUsd).toBeCloseTo(0.75, 9);
-    expect(left.globalLeftUsd).toBeCloseTo(10 - 0.25, 9);
-    expect(left.leftUsd).toBe(left.siteLeftUsd);
-  });
-
-  it('has no site limit for an origin without a grant', async () => {
-    const { storage } = open();
-    const left = await storage.ledger.budgetLeft('chrome-extension://abcdef');
-    expect(left.siteLeftUsd).toBe(Number.POSITIVE_INFINITY);
-    expect(left.leftUsd).toBe(10);
-  });
-
-  it('never overshoots with 50 concurrent reservations against a small budget', async () => {
-    const { storage } = open();
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 1 });
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, index) =>
-        storage.ledger.reserve({ requestId: `r${index}`, origin: SITE, amountUsd: 0.03 }),
-      ),
-    );
-    const accepted = results.filter((result) => result.ok);
-    expect(accepted).toHaveLength(33); // 33 × 0.03 = 0.99; a 34th would make 1.02
-    expect(results.filter((result) => !result.ok && result.exceeded === 'site')).toHaveLength(17);
-    const { origins } = await storage.ledger.monthTotals();
-    expect(origins[0]?.committedUsd).toBeCloseTo(0.99, 9);
-    expect(await storage.ledger.list({ status: 'reserved' })).toHaveLength(33);
-  });
-
-  it('never overshoots with two connections to the database reserving at once', async () => {
-    const { storage, databaseName, clock } = open();
-    const second = createBrokerStorage(databaseName, { now: clock.now });
-    try {
-      await storage.settings.update({ monthlyBudgetUsd: 0.5 });
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, index) =>
-          (index % 2 === 0 ? storage : second).ledger.reserve({
-            requestId: `r${index}`,
-            origin: index % 3 === 0 ? SITE : OTHER_SITE,
-            amountUsd: 0.02,
-          }),
-        ),
-      );
-      expect(results.filter((result) => result.ok)).toHaveLength(25);
-      expect((await second.ledger.monthTotals()).global.committedUsd).toBeCloseTo(0.5, 9);
-    } finally {
-      second.close();
-    }
-  });
-
-  it('keeps the totals exact while reservations, settlements and releases interleave', async () => {
-    const { storage } = open();
-    await storage.grants.grant(SITE, { monthlyBudgetUsd: 1 });
-    for (let index = 0; index < 20; index += 1) {
-      await storage.ledger.reserve({ requestId: `old${index}`, origin: SITE, amountUsd: 0.05 });
-    }
+describe('ledger: totals', () => {
+  it('keeps the totals exact while requests open and close at once', async () => {
+    const test = open();
+    const { storage } = test;
+    for (let index = 0; index < 20; index += 1) await openAt(test, `old${index}`, SITE, 0.05);
     const work: Promise<unknown>[] = [];
     for (let index = 0; index < 20; index += 1) {
-      work.push(
-        index < 12
-          ? storage.ledger.settle(`old${index}`, { costUsd: 0.01 })
-          : storage.ledger.release(`old${index}`),
-      );
-      work.push(
-        storage.ledger.reserve({ requestId: `new${index}`, origin: SITE, amountUsd: 0.05 }),
-      );
-      work.push(
-        storage.ledger.reserve({ requestId: `more${index}`, origin: SITE, amountUsd: 0.05 }),
-      );
+      work.push(close(test, `old${index}`, index < 12 ? 0.01 : 0));
+      work.push(openAt(test, `new${index}`, index % 3 === 0 ? OTHER_SITE : SITE, 0.05));
     }
-    const outcomes = await Promise.all(work);
-    const acceptedNew = outcomes.filter(
-      (outcome) => typeof outcome === 'object' && outcome !== null && 'ok' in outcome && outcome.ok,
-    ).length;
+    await Promise.all(work);
 
-    const entries = await storage.ledger.list({ limit: 1000 });
-    const { origins } = await storage.ledger.monthTotals();
-    const site = origins.find((totals) => totals.scope === SITE)!;
-    expectTotalsMatch(site, totalsFromRows(entries, '2026-11', SITE));
-    expect(site.committedUsd).toBeLessThanOrEqual(1);
-    // Money the settlements and releases freed went to new reservations, never beyond the budget.
-    expect(acceptedNew).toBeGreaterThan(0);
-    expect(site.committedUsd).toBeCloseTo(12 * 0.01 + acceptedNew * 0.05, 9);
+    const { global, origins } = await storage.ledger.monthTotals();
+    await expectTotalsMatch(storage, global, '2026-11');
+    for (const origin of [SITE, OTHER_SITE]) {
+      const totals = origins.find((row) => row.scope === origin)!;
+      await expectTotalsMatch(storage, totals, '2026-11', origin);
+    }
+    expect(global.spentUsd).toBeCloseTo(12 * 0.01, 9);
+    expect(global.reservedUsd).toBeCloseTo(20 * 0.05, 9);
+    expect((await storage.ledger.dayTotals()).committedUsd).toBeCloseTo(global.committedUsd, 9);
   });
-});
 
-describe('ledger: months and housekeeping', () => {
   it('keeps separate totals per month and per origin, matching the rows', async () => {
-    const { storage, clock } = open('2026-10-20T08:00:00Z');
-    await storage.ledger.reserve({ requestId: 'oct1', origin: SITE, amountUsd: 0.2 });
-    await storage.ledger.settle('oct1', { costUsd: 0.15 });
-    await storage.ledger.reserve({ requestId: 'oct2', origin: OTHER_SITE, amountUsd: 0.2 });
-    await storage.ledger.release('oct2');
+    const test = open('2026-10-20T08:00:00Z');
+    const { storage, clock } = test;
+    await openAt(test, 'oct1', SITE, 0.2);
+    await close(test, 'oct1', 0.15);
+    await openAt(test, 'oct2', OTHER_SITE, 0.2);
+    await close(test, 'oct2', 0);
     clock.time = Date.parse('2026-10-31T23:59:59Z');
-    await storage.ledger.reserve({ requestId: 'straddles', origin: SITE, amountUsd: 0.3 });
+    await openAt(test, 'straddles', SITE, 0.3);
 
     clock.time = Date.parse('2026-11-01T00:00:01Z');
-    await storage.ledger.settle('straddles', { costUsd: 0.25 }); // counts in October, when reserved
-    await storage.ledger.reserve({ requestId: 'nov1', origin: SITE, amountUsd: 0.1 });
-    await storage.ledger.reserve({ requestId: 'nov2', origin: OTHER_SITE, amountUsd: 0.1 });
-    await storage.ledger.settle('nov2', { costUsd: 0.07 });
+    await close(test, 'straddles', 0.25); // counts in October, when it was made
+    await openAt(test, 'nov1', SITE, 0.1);
+    await openAt(test, 'nov2', OTHER_SITE, 0.1);
+    await close(test, 'nov2', 0.07);
 
-    const entries = await storage.ledger.list({ limit: 100 });
     for (const month of ['2026-10', '2026-11']) {
       const totals = await storage.ledger.monthTotals(month);
-      expectTotalsMatch(totals.global, totalsFromRows(entries, month));
+      await expectTotalsMatch(storage, totals.global, month);
       for (const origin of [SITE, OTHER_SITE]) {
         const ofOrigin = totals.origins.find((row) => row.scope === origin)!;
-        expectTotalsMatch(ofOrigin, totalsFromRows(entries, month, origin));
+        await expectTotalsMatch(storage, ofOrigin, month, origin);
       }
     }
     expect((await storage.ledger.monthTotals('2026-10')).global.spentUsd).toBeCloseTo(0.4, 9);
+    expect((await storage.ledger.monthTotals('2026-11')).global.reservedUsd).toBeCloseTo(0.1, 9);
     // The current month is the default, and a month with no traffic reads as zero.
     expect((await storage.ledger.monthTotals()).global.month).toBe('2026-11');
     expect((await storage.ledger.monthTotals('2026-09')).global).toMatchObject({
@@ -307,55 +237,50 @@ describe('ledger: months and housekeeping', () => {
       requestCount: 0,
     });
   });
+});
 
-  it('lists entries newest first, by status or origin', async () => {
-    const { storage, clock } = open();
+describe('ledger: listing and housekeeping', () => {
+  it('lists closed entries newest first, by status or origin', async () => {
+    const test = open();
+    const { storage, clock } = test;
     for (let index = 0; index < 6; index += 1) {
       clock.time += 1000;
-      const origin = index % 2 === 0 ? SITE : OTHER_SITE;
-      await storage.ledger.reserve({ requestId: `r${index}`, origin, amountUsd: 0.01 });
-      if (index < 3) await storage.ledger.settle(`r${index}`, { costUsd: 0.01 });
+      await openAt(test, `r${index}`, index % 2 === 0 ? SITE : OTHER_SITE, 0.01);
+      await close(test, `r${index}`, index < 3 ? 0.01 : 0);
     }
     const ids = (entries: LedgerEntry[]) => entries.map((entry) => entry.requestId);
     expect(ids(await storage.ledger.list())).toEqual(['r5', 'r4', 'r3', 'r2', 'r1', 'r0']);
     expect(ids(await storage.ledger.list({ status: 'settled' }))).toEqual(['r2', 'r1', 'r0']);
     expect(ids(await storage.ledger.list({ origin: SITE }))).toEqual(['r4', 'r2', 'r0']);
-    expect(ids(await storage.ledger.list({ origin: SITE, status: 'reserved' }))).toEqual(['r4']);
+    expect(ids(await storage.ledger.list({ origin: SITE, status: 'released' }))).toEqual(['r4']);
     expect(ids(await storage.ledger.list({ limit: 2 }))).toEqual(['r5', 'r4']);
   });
 
-  it('counts a site’s recent requests for its rate limit', async () => {
-    const { storage, clock } = open();
-    const start = clock.time;
-    for (let index = 0; index < 5; index += 1) {
-      clock.time = start + index * 20_000;
-      await storage.ledger.reserve({ requestId: `r${index}`, origin: SITE, amountUsd: 0 });
-    }
-    await storage.ledger.reserve({ requestId: 'other', origin: OTHER_SITE, amountUsd: 0 });
-    expect(await storage.ledger.countSince(SITE, clock.time - 60_000)).toBe(4);
-    expect(await storage.ledger.countSince(SITE, clock.time - 30_000)).toBe(2);
-  });
-
-  it('releases reservations a stopped worker left behind, and only those', async () => {
-    const { storage, clock } = open();
-    await storage.ledger.reserve({ requestId: 'abandoned', origin: SITE, amountUsd: 0.2 });
+  it('settles a reservation an older version left in the requests table', async () => {
+    const test = open();
+    const { storage, clock } = test;
+    await writeOlderReservation(test, { requestId: 'older', origin: SITE, amountUsd: 0.2 });
+    expect((await storage.ledger.monthTotals()).global.reservedUsd).toBeCloseTo(0.2, 9);
     clock.time += 10 * 60_000;
-    await storage.ledger.reserve({ requestId: 'running', origin: SITE, amountUsd: 0.1 });
-    expect(await storage.ledger.releaseStale(clock.time - 5 * 60_000)).toBe(1);
-    expect((await storage.ledger.get('abandoned'))?.status).toBe('released');
+    await openAt(test, 'running', SITE, 0.1);
+    const closed = await storage.ledger.settleStale(clock.time - 5 * 60_000);
+    expect(closed.map((entry) => [entry.requestId, entry.status])).toEqual([['older', 'released']]);
     expect((await storage.ledger.get('running'))?.status).toBe('reserved');
-    expect((await storage.ledger.monthTotals()).global.reservedUsd).toBeCloseTo(0.1, 9);
+    const { global } = await storage.ledger.monthTotals();
+    expect(global.reservedUsd).toBeCloseTo(0.1, 9);
+    expect(global.requestCount).toBe(2);
   });
 
   it('prunes old closed entries and their attempts but keeps the month totals', async () => {
-    const { storage, clock } = open('2026-09-10T00:00:00Z');
-    await storage.ledger.reserve({ requestId: 'old', origin: SITE, amountUsd: 0.1 });
-    await storage.ledger.recordAttempt('old', attempt('ok', 0.05));
-    await storage.ledger.settle('old', { costUsd: 0.05 });
-    await storage.ledger.reserve({ requestId: 'old-open', origin: SITE, amountUsd: 0.1 });
+    const test = open('2026-09-10T00:00:00Z');
+    const { storage, clock } = test;
+    await openAt(test, 'old', SITE, 0.1);
+    await storage.ledger.recordAttempts([{ requestId: 'old', attempts: [attempt('ok', 0.05)] }]);
+    await close(test, 'old', 0.05);
+    await openAt(test, 'old-open', SITE, 0.1);
     clock.time = Date.parse('2026-11-10T00:00:00Z');
-    await storage.ledger.reserve({ requestId: 'new', origin: SITE, amountUsd: 0.1 });
-    await storage.ledger.settle('new', { costUsd: 0.02 });
+    await openAt(test, 'new', SITE, 0.1);
+    await close(test, 'new', 0.02);
 
     expect(await storage.ledger.prune(Date.parse('2026-10-01T00:00:00Z'))).toBe(1);
     expect(await storage.ledger.get('old')).toBeUndefined();
@@ -366,9 +291,10 @@ describe('ledger: months and housekeeping', () => {
   });
 
   it('writes an opened reservation as one row, counted as held until it closes', async () => {
-    const { storage, clock } = open('2026-11-10T09:00:00Z');
-    await storage.ledger.reserve({ requestId: 'before', origin: SITE, amountUsd: 0.2 });
-    await storage.ledger.settle('before', { costUsd: 0.05 });
+    const test = open('2026-11-10T09:00:00Z');
+    const { storage, clock } = test;
+    await openAt(test, 'before', SITE, 0.2);
+    await close(test, 'before', 0.05);
     const opened = await storage.ledger.open({
       requestId: 'streaming',
       origin: SITE,
@@ -396,7 +322,7 @@ describe('ledger: months and housekeeping', () => {
       counted: true,
     });
     const closed = await storage.ledger.monthTotals();
-    expectTotalsMatch(closed.global, totalsFromRows(await storage.ledger.list(), '2026-11'));
+    await expectTotalsMatch(storage, closed.global, '2026-11');
     expect(closed.global.spentUsd).toBeCloseTo(0.12, 9);
     expect(closed.global.reservedUsd).toBe(0);
     expect((await storage.ledger.get('streaming'))?.totalsAtClose).toBeUndefined();

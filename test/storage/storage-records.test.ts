@@ -9,7 +9,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Attempt, ModelRef } from '../../src/protocol/llm-result';
 import type { RequestRecord } from '../../src/storage/storage-broker';
 import { LedgerStateError } from '../../src/storage/storage-errors';
-import { openTestStorage, recordOperations, type TestStorage } from './storage-test-helpers';
+import {
+  openTestStorage,
+  recordOperations,
+  type TestStorage,
+  writeOlderReservation,
+} from './storage-test-helpers';
 
 const SITE = 'https://site.example';
 const OTHER = 'https://other.example';
@@ -73,7 +78,8 @@ function record(
 }
 
 /** Two sites, two days, a fallback, a refusal, an open reservation and an older attempt. */
-async function prepare({ storage }: TestStorage): Promise<RequestRecord[]> {
+async function prepare(test: TestStorage): Promise<RequestRecord[]> {
+  const { storage } = test;
   await storage.ledger.open({
     requestId: 'opened',
     origin: SITE,
@@ -81,8 +87,10 @@ async function prepare({ storage }: TestStorage): Promise<RequestRecord[]> {
     createdAt: NOW,
   });
   // A reservation the older design made (in the totals already), with an attempt recorded.
-  await storage.ledger.reserve({ requestId: 'reserved', origin: OTHER, amountUsd: 0.02 });
-  await storage.ledger.recordAttempt('reserved', { ...ok(CLAUDE, 0.001), outcome: 'error' });
+  await writeOlderReservation(test, { requestId: 'reserved', origin: OTHER, amountUsd: 0.02 });
+  await storage.ledger.recordAttempts([
+    { requestId: 'reserved', attempts: [{ ...ok(CLAUDE, 0.001), outcome: 'error' }] },
+  ]);
   return [
     record('fallback', SITE, NOW, [{ ...ok(CLAUDE, 0.002), outcome: 'error' }, ok(GPT, 0.003)]),
     record('opened', SITE, NOW, [ok(GPT, 0.004)]),

@@ -1,6 +1,8 @@
 /** Shared by the storage tests: fresh databases, a settable clock, an IndexedDB operation log. */
 import type { DBCore, DBCoreTable, Dexie } from 'dexie';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
+import { dayOf, GLOBAL_SCOPE, monthOf, toNanoUsd } from '../../src/storage/storage-money';
+import type { LedgerMonthRow } from '../../src/storage/storage-types';
 
 /** A database name no other test uses (fake-indexeddb keeps every database of a test file). */
 export function freshDatabaseName(label: string): string {
@@ -37,6 +39,50 @@ export function openTestStorage(label: string, start = '2026-11-15T12:00:00Z'): 
     passphraseIterations: TEST_PASSPHRASE_ITERATIONS,
   });
   return { storage, clock, databaseName };
+}
+
+/**
+ * A reservation as versions before the open-reservations table wrote it, at the clock's time: a
+ * `reserved` row in the requests table, already counted in the month's, the site's and the day's
+ * totals (a database carried over from such a version may hold one).
+ */
+export async function writeOlderReservation(
+  { storage, clock }: TestStorage,
+  input: { requestId: string; origin: string; amountUsd: number },
+): Promise<void> {
+  const { ledgerRequests, ledgerMonths } = storage.database;
+  const month = monthOf(clock.time);
+  await ledgerRequests.add({
+    requestId: input.requestId,
+    origin: input.origin,
+    month,
+    status: 'reserved',
+    reservedUsd: input.amountUsd,
+    costUsd: 0,
+    createdAt: clock.time,
+  });
+  const keys: [string, string][] = [
+    [month, GLOBAL_SCOPE],
+    [month, input.origin],
+    [dayOf(clock.time), GLOBAL_SCOPE],
+  ];
+  const rows = await ledgerMonths.bulkGet(keys);
+  await ledgerMonths.bulkPut(
+    keys.map(([period, scope], index): LedgerMonthRow => {
+      const row = rows[index] ?? {
+        month: period,
+        scope,
+        reservedNanoUsd: 0,
+        spentNanoUsd: 0,
+        requestCount: 0,
+      };
+      return {
+        ...row,
+        reservedNanoUsd: row.reservedNanoUsd + toNanoUsd(input.amountUsd),
+        requestCount: row.requestCount + 1,
+      };
+    }),
+  );
 }
 
 /** One call that reached IndexedDB, described by what does not depend on the data's values. */
