@@ -74,6 +74,16 @@ export const SCHEMA_V4 = {
   ledgerOpen: 'requestId, createdAt',
 } as const;
 
+/**
+ * Version 5: the open reservations lose their `createdAt` index. Nothing reads it (the table holds
+ * only the requests being answered and is read whole), and Chromium keeps an entry of it for
+ * every deleted row until it sweeps them, late: a walk of it took 4 ms after 2,000 answers and
+ * 12 ms after 5,000, on every worker's start.
+ */
+export const SCHEMA_V5 = {
+  ledgerOpen: 'requestId',
+} as const;
+
 export class BrokerDatabase extends Dexie {
   declare settings: EntityTable<SettingsRow, 'id'>;
   declare accounts: EntityTable<AccountRow, 'provider'>;
@@ -96,5 +106,6 @@ export class BrokerDatabase extends Dexie {
     this.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
     this.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
     this.version(4).stores(SCHEMA_V4).upgrade(upgradeToVersion4);
+    this.version(5).stores(SCHEMA_V5);
   }
 }

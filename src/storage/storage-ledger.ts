@@ -291,13 +291,16 @@ export function createLedgerRepository(
       if (requestIds.length > 0) await ledgerOpen.bulkDelete([...requestIds]);
     },
     settleStale: async (createdBefore) => {
-      const [opened, reserved] = await Promise.all([
-        ledgerOpen.where('createdAt').below(createdBefore).toArray(),
+      // The table holds only the requests being answered: read whole (an index on it would keep
+      // an entry of every row ever deleted until Chromium sweeps them: storage-database.ts, v5).
+      const [open, reserved] = await Promise.all([
+        ledgerOpen.toArray(),
         ledgerRequests
           .where('[status+createdAt]')
           .between(['reserved', Dexie.minKey], ['reserved', createdBefore], true, false)
           .toArray(),
       ]);
+      const opened = open.filter((entry) => entry.createdAt < createdBefore);
       // A worker's start, nearly always: nothing was left (no transaction to open).
       if (opened.length === 0 && reserved.length === 0) return [];
       // An open row whose request did close (the worker stopped before deleting it) is only

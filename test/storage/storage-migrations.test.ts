@@ -3,12 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BudgetBook } from '../../src/runtime/budget-book';
 import { type BrokerStorage, createBrokerStorage } from '../../src/storage/storage-broker';
 import { generateDeviceKey, seal } from '../../src/storage/storage-crypto';
-import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3 } from '../../src/storage/storage-database';
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4 } from '../../src/storage/storage-database';
 import {
   type LedgerEntryV1,
   type SiteGrantV1,
   upgradeToVersion2,
   upgradeToVersion3,
+  upgradeToVersion4,
   V2_DEFAULT_RATE_LIMIT_PER_MINUTE,
 } from '../../src/storage/storage-migrations';
 import { freshDatabaseName } from './storage-test-helpers';
@@ -105,7 +106,7 @@ describe('schema upgrade from version 1 to 2', () => {
     // Untouched data reads as before: settings, the encrypted key.
     expect((await storage.settings.get()).monthlyBudgetUsd).toBe(3);
     expect(await storage.accounts.getApiKey('openai')).toBe(OPENAI_KEY);
-    expect(storage.database.verno).toBe(4);
+    expect(storage.database.verno).toBe(5);
 
     // Grants gained a rate limit and kept everything else.
     expect(await storage.grants.get(SITE)).toMatchObject({
@@ -176,7 +177,7 @@ describe('schema upgrade from version 1 to 2', () => {
   it('creates a new database directly at the latest version', async () => {
     const storage = openAtLatest(freshDatabaseName('fresh'));
     await storage.settings.get();
-    expect(storage.database.verno).toBe(4);
+    expect(storage.database.verno).toBe(5);
     expect(storage.database.tables.map((table) => table.name).sort()).toEqual([
       'accounts',
       'catalogs',
@@ -308,5 +309,43 @@ describe('schema upgrade from version 3 to 4', () => {
     );
     expect(await storage.database.ledgerOpen.count()).toBe(0);
     expect(await storage.ledger.dayTotals('2026-11-20')).toMatchObject({ reservedUsd: 0 });
+  });
+});
+
+describe('schema upgrade from version 4 to 5', () => {
+  it("drops the open reservations' createdAt index and keeps their rows, still settled at start", async () => {
+    const databaseName = freshDatabaseName('migration-v5');
+    await createVersion1Database(databaseName);
+    const v4 = new Dexie(databaseName);
+    v4.version(1).stores(SCHEMA_V1);
+    v4.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+    v4.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
+    v4.version(4).stores(SCHEMA_V4).upgrade(upgradeToVersion4);
+    await v4.open();
+    await v4.table('ledgerOpen').add({
+      requestId: 'streaming',
+      origin: SITE,
+      month: '2026-11',
+      status: 'reserved',
+      reservedUsd: 0.2,
+      costUsd: 0,
+      createdAt: NOW,
+      totalsAtClose: true,
+      deliveredUsd: 0.03,
+    });
+    v4.close();
+
+    const storage = openAtLatest(databaseName);
+    expect(await storage.database.ledgerOpen.count()).toBe(1);
+    expect(storage.database.ledgerOpen.schema.indexes.map((index) => index.name)).toEqual([]);
+    // Held until a worker starts after it, then settled at what it delivered.
+    expect((await storage.ledger.settleStale(NOW)).map((entry) => entry.requestId)).toEqual([
+      'nov-open',
+    ]);
+    const closed = await storage.ledger.settleStale(NOW + 1);
+    expect(closed.map((entry) => [entry.requestId, entry.status, entry.costUsd])).toEqual([
+      ['streaming', 'settled', 0.03],
+    ]);
+    expect(await storage.database.ledgerOpen.count()).toBe(0);
   });
 });
