@@ -269,27 +269,37 @@ describe('schema upgrade from version 2 to 3', () => {
   });
 });
 
+/** Version 1's data, opened as the extension's version `last` declared the database. */
+async function openAsVersion(databaseName: string, last: 3 | 4): Promise<Dexie> {
+  await createVersion1Database(databaseName);
+  const older = new Dexie(databaseName);
+  older.version(1).stores(SCHEMA_V1);
+  older.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
+  older.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
+  if (last === 4) older.version(4).stores(SCHEMA_V4).upgrade(upgradeToVersion4);
+  await older.open();
+  return older;
+}
+
+/** A request still streaming: reserved, its totals moved at close, some text delivered. */
+const STREAMING = {
+  requestId: 'streaming',
+  origin: SITE,
+  month: '2026-11',
+  status: 'reserved',
+  reservedUsd: 0.2,
+  costUsd: 0,
+  createdAt: NOW,
+  totalsAtClose: true,
+  deliveredUsd: 0.03,
+};
+
 describe('schema upgrade from version 3 to 4', () => {
   it('moves reservations a running request opened to their own table, and settles them from there', async () => {
     const databaseName = freshDatabaseName('migration-v4');
-    await createVersion1Database(databaseName);
-    const v3 = new Dexie(databaseName);
-    v3.version(1).stores(SCHEMA_V1);
-    v3.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
-    v3.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
-    await v3.open();
-    // Version 3's `open`: one reserved row in the ledger, its totals moved at close.
-    await v3.table('ledgerRequests').add({
-      requestId: 'streaming',
-      origin: SITE,
-      month: '2026-11',
-      status: 'reserved',
-      reservedUsd: 0.2,
-      costUsd: 0,
-      createdAt: NOW,
-      totalsAtClose: true,
-      deliveredUsd: 0.03,
-    });
+    const v3 = await openAsVersion(databaseName, 3);
+    // Version 3's `open`: one reserved row in the ledger.
+    await v3.table('ledgerRequests').add(STREAMING);
     v3.close();
 
     const storage = openAtLatest(databaseName);
@@ -315,24 +325,8 @@ describe('schema upgrade from version 3 to 4', () => {
 describe('schema upgrade from version 4 to 5', () => {
   it("drops the open reservations' createdAt index and keeps their rows, still settled at start", async () => {
     const databaseName = freshDatabaseName('migration-v5');
-    await createVersion1Database(databaseName);
-    const v4 = new Dexie(databaseName);
-    v4.version(1).stores(SCHEMA_V1);
-    v4.version(2).stores(SCHEMA_V2).upgrade(upgradeToVersion2);
-    v4.version(3).stores(SCHEMA_V3).upgrade(upgradeToVersion3);
-    v4.version(4).stores(SCHEMA_V4).upgrade(upgradeToVersion4);
-    await v4.open();
-    await v4.table('ledgerOpen').add({
-      requestId: 'streaming',
-      origin: SITE,
-      month: '2026-11',
-      status: 'reserved',
-      reservedUsd: 0.2,
-      costUsd: 0,
-      createdAt: NOW,
-      totalsAtClose: true,
-      deliveredUsd: 0.03,
-    });
+    const v4 = await openAsVersion(databaseName, 4);
+    await v4.table('ledgerOpen').add(STREAMING);
     v4.close();
 
     const storage = openAtLatest(databaseName);
