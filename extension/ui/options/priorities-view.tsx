@@ -147,7 +147,7 @@ export function PrioritiesView(props: { overview: Overview; reload(): Promise<vo
         <p class="muted small">
           Each model's score is multiplied by its provider's priority: 100 keeps it as it is, 0
           never uses it. Drag a provider, or focus its handle and use the arrow keys, to move it; it
-          takes a priority between its new neighbours'.
+          takes a priority between those of its new neighbours.
         </p>
         {list.length === 0 ? (
           <EmptyState title="No providers yet">
